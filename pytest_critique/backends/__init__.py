@@ -1,0 +1,35 @@
+"""Judge backends: where answers come from (a model through litellm, or offline judges)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import CritiqueUsageError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .base import Backend
+
+
+def builtin_backend(settings: "Settings", root: Path) -> "Backend":
+    """The backend a model string names: ``recorded:PATH`` or any litellm model string."""
+    spec = settings.model
+    if not spec:
+        raise CritiqueUsageError(
+            "critique: no judge configured. Set critique_model in your ini file, CRITIQUE_MODEL in "
+            "the environment, or --critique-model (any litellm model string such as "
+            "openai/gpt-4o-mini, or recorded:PATH for recorded verdicts), or override the "
+            "critique_backend fixture with an offline judge such as pytest_critique.ScriptedJudge.")
+    if spec.startswith("recorded:"):
+        from .recorded import RecordedJudge
+
+        path = Path(spec.removeprefix("recorded:"))
+        return RecordedJudge(path if path.is_absolute() else root / path)
+    if spec == "scripted" or spec.startswith("scripted:"):
+        raise CritiqueUsageError(
+            "critique: a scripted judge needs rules, so it cannot be named by a model string; "
+            "override the critique_backend fixture with pytest_critique.ScriptedJudge(...)")
+    from .litellm_backend import LiteLLMBackend
+
+    return LiteLLMBackend(spec, api_base=settings.api_base, api_key=settings.api_key)

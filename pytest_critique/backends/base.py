@@ -1,0 +1,115 @@
+"""What a backend receives (a JudgeCall) and returns (a Reply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import JudgeFailure
+from ..prompts import render_messages
+
+
+@dataclass
+class JudgeCall:
+    """One request to a judge: a task, the inputs it is rendered from, and sampling params."""
+
+    task: str
+    """What is asked, e.g. ``tick.item``, ``tick.batch``, ``tick.generate``."""
+    template: str
+    fields: dict[str, Any]
+    """The semantic inputs (instruction, response, question...): what offline judges read."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Sampling parameters that change the answer (temperature); part of the cache key."""
+    sample: int = 0
+    timeout: float = 60.0
+    retries: int = 3
+    repair: tuple[str, str] | None = None
+    """(previous reply, what was wrong with it) when this call asks the judge to repair a reply."""
+    _messages: list[dict[str, str]] | None = field(default=None, repr=False)
+
+    def messages(self) -> list[dict[str, str]]:
+        """The chat messages for a model judge, rendered on first use."""
+        if self._messages is None:
+            self._messages = render_messages(self.template, **self.fields)
+        if self.repair is None:
+            return self._messages
+        previous, problem = self.repair
+        return [*self._messages, {"role": "assistant", "content": previous},
+                *render_messages("repair.j2", problem=problem)]
+
+    def with_repair(self, previous: str, problem: str) -> "JudgeCall":
+        self.messages()
+        return replace(self, repair=(previous, problem))
+
+
+@dataclass
+class Reply:
+    """What a backend answered: model text to parse, or structured data from an offline judge."""
+
+    text: str | None = None
+    data: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    retries: int = 0
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+    """Identity in cache keys and reports (a model string, or an offline judge's label)."""
+    offline: bool
+    """True for judges that are not models (scripted rules, recorded verdicts)."""
+    cacheable: bool
+    """Whether answers go to the verdict cache (False for judges that are cheap code)."""
+
+    def complete(self, call: JudgeCall) -> Reply: ...
+
+
+class OfflineJudge:
+    """Base for judges that answer from data or rules instead of a model.
+
+    Subclasses implement :meth:`answer` (one YES/NO question) and may implement
+    :meth:`checklist` (questions for an instruction).  Raise :class:`JudgeFailure` (or return
+    ``None`` from :meth:`answer`) when there is no answer: the item is then UNSCORED.
+    """
+
+    name = "offline"
+    offline = True
+    cacheable = False
+
+    def answer(self, *, question: str, response: str, instruction: str | None,
+               input: str | None) -> tuple[bool, str] | None:
+        raise NotImplementedError
+
+    def checklist(self, *, instruction: str, input: str | None) -> list[str] | None:
+        return None
+
+    def complete(self, call: JudgeCall) -> Reply:
+        fields = call.fields
+        context = {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
+                   "input": fields.get("input")}
+        if call.task == "tick.item":
+            return Reply(data=self._answer_data(question=fields["question"], **context))
+        if call.task == "tick.batch":
+            answers = []
+            for number, question in enumerate(fields["questions"], start=1):
+                data = self._answer_data(question=question, **context)
+                answers.append({"question": number, **data})
+            return Reply(data={"answers": answers})
+        if call.task == "tick.generate":
+            questions = self.checklist(instruction=fields["instruction"], input=fields.get("input"))
+            if questions is None:
+                raise JudgeFailure(
+                    f"{self.name} has no checklist for this instruction; pass items=[...] "
+                    "or freeze a checklist", "missing")
+            return Reply(data={"analysis": "", "questions": list(questions)})
+        raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
+
+    def _answer_data(self, **kwargs: Any) -> dict[str, Any]:
+        result = self.answer(**kwargs)
+        if result is None:
+            raise JudgeFailure(f"{self.name} has no answer for question {kwargs['question']!r}", "missing")
+        answer, reason = result
+        return {"answer": "YES" if answer else "NO", "reasoning": reason}

@@ -1,0 +1,97 @@
+"""RecordedJudge: an offline judge that replays verdicts recorded elsewhere.
+
+The file is JSON Lines.  A verdict line holds ``question``, ``response`` and ``verdict``
+(true/false or "YES"/"NO"), optionally ``reason``, ``instruction`` and ``input`` (used to
+tell apart records that share a question and a response).  A checklist line holds
+``instruction`` (optionally ``input``) and ``questions``, and answers checklist generation.
+A question with no recorded verdict is UNSCORED, never a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import CritiqueUsageError, JudgeFailure
+from .base import OfflineJudge
+
+
+def _verdict_value(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str) and raw.strip().upper() in ("YES", "NO", "TRUE", "FALSE"):
+        return raw.strip().upper() in ("YES", "TRUE")
+    return None
+
+
+class RecordedJudge(OfflineJudge):
+    """Replay recorded verdicts (another model's, or people's) from a JSONL file."""
+
+    cacheable = True
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise CritiqueUsageError(f"critique: cannot read recorded verdicts {self.path}: {exc}") from None
+        self.name = f"recorded:{self.path.name}@{hashlib.sha256(raw).hexdigest()[:8]}"
+        self._verdicts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._checklists: dict[tuple[str, str], list[str]] = {}
+        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            if line.strip():
+                self._load_line(line, number)
+
+    def _fail(self, number: int, problem: str) -> CritiqueUsageError:
+        return CritiqueUsageError(f"critique: {self.path}:{number}: {problem}")
+
+    def _load_line(self, line: str, number: int) -> None:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise self._fail(number, f"not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise self._fail(number, "expected a JSON object")
+        if "questions" in record:
+            questions = record["questions"]
+            if not isinstance(record.get("instruction"), str) or not isinstance(questions, list) or not all(
+                    isinstance(q, str) for q in questions):
+                raise self._fail(number, "a checklist line needs 'instruction' (string) and "
+                                         "'questions' (list of strings)")
+            self._checklists[(record["instruction"].strip(), (record.get("input") or "").strip())] = questions
+            return
+        for name in ("question", "response"):
+            if not isinstance(record.get(name), str):
+                raise self._fail(number, f"missing string field {name!r}")
+        verdict = _verdict_value(record.get("verdict"))
+        if verdict is None:
+            raise self._fail(number, f"'verdict' must be true/false or YES/NO, got {record.get('verdict')!r}")
+        entry = {"verdict": verdict, "reason": str(record.get("reason") or "recorded verdict"),
+                 "instruction": record.get("instruction"), "input": record.get("input"), "line": number}
+        self._verdicts.setdefault((record["question"].strip(), record["response"].strip()), []).append(entry)
+
+    def __len__(self) -> int:
+        return sum(len(entries) for entries in self._verdicts.values())
+
+    def answer(self, *, question: str, response: str, instruction: str | None,
+               input: str | None) -> tuple[bool, str] | None:
+        candidates = self._verdicts.get((question.strip(), response.strip()), [])
+        if len(candidates) > 1 and instruction is not None:
+            narrowed = [c for c in candidates if (c["instruction"] or "").strip() == instruction.strip()]
+            if len(narrowed) > 1 and input is not None:
+                narrowed = [c for c in narrowed if (c["input"] or "").strip() == input.strip()]
+            candidates = narrowed or candidates
+        if not candidates:
+            return None
+        if len({c["verdict"] for c in candidates}) > 1:
+            lines = ", ".join(str(c["line"]) for c in candidates)
+            raise JudgeFailure(f"{self.path.name} records conflicting verdicts for question {question!r} "
+                               f"(lines {lines})", "missing")
+        return candidates[0]["verdict"], candidates[0]["reason"]
+
+    def checklist(self, *, instruction: str, input: str | None) -> list[str] | None:
+        return self._checklists.get((instruction.strip(), (input or "").strip()))

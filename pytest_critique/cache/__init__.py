@@ -1,0 +1,1 @@
+"""The verdict cache: keys, modes and the on-disk store."""

@@ -1,0 +1,222 @@
+"""The Critic: what a test calls to have a response judged (the ``critique`` fixture's object)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .backends import builtin_backend
+from .backends.base import Backend, JudgeCall
+from .engine import JudgeEngine, Outcome
+from .errors import CritiqueUsageError, UnscoredError
+from .freeze import FrozenChecklists
+from .judges import tick
+from .models import Checklist, ChecklistVerdict, ItemVerdict, Usage, Vote
+from .settings import ALL_KEYS, Settings, apply_overrides, resolve
+
+
+class Runtime:
+    """What the critics of one session share: the engine, backends and frozen checklists."""
+
+    def __init__(self, root: Path | str = ".",
+                 make_backend: Callable[[Settings], Backend] | None = None):
+        self.root = Path(root).resolve()
+        self.engine = JudgeEngine(self.root)
+        self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
+        self._backends: dict[tuple[Any, ...], Backend] = {}
+        self._frozen: dict[Path, FrozenChecklists] = {}
+        self._lock = threading.Lock()
+
+    def backend(self, settings: Settings) -> Backend:
+        key = (settings.model, settings.api_base, settings.api_key)
+        with self._lock:
+            if key not in self._backends:
+                self._backends[key] = self._make_backend(settings)
+            return self._backends[key]
+
+    def frozen(self, settings: Settings) -> FrozenChecklists:
+        path = Path(settings.checklists)
+        path = path if path.is_absolute() else self.root / path
+        with self._lock:
+            if path not in self._frozen:
+                self._frozen[path] = FrozenChecklists(path)
+            return self._frozen[path]
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise CritiqueUsageError(f"critique: {what} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    return None if value is None else _text(value, what)
+
+
+def _questions(items: Any) -> list[str]:
+    if isinstance(items, str) or not isinstance(items, Sequence):
+        raise CritiqueUsageError("critique: items must be a list of YES/NO questions, "
+                                 f"got {type(items).__name__}")
+    questions = [_text(item, f"items[{number}]").strip() for number, item in enumerate(items)]
+    if not questions:
+        raise CritiqueUsageError("critique: items is empty; give at least one YES/NO question")
+    if any(not question for question in questions):
+        raise CritiqueUsageError("critique: items holds an empty question")
+    return questions
+
+
+def _majority(index: int, question: str, outcomes: Sequence[Outcome],
+              answers: Sequence[dict[str, Any] | None]) -> ItemVerdict:
+    for outcome in outcomes:
+        if outcome.failure is not None:
+            return ItemVerdict(index=index, question=question, answer=None, reason=outcome.failure.reason,
+                               error=outcome.failure.reason)
+    votes = [Vote(answer=answer["answer"] == "YES", reason=answer.get("reasoning", ""), cached=outcome.cached)
+             for outcome, answer in zip(outcomes, answers) if answer is not None]
+    yes = sum(vote.answer for vote in votes)
+    majority = yes * 2 > len(votes)  # a tie is NO: an unproven requirement is not met
+    agreeing = [vote for vote in votes if vote.answer == majority]
+    return ItemVerdict(index=index, question=question, answer=majority, reason=agreeing[0].reason,
+                       votes=votes, agreement=len(agreeing) / len(votes))
+
+
+class Critic:
+    """Judges responses.  In tests use the ``critique`` fixture; elsewhere build one directly::
+
+        critic = Critic(model="openai/gpt-4o-mini")
+        verdict = critic.checklist(answer, instruction="Write a haiku about a fox.")
+
+    Keyword arguments override settings read from ``CRITIQUE_*`` environment variables.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, backend: Backend | None = None,
+                 runtime: Runtime | None = None, on_verdict: Callable[[Any], None] | None = None,
+                 **overrides: Any):
+        base = settings if settings is not None else resolve()
+        self.settings = apply_overrides(base, overrides, "Critic()", ALL_KEYS) if overrides else base
+        self.backend = backend
+        self.runtime = runtime if runtime is not None else Runtime()
+        self.verdicts: list[Any] = []
+        """Every verdict this critic returned, in order."""
+        self.new_checklists: list[dict[str, Any]] = []
+        """Generated checklists not read from the frozen file (what --critique-freeze writes)."""
+        self._on_verdict = on_verdict
+
+    def _backend(self, settings: Settings) -> Backend:
+        return self.backend if self.backend is not None else self.runtime.backend(settings)
+
+    def _run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
+        return self.runtime.engine.run(backend, task, calls, cache=settings.cache, cache_dir=settings.cache_dir,
+                                       concurrency=settings.concurrency)
+
+    def _call(self, task: tick.Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
+              temperature: float = 0.0) -> JudgeCall:
+        return JudgeCall(task=task.name, template=task.template, fields=fields,
+                         params={"temperature": temperature}, sample=sample, timeout=settings.timeout,
+                         retries=settings.retries)
+
+    def generate_checklist(self, instruction: str, input: str | None = None, **overrides: Any) -> Checklist:
+        """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
+        __tracebackhide__ = True
+        settings = apply_overrides(self.settings, overrides, "generate_checklist()") if overrides else self.settings
+        checklist, _ = self._checklist_for(_text(instruction, "instruction"), _optional_text(input, "input"),
+                                           settings)
+        return checklist
+
+    def _checklist_for(self, instruction: str, input: str | None, settings: Settings) -> tuple[Checklist, Usage]:
+        __tracebackhide__ = True
+        frozen = self.runtime.frozen(settings).lookup(instruction, input)
+        if frozen is not None:
+            return Checklist(questions=frozen, instruction=instruction, input=input, source="frozen"), Usage()
+        backend = self._backend(settings)
+        call = self._call(tick.GENERATE, {"instruction": instruction, "input": input or ""}, settings)
+        [outcome] = self._run(backend, tick.GENERATE, [call], settings)
+        if outcome.failure is not None or outcome.data is None:
+            reason = outcome.failure.reason if outcome.failure else "no data"
+            raise UnscoredError(f"critique: could not obtain a checklist for the instruction: {reason}")
+        questions = outcome.data["questions"]
+        self.new_checklists.append({"instruction": instruction, "input": input, "questions": questions,
+                                    "generator": backend.name})
+        checklist = Checklist(questions=questions, instruction=instruction, input=input, source="generated",
+                              generator=backend.name)
+        return checklist, outcome.usage
+
+    def checklist(
+        self,
+        response: str,
+        *,
+        instruction: str | None = None,
+        items: Sequence[str] | None = None,
+        input: str | None = None,
+        threshold: float | None = None,
+        samples: int | None = None,
+        batch: bool | None = None,
+        **overrides: Any,
+    ) -> ChecklistVerdict:
+        """Judge ``response`` against a checklist of YES/NO questions (TICK).
+
+        With ``items`` those questions are judged; otherwise a checklist is generated from
+        ``instruction`` (or read from the frozen checklists file).  Each question is judged in
+        its own call (``batch=True``: one call for all), ``samples`` times, and the majority
+        decides.  Raises :class:`UnscoredError` when any question could not be judged.
+        """
+        __tracebackhide__ = True
+        given = {"threshold": threshold, "samples": samples, "batch": batch, **overrides}
+        given = {name: value for name, value in given.items() if value is not None}
+        settings = apply_overrides(self.settings, given, "checklist()") if given else self.settings
+        response = _text(response, "response")
+        instruction = _optional_text(instruction, "instruction")
+        input = _optional_text(input, "input")
+        if items is None and instruction is None:
+            raise CritiqueUsageError("critique: checklist() needs instruction=... (to generate a checklist) "
+                                     "or items=[...] (the questions to judge)")
+        usage = Usage()
+        if items is not None:
+            checklist = Checklist(questions=_questions(items), instruction=instruction, input=input)
+        else:
+            checklist, usage = self._checklist_for(instruction or "", input, settings)
+        backend = self._backend(settings)
+        items_judged, judged_usage = self._judge(backend, checklist, response, settings)
+        verdict = ChecklistVerdict(
+            judge=backend.name, offline=backend.offline, checklist=checklist, items=items_judged,
+            threshold=settings.threshold, samples=settings.samples, batch=settings.batch,
+            usage=usage + judged_usage)
+        self._record(verdict)
+        if verdict.unscored_items:
+            reasons = "; ".join(f"item {item.index}: {item.error}" for item in verdict.unscored_items[:3])
+            raise UnscoredError(f"{verdict.headline}: {reasons}", verdict)
+        return verdict
+
+    def _judge(self, backend: Backend, checklist: Checklist, response: str,
+               settings: Settings) -> tuple[list[ItemVerdict], Usage]:
+        samples = settings.samples
+        temperature = settings.effective_temperature(samples)
+        context = {"instruction": checklist.instruction or "", "input": checklist.input or "", "response": response}
+        questions = checklist.questions
+        if settings.batch:
+            calls = [self._call(tick.BATCH, {**context, "questions": questions}, settings, sample, temperature)
+                     for sample in range(samples)]
+            outcomes = self._run(backend, tick.BATCH, calls, settings)
+            per_item = [[(outcome, outcome.data["answers"][index] if outcome.data else None)
+                         for outcome in outcomes] for index in range(len(questions))]
+        else:
+            calls = [self._call(tick.ITEM, {**context, "question": question}, settings, sample, temperature)
+                     for question in questions for sample in range(samples)]
+            outcomes = self._run(backend, tick.ITEM, calls, settings)
+            per_item = [[(outcome, outcome.data) for outcome in outcomes[index * samples:(index + 1) * samples]]
+                        for index in range(len(questions))]
+        verdicts = [_majority(index, question, [o for o, _ in pairs], [a for _, a in pairs])
+                    for index, (question, pairs) in enumerate(zip(questions, per_item), start=1)]
+        usage = Usage()
+        for outcome in outcomes:
+            usage = usage + outcome.usage
+        return verdicts, usage
+
+    def _record(self, verdict: Any) -> None:
+        self.verdicts.append(verdict)
+        if self._on_verdict is not None:
+            self._on_verdict(verdict)

@@ -1,0 +1,50 @@
+"""Exceptions raised by pytest-critique (standard library only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CritiqueError(Exception):
+    """Base class of every pytest-critique error."""
+
+
+class CritiqueUsageError(CritiqueError, ValueError):
+    """A setting or argument has a value the plugin cannot use."""
+
+
+class JudgeFailure(CritiqueError):
+    """One judge request produced no usable answer (timeout, HTTP error, unparseable reply...).
+
+    ``kind`` is a short machine-readable cause: ``timeout``, ``rate_limit``, ``server_error``,
+    ``connection``, ``unparseable``, ``truncated``, ``refused``, ``missing``, ``config``, ``backend``.
+    """
+
+    def __init__(self, reason: str, kind: str = "backend", *, calls: int = 0, retries: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+        self.calls = calls
+        self.retries = retries
+
+
+class CacheMissError(JudgeFailure):
+    """Cache mode ``read`` forbids judge calls and the verdict is not in the cache."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, "cache_miss")
+
+
+class UnscoredError(CritiqueError):
+    """A verdict could not be obtained, so the test is neither passed nor failed: UNSCORED.
+
+    ``verdict`` holds whatever was judged (its unscored items carry their reasons).
+    """
+
+    def __init__(self, message: str, verdict: Any = None):
+        super().__init__(message)
+        self.verdict = verdict
+
+
+class CritiqueFailed(AssertionError):
+    """Raised by ``verdict.check()`` when the verdict did not pass."""

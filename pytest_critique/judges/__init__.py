@@ -1,0 +1,1 @@
+"""Judges: what is asked of a backend and how its answers are read."""

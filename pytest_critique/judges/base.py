@@ -1,0 +1,87 @@
+"""Reading judge replies: JSON extraction and the Task that ties a template to its schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import BaseModel, ValidationError
+
+from ..backends.base import JudgeCall, Reply
+
+_FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+class ReplyProblem(Exception):
+    """A reply could not be read; the message says why (it is shown to the judge on repair)."""
+
+    def __init__(self, message: str, kind: str = "unparseable"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def extract_json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object a reply holds: the whole text, a fenced block, or the outermost braces."""
+    stripped = text.strip()
+    fenced = _FENCE.match(stripped)
+    candidates = [fenced.group(1)] if fenced else []
+    candidates.append(stripped)
+    start, end = stripped.find("{"), stripped.rfind("}")
+    if 0 <= start < end:
+        candidates.append(stripped[start:end + 1])
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except (json.JSONDecodeError, ValueError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _summarise(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:3]:
+        location = ".".join(str(part) for part in item["loc"]) or "reply"
+        parts.append(f"{location}: {item['msg']}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One kind of judge request: its template, the schema of its answer, and how to read text."""
+
+    name: str
+    template: str
+    schema: type[BaseModel]
+    check: Callable[[BaseModel, JudgeCall], None] = lambda answer, call: None
+    """Extra validation that needs the request (e.g. one answer per question)."""
+    text_fallback: Callable[[str], dict[str, Any] | None] = lambda text: None
+    """Reads a reply that is not JSON (e.g. a final ``ANSWER: YES`` line)."""
+
+    def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:
+        try:
+            answer = self.schema.model_validate(data)
+        except ValidationError as exc:
+            raise ReplyProblem(f"the reply does not have the expected shape ({_summarise(exc)})") from None
+        self.check(answer, call)
+        return answer.model_dump(mode="json")
+
+    def read(self, reply: Reply, call: JudgeCall) -> dict[str, Any]:
+        """Validated answer data from a reply, or :class:`ReplyProblem`."""
+        if reply.data is not None:
+            return self.validate(reply.data, call)
+        text = reply.text or ""
+        if reply.finish_reason == "length":
+            raise ReplyProblem("the reply was cut off by the token limit (finish_reason=length)", "truncated")
+        if not text.strip():
+            raise ReplyProblem("the reply was empty")
+        data = extract_json_object(text)
+        if data is None:
+            data = self.text_fallback(text)
+        if data is None:
+            snippet = " ".join(text.split())[:120]
+            raise ReplyProblem(f"the reply holds no JSON object (it begins: {snippet!r})")
+        return self.validate(data, call)

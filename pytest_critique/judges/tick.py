@@ -1,0 +1,86 @@
+"""TICK checklists (Cook et al., 2024): generate YES/NO questions, then judge each one.
+
+Generation sees the instruction only; judging sees instruction, response and one question,
+and reasons before answering.  A batched variant judges all questions in one call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from ..backends.base import JudgeCall
+from .base import ReplyProblem, Task
+
+MIN_QUESTIONS, MAX_QUESTIONS = 2, 8
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "YES" if value else "NO"
+    if isinstance(value, str):
+        return value.strip().strip(".*").upper()
+    return value
+
+
+class ItemAnswer(BaseModel):
+    reasoning: str = ""
+    answer: Literal["YES", "NO"]
+
+    _normalise = field_validator("answer", mode="before")(_yes_no)
+
+
+class BatchItem(BaseModel):
+    question: int | None = None
+    reasoning: str = ""
+    answer: Literal["YES", "NO"]
+
+    _normalise = field_validator("answer", mode="before")(_yes_no)
+
+
+class BatchAnswer(BaseModel):
+    answers: list[BatchItem]
+
+
+class GeneratedChecklist(BaseModel):
+    analysis: str = ""
+    questions: list[str] = Field(min_length=MIN_QUESTIONS, max_length=MAX_QUESTIONS)
+
+    @field_validator("questions")
+    @classmethod
+    def _clean(cls, questions: list[str]) -> list[str]:
+        cleaned = [re.sub(r"^\s*(?:[-*•]|\d+[.)]|Q\d+[.:)])\s*", "", q).strip() for q in questions]
+        if any(not q for q in cleaned):
+            raise ValueError("every question must be non-empty")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("questions must not repeat")
+        return cleaned
+
+
+_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\W*(YES|NO)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _answer_line(text: str) -> dict[str, Any] | None:
+    """A reply that ends its reasoning with an ``ANSWER: YES`` line instead of JSON."""
+    found = _ANSWER_LINE.findall(text)
+    if not found:
+        return None
+    return {"reasoning": text[: text.rfind(found[-1])].strip(), "answer": found[-1]}
+
+
+def _one_answer_per_question(answer: BaseModel, call: JudgeCall) -> None:
+    expected = len(call.fields["questions"])
+    got = len(answer.answers)  # type: ignore[attr-defined]
+    if got != expected:
+        raise ReplyProblem(f"expected {expected} answers, one per question in order, got {got}")
+    numbers = [item.question for item in answer.answers]  # type: ignore[attr-defined]
+    if all(n is not None for n in numbers) and numbers != list(range(1, expected + 1)):
+        raise ReplyProblem(f"answers must follow the checklist's order 1..{expected}, got {numbers}")
+
+
+ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line)
+BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question)
+GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist)
+TASKS = {task.name: task for task in (ITEM, BATCH, GENERATE)}

@@ -1,0 +1,117 @@
+"""pytest hooks of pytest-critique: options, fixtures, markers, reports, terminal summary.
+
+This module is imported with pytest, so it imports only the standard library and the
+plugin's light modules; pydantic, jinja2, diskcache and litellm load when a test judges.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+import pytest
+
+from . import hookspecs
+from .errors import CritiqueUsageError, UnscoredError
+from .session import CritiqueSession, is_worker
+from .settings import add_options, from_pytest_config
+
+_SESSION_KEY = pytest.StashKey[CritiqueSession]()
+_CRITIC_KEY = pytest.StashKey[Any]()
+_REPORTED_KEY = pytest.StashKey[tuple[int, int]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "critique(**settings): judge settings for this test, e.g. samples=3, threshold=0.8, "
+                   "model='openai/gpt-4o-mini', cache='read'")
+    try:
+        settings = from_pytest_config(config)
+    except CritiqueUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    session = CritiqueSession(config, settings)
+    config.stash[_SESSION_KEY] = session
+    config.pluginmanager.register(session, "critique-session")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION_KEY, None)
+    if session is not None:
+        session.close()
+        config.pluginmanager.unregister(session)
+        del config.stash[_SESSION_KEY]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return config.stash[_SESSION_KEY].header()
+
+
+@pytest.fixture
+def critique_backend() -> Any:
+    """The judge backend for tests in scope; ``None`` uses the configured model.
+
+    Override it in a ``conftest.py`` to judge offline, e.g. with ``ScriptedJudge(...)``.
+    """
+    return None
+
+
+@pytest.fixture
+def critique(request: pytest.FixtureRequest, critique_backend: Any) -> Any:
+    """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
+    critic = request.config.stash[_SESSION_KEY].critic_for(request.node, backend=critique_backend)
+    request.node.stash[_CRITIC_KEY] = critic
+    return critic
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    critic = item.stash.get(_CRITIC_KEY, None)
+    unscored = call.excinfo is not None and isinstance(call.excinfo.value, UnscoredError)
+    if critic is None and not unscored:
+        return report
+    from .report import attach
+
+    seen_verdicts, seen_checklists = item.stash.get(_REPORTED_KEY, (0, 0))
+    verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
+    checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
+    item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists))
+    attach(report, verdicts, checklists, call.excinfo.value if unscored else None)
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    payload = getattr(report, "critique", None)
+    if payload and payload.get("unscored") and report.failed:
+        return "unscored", "U", ("UNSCORED", {"yellow": True})
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    critique_session = config.stash.get(_SESSION_KEY, None)
+    if critique_session is None or is_worker(config):
+        return
+    critique_session.notes = critique_session.finish()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    critique_session = config.stash.get(_SESSION_KEY, None)
+    if critique_session is None or is_worker(config):
+        return
+    from .report import Totals, summary_lines
+
+    lines = summary_lines(Totals(critique_session.results))
+    notes = getattr(critique_session, "notes", [])
+    if lines or notes:
+        terminalreporter.write_sep("=", "critique")
+        for line in [*lines, *notes]:
+            terminalreporter.write_line(line)

@@ -1,0 +1,118 @@
+"""Per-run state of the plugin: settings, the shared runtime, and the verdicts of every test.
+
+Verdicts reach the session on test reports (``report.critique``), so the same code gathers
+them with or without xdist: on the controller, reports from workers carry them too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import CritiqueUsageError
+from .settings import Settings, apply_overrides
+
+if TYPE_CHECKING:
+    import pytest
+
+    from .critic import Critic, Runtime
+
+REPORT_VERSION = 1
+
+
+def is_worker(config: "pytest.Config") -> bool:
+    return hasattr(config, "workerinput")
+
+
+class CritiqueSession:
+    def __init__(self, config: "pytest.Config", settings: Settings):
+        self.config = config
+        self.settings = settings
+        self.root = Path(config.rootpath)
+        self.results: list[dict[str, Any]] = []
+        self._runtime: Runtime | None = None
+        self.notes: list[str] = []
+
+    @property
+    def runtime(self) -> "Runtime":
+        if self._runtime is None:
+            from .critic import Runtime
+
+            self._runtime = Runtime(self.root, make_backend=self._make_backend)
+        return self._runtime
+
+    def _make_backend(self, settings: Settings) -> Any:
+        from .backends import builtin_backend
+
+        backend = self.config.hook.pytest_critique_make_backend(settings=settings, config=self.config)
+        return backend if backend is not None else builtin_backend(settings, self.root)
+
+    def settings_for(self, item: "pytest.Item") -> Settings:
+        """Session settings with the item's ``critique`` markers layered on (closest wins)."""
+        settings = self.settings
+        for mark in reversed(list(item.iter_markers("critique"))):
+            if mark.args:
+                raise CritiqueUsageError("critique: the critique marker takes keyword arguments only, "
+                                         f"e.g. @pytest.mark.critique(samples=3); got {mark.args!r}")
+            settings = apply_overrides(settings, mark.kwargs, "@pytest.mark.critique")
+        return settings
+
+    def critic_for(self, item: "pytest.Item", backend: Any = None) -> "Critic":
+        from .critic import Critic
+
+        settings = self.settings_for(item)
+        hook = self.config.hook.pytest_critique_verdict
+        return Critic(settings, backend=backend, runtime=self.runtime,
+                      on_verdict=lambda verdict: hook(verdict=verdict, item=item))
+
+    def header(self) -> str:
+        s = self.settings
+        model = s.model or "not set"
+        return (f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
+                f"threshold={s.threshold:g} concurrency={s.concurrency}")
+
+    def add_report(self, report: "pytest.TestReport") -> None:
+        payload = getattr(report, "critique", None)
+        if payload:
+            self.results.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
+                                 **payload})
+
+    def pytest_runtest_logreport(self, report: "pytest.TestReport") -> None:
+        """Registered as a plugin: gathers verdicts from every report (xdist workers' too)."""
+        self.add_report(report)
+
+    def finish(self) -> list[str]:
+        """Write the JSON report and frozen checklists; returns lines to show the user."""
+        notes: list[str] = []
+        if self.settings.freeze:
+            from .freeze import write_entries
+
+            path = self._path(self.settings.checklists)
+            new = [entry for result in self.results for entry in result.get("new_checklists", [])]
+            added = write_entries(path, new)
+            notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
+                         if added else f"critique: no new checklists to freeze into {path}")
+        if self.settings.report:
+            from .report import Totals
+
+            path = Path(self.config.invocation_params.dir) / self.settings.report
+            document = {
+                "version": REPORT_VERSION,
+                "settings": {name: getattr(self.settings, name) for name in
+                             ("model", "cache", "samples", "threshold", "batch", "concurrency")},
+                "totals": Totals(self.results).as_dict(),
+                "tests": sorted(self.results, key=lambda result: result["nodeid"]),
+            }
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+            notes.append(f"critique: wrote {len(self.results)} test results to {path}")
+        return notes
+
+    def _path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() else self.root / path
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()

@@ -1,0 +1,247 @@
+"""Every setting of the plugin, and the one function that resolves them.
+
+Precedence, highest first: keyword arguments of a judge call, the ``@pytest.mark.critique``
+marker, the command line, the environment (``CRITIQUE_*``), the ini file (``critique_*``),
+the defaults below.  Only the standard library is imported here: this module loads with
+pytest, before any test asks for a judge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .errors import CritiqueUsageError
+
+CACHE_MODES = ("rw", "read", "refresh", "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one judge call (defaults are the documented ones)."""
+
+    model: str | None = None
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    cache: str = "rw"
+    cache_dir: str = ".critique_cache"
+    concurrency: int = 8
+    samples: int = 1
+    threshold: float = 1.0
+    timeout: float = 60.0
+    retries: int = 3
+    temperature: float | None = None
+    batch: bool = False
+    report: str | None = None
+    checklists: str = "critique_checklists.json"
+    freeze: bool = False
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def effective_temperature(self, samples: int) -> float:
+        """Greedy decoding for one sample; sampled votes need some temperature."""
+        if self.temperature is not None:
+            return self.temperature
+        return 0.0 if samples == 1 else 0.7
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    parse: Callable[[str], Any]
+    check: Callable[[Any], str | None] = lambda value: None
+    metavar: str = "VALUE"
+    cli: bool = True
+    ini: bool = True
+    marker: bool = True
+    flag: bool = False
+
+    @property
+    def cli_flag(self) -> str:
+        return "--critique-" + self.name.replace("_", "-")
+
+    @property
+    def env_var(self) -> str:
+        return "CRITIQUE_" + self.name.upper()
+
+    @property
+    def ini_key(self) -> str:
+        return "critique_" + self.name
+
+    @property
+    def dest(self) -> str:
+        return "critique_" + self.name
+
+
+def _choice(*allowed: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else "expected one of " + ", ".join(allowed)
+
+    return check
+
+
+def _at_least(minimum: float) -> Callable[[Any], str | None]:
+    return lambda value: None if value >= minimum else f"expected a number >= {minimum:g}"
+
+
+def _above_zero(value: Any) -> str | None:
+    return None if value > 0 else "expected a number > 0"
+
+
+def _unit_interval(value: Any) -> str | None:
+    return None if 0.0 <= value <= 1.0 else "expected a number between 0 and 1"
+
+
+def _temperature(value: Any) -> str | None:
+    return None if value is None or 0.0 <= value <= 2.0 else "expected a number between 0 and 2"
+
+
+def _optional_float(text: str) -> float | None:
+    return None if text.strip() == "" else float(text)
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("model", "judge model: any litellm model string, or recorded:PATH", str, metavar="MODEL"),
+    Option("api_base", "base URL of an OpenAI-compatible server for the judge", str, metavar="URL"),
+    Option("api_key", "API key for the judge (environment only)", str, cli=False, ini=False, marker=False),
+    Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
+    Option("cache_dir", "verdict cache directory, relative to the rootdir", str, metavar="DIR", marker=False),
+    Option("concurrency", "judge calls in flight at once per checklist", int, _at_least(1), "N"),
+    Option("samples", "judgements per question; the majority decides", int, _at_least(1), "K"),
+    Option("threshold", "pass rate a checklist needs to pass (0-1)", float, _unit_interval, "RATE"),
+    Option("timeout", "seconds to wait for one judge reply", float, _above_zero, "SECONDS"),
+    Option("retries", "retries after a rate limit, server error or timeout", int, _at_least(0), "N"),
+    Option("temperature", "judge sampling temperature (default 0, or 0.7 with samples > 1)",
+           _optional_float, _temperature, "T"),
+    Option("batch", "judge all questions of a checklist in one call", _parse_bool, flag=True),
+    Option("report", "write every verdict of the run to this JSON file", str, metavar="PATH", marker=False),
+    Option("checklists", "file of frozen generated checklists, relative to the rootdir", str,
+           metavar="PATH", marker=False),
+    Option("freeze", "write generated checklists to the checklists file", _parse_bool, flag=True,
+           ini=False, marker=False),
+)
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)
+ALL_KEYS = tuple(OPTIONS_BY_NAME)
+
+
+def add_options(parser: Any) -> None:
+    """Register the command-line options and ini keys with pytest's parser."""
+    group = parser.getgroup("critique", "LLM judges (pytest-critique)")
+    for option in OPTIONS:
+        if option.cli:
+            if option.flag:
+                group.addoption(option.cli_flag, action="store_const", const="true", default=None,
+                                dest=option.dest, help=option.help)
+            else:
+                group.addoption(option.cli_flag, action="store", default=None, dest=option.dest,
+                                metavar=option.metavar, help=f"{option.help} (env {option.env_var})")
+        if option.ini:
+            parser.addini(option.ini_key, option.help, default=None)
+
+
+def _coerce(option: Option, raw: Any) -> Any:
+    if isinstance(raw, str):
+        return option.parse(raw)
+    if isinstance(raw, bool):
+        if option.parse is _parse_bool:
+            return raw
+    elif option.parse in (float, _optional_float) and isinstance(raw, (int, float)):
+        return float(raw)
+    elif option.parse is int and isinstance(raw, int):
+        return raw
+    raise TypeError(type(raw).__name__)
+
+
+def _describe_expected(option: Option) -> str:
+    if option.parse is int:
+        return "expected a whole number"
+    if option.parse in (float, _optional_float):
+        return "expected a number"
+    if option.parse is _parse_bool:
+        return "expected true or false"
+    return "expected a string"
+
+
+def _convert(option: Option, raw: Any, source: str) -> Any:
+    try:
+        value = _coerce(option, raw)
+    except (ValueError, TypeError):
+        problem: str | None = _describe_expected(option)
+    else:
+        problem = option.check(value)
+    if problem:
+        raise CritiqueUsageError(f"critique: invalid value {raw!r} for {source}: {problem}")
+    return value
+
+
+def resolve(
+    cli: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    ini: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve settings from command line > environment > ini > defaults.
+
+    ``cli`` and ``ini`` map option names to raw values (``None`` = not given); ``env`` is the
+    process environment.  A bad value raises :class:`CritiqueUsageError` naming its source.
+    """
+    cli = cli or {}
+    ini = ini or {}
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        for source, raw in (
+            (option.cli_flag, cli.get(option.name) if option.cli else None),
+            (f"environment variable {option.env_var}", env.get(option.env_var)),
+            (f"ini option {option.ini_key}", ini.get(option.name) if option.ini else None),
+        ):
+            if raw is None or raw == "":
+                continue
+            values[option.name] = _convert(option, raw, f"{source} (setting '{option.name}')")
+            break
+    return Settings(**values)
+
+
+def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
+                    allowed: tuple[str, ...] = MARKER_KEYS) -> Settings:
+    """Layer marker or call keyword arguments over ``base``, validating each value."""
+    changes: dict[str, Any] = {}
+    for name, raw in overrides.items():
+        option = OPTIONS_BY_NAME.get(name)
+        if option is None or name not in allowed:
+            raise CritiqueUsageError(
+                f"critique: {source} got an unknown setting {name!r}; "
+                f"allowed: {', '.join(allowed)}")
+        if raw is None and name in ("model", "api_base", "api_key", "temperature", "report"):
+            changes[name] = None
+            continue
+        changes[name] = _convert(option, raw, f"{source} setting '{name}'")
+    return base.replace(**changes) if changes else base
+
+
+def from_pytest_config(config: Any) -> Settings:
+    """Resolve the session-wide settings from a pytest ``Config``."""
+    cli = {o.name: config.getoption(o.dest) for o in OPTIONS if o.cli}
+    ini = {}
+    for option in OPTIONS:
+        if option.ini:
+            raw = config.getini(option.ini_key)
+            ini[option.name] = raw if raw not in (None, "", []) else None
+    return resolve(cli=cli, ini=ini)
+
+
+__all__ = ["CACHE_MODES", "OPTIONS", "Settings", "add_options", "apply_overrides", "from_pytest_config",
+           "resolve"]
