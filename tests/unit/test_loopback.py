@@ -167,14 +167,20 @@ def test_http_errors(server, status, exc_type):
     assert server.calls == 1
 
 
-def test_server_errors_are_api_errors():
-    # litellm's 5xx exceptions (and 429) share litellm.APIError-compatible bases
-    # via openai.APIStatusError.
+def test_exception_hierarchy():
+    # NB: none of litellm's per-status exceptions subclass litellm.APIError;
+    # their common base is openai.APIError (5xx/429 via openai.APIStatusError,
+    # Timeout via openai.APIConnectionError).
     import openai
 
     for exc in (litellm.InternalServerError, litellm.BadGatewayError,
                 litellm.ServiceUnavailableError, litellm.RateLimitError):
         assert issubclass(exc, openai.APIStatusError)
+        assert not issubclass(exc, litellm.APIError)
+    assert issubclass(litellm.Timeout, openai.APIConnectionError)
+    assert not issubclass(litellm.InternalServerError, litellm.APIConnectionError)
+    for exc in (litellm.Timeout, litellm.APIConnectionError, litellm.InternalServerError):
+        assert issubclass(exc, openai.APIError)
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"<html>oops</html>", b"{}"])
