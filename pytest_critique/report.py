@@ -130,6 +130,7 @@ class Totals:
         self.verdicts = 0
         self.items = 0
         self.cached_items = 0
+        self.unscored_items = 0
         self.yes = 0
         self.judges: dict[str, None] = {}
         self.usage = {"calls": 0, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0,
@@ -149,6 +150,7 @@ class Totals:
                     self.items += 1
                     self.cached_items += bool(item.get("cached"))
                     self.yes += item.get("answer") is True
+                    self.unscored_items += item.get("answer") is None
                     if item.get("answer") is False:
                         self.failing.append((result["nodeid"], item["index"], item["question"]))
             if result.get("unscored"):
@@ -156,12 +158,18 @@ class Totals:
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
 
     @property
+    def scored_items(self) -> int:
+        return self.items - self.unscored_items
+
+    @property
     def pass_rate(self) -> float:
-        return self.yes / self.items if self.items else 0.0
+        """Pooled YES over scored questions (InFoBench's DRFR over the run)."""
+        return self.yes / self.scored_items if self.scored_items else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,
-                "cached_items": self.cached_items, "yes": self.yes, "pass_rate": self.pass_rate,
+                "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
+                "pass_rate": self.pass_rate,
                 "judges": list(self.judges), "usage": self.usage,
                 "failing_items": [{"nodeid": n, "index": i, "question": q} for n, i, q in self.failing],
                 "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored]}
@@ -181,8 +189,9 @@ def summary_lines(totals: Totals, max_listed: int = 20) -> list[str]:
         f"({totals.cached_items} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
-    if totals.items:
-        lines.append(f"pooled pass rate {totals.yes}/{totals.items} = {totals.pass_rate:.3f}")
+    if totals.scored_items:
+        unscored = f" ({totals.unscored_items} unscored not counted)" if totals.unscored_items else ""
+        lines.append(f"pooled pass rate {totals.yes}/{totals.scored_items} = {totals.pass_rate:.3f}{unscored}")
     if totals.failing:
         lines.append(f"failing items ({len(totals.failing)}):")
         for nodeid, index, question in totals.failing[:max_listed]:

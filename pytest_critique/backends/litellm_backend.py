@@ -32,15 +32,19 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    try:
-        value = headers.get("retry-after")
-        return None if value is None else min(max(float(value), 0.0), _RETRY_AFTER_CAP)
-    except (TypeError, ValueError):
-        return None
+    """Seconds the server asked us to wait (Retry-After), capped; None when it did not say."""
+    candidates = [getattr(exc, "litellm_response_headers", None),
+                  getattr(getattr(exc, "response", None), "headers", None)]
+    for headers in candidates:
+        if not headers:
+            continue
+        try:
+            value = headers.get("retry-after")
+            if value is not None:
+                return min(max(float(value), 0.0), _RETRY_AFTER_CAP)
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return None
 
 
 def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
@@ -48,6 +52,9 @@ def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
     if isinstance(exc, litellm.Timeout):
         return "timeout", True
     status = _status(exc)
+    message = str(exc).lower()
+    if "api_key" in message and "must be set" in message:
+        return "config", False  # no API key: retrying cannot help
     if isinstance(exc, litellm.RateLimitError) or status == 429:
         return "rate_limit", True
     if isinstance(exc, litellm.ContentPolicyViolationError):
@@ -55,7 +62,8 @@ def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
     if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError, litellm.NotFoundError,
                         litellm.BadRequestError)) or (status is not None and 400 <= status < 500):
         return "config", False
-    if isinstance(exc, litellm.APIConnectionError) and status is None:
+    if isinstance(exc, litellm.APIConnectionError) and status is None or "connection error" in str(exc).lower():
+        # litellm reports a refused or reset connection as a 500 whose message says so.
         return "connection", True
     if status is not None and status >= 500 or isinstance(
             exc, (litellm.InternalServerError, litellm.ServiceUnavailableError)):
@@ -85,12 +93,16 @@ class LiteLLMBackend:
             "timeout": call.timeout,
             "num_retries": 0,
             "max_retries": 0,
+            "drop_params": True,
             **call.params,
         }
         if self.api_base:
             kwargs["api_base"] = self.api_base
         if self._api_key:
             kwargs["api_key"] = self._api_key
+        elif self.api_base and self.name.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+            # Local OpenAI-compatible servers rarely check keys, but the client insists on one.
+            kwargs["api_key"] = "no-key"
         retries = 0
         while True:
             try:
@@ -115,7 +127,7 @@ class LiteLLMBackend:
         after = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
         labels = {"timeout": f"judge timed out{after}", "rate_limit": f"judge rate-limited{after}",
                   "server_error": f"judge server error{after}", "connection": f"could not reach judge{after}",
-                  "refused": "judge refused the request", "config": "judge rejected the request"}
+                  "refused": "judge refused the request", "config": "judge call not possible"}
         return f"{labels.get(kind, 'judge call failed' + after)}: {type(exc).__name__}: {detail}"
 
     def _reply(self, response: Any, litellm: Any, retries: int) -> Reply:
