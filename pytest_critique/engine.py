@@ -127,7 +127,10 @@ class JudgeEngine:
                         f"unusable judge reply, twice: {problem}; after a repair request: {second}",
                         second.kind) from None
         except JudgeFailure as failure:
-            usage = usage + Usage(calls=max(failure.calls, 1), retries=failure.retries)
+            if failure.calls or failure.retries:
+                usage = usage + Usage(calls=failure.calls, retries=failure.retries)
+            elif usage.calls == 0:
+                usage = usage + Usage(calls=1)  # an offline judge that could not answer
             return Outcome(failure=failure, usage=usage, key=key)
         except Exception as exc:  # noqa: BLE001 - a judge bug must be UNSCORED, not a crash
             return Outcome(failure=JudgeFailure(f"{backend.name} raised {type(exc).__name__}: {exc}"),

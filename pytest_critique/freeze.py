@@ -66,6 +66,9 @@ def write_entries(path: Path, new_entries: Iterable[dict[str, Any]]) -> int:
 
     Entries already in the file win: a committed checklist is never overwritten.
     """
+    new_entries = list(new_entries)
+    if not new_entries:
+        return 0
     entries = read_entries(path)
     added = 0
     for entry in new_entries:

@@ -101,17 +101,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if critique_session is None or is_worker(config):
         return
     critique_session.notes = critique_session.finish()
+    if critique_session.failed and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     critique_session = config.stash.get(_SESSION_KEY, None)
     if critique_session is None or is_worker(config):
         return
-    from .report import Totals, summary_lines
+    from .report import write_terminal_summary
 
-    lines = summary_lines(Totals(critique_session.results))
-    notes = getattr(critique_session, "notes", [])
-    if lines or notes:
-        terminalreporter.write_sep("=", "critique")
-        for line in [*lines, *notes]:
-            terminalreporter.write_line(line)
+    write_terminal_summary(terminalreporter, critique_session.results, critique_session.notes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -79,7 +80,8 @@ def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
             detail = item.get("reason") or "(the judge gave no reason)"
         else:
             continue
-        for line in textwrap.wrap(shorten(detail, 600), width=width - 7)[:6]:
+        wrapper = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...")
+        for line in wrapper.wrap(shorten(detail, (width - 7) * 5)):
             lines.append(f"       {line}")
     return lines
 
@@ -110,8 +112,10 @@ def attach(report: Any, verdicts: list[Any], new_checklists: list[dict[str, Any]
     if report.failed and unscored is None:
         headline = failure_headline(payload["verdicts"])
         crash = getattr(report.longrepr, "reprcrash", None)
-        if headline and crash is not None and headline in (crash.message or ""):
-            # `assert verdict.passed` fails with the verdict's repr in the message: name the real reason.
+        message = (getattr(crash, "message", None) or "").removeprefix("AssertionError: ")
+        if headline and message.startswith("assert ") and headline in message:
+            # `assert verdict.passed` fails with the verdict's repr in the message: name the real reason
+            # (a message the user wrote, `assert v.passed, "..."`, is left alone).
             crash.message = headline
 
 
@@ -208,3 +212,27 @@ def summary_lines(totals: Totals, max_listed: int = 20) -> list[str]:
         lines.append("hint: cache mode 'read' found no verdict for some questions; record them with "
                      "--critique-cache=rw and a judge model, then commit or share the cache")
     return lines
+
+
+def write_terminal_summary(terminalreporter: Any, results: list[Mapping[str, Any]], notes: list[str]) -> None:
+    """The UNSCORED details (pytest lists only failures in detail) and the ``critique`` summary."""
+    unscored = terminalreporter.getreports("unscored")
+    if unscored:
+        terminalreporter.write_sep("=", "UNSCORED: no verdict could be obtained")
+        for report in unscored:
+            terminalreporter.write_sep("_", report.head_line or report.nodeid)
+            crash = getattr(report.longrepr, "reprcrash", None)
+            if crash is not None:
+                where = Path(crash.path)
+                if where.is_relative_to(terminalreporter.config.rootpath):
+                    where = where.relative_to(terminalreporter.config.rootpath)
+                terminalreporter.write_line(f"{where}:{crash.lineno}: {clean(crash.message)}")
+            for name, text in report.sections:
+                if name == "critique":
+                    terminalreporter.write_sep("-", "critique")
+                    terminalreporter.write_line(text)
+    lines = summary_lines(Totals(results))
+    if lines or notes:
+        terminalreporter.write_sep("=", "critique")
+        for line in [*lines, *notes]:
+            terminalreporter.write_line(line)

@@ -33,6 +33,8 @@ class CritiqueSession:
         self.results: list[dict[str, Any]] = []
         self._runtime: Runtime | None = None
         self.notes: list[str] = []
+        self.failed = False
+        """Set when writing the frozen checklists failed: the run then exits non-zero."""
 
     @property
     def runtime(self) -> "Runtime":
@@ -90,9 +92,14 @@ class CritiqueSession:
 
             path = self._path(self.settings.checklists)
             new = [entry for result in self.results for entry in result.get("new_checklists", [])]
-            added = write_entries(path, new)
-            notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
-                         if added else f"critique: no new checklists to freeze into {path}")
+            try:
+                added = write_entries(path, new)
+            except (CritiqueUsageError, OSError) as exc:
+                self.failed = True
+                notes.append(f"critique: could not freeze checklists: {exc}")
+            else:
+                notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
+                             if added else f"critique: no new checklists to freeze into {path}")
         if self.settings.report:
             from .report import Totals
 

@@ -150,7 +150,23 @@ def add_options(parser: Any) -> None:
                 group.addoption(option.cli_flag, action="store", default=None, dest=option.dest,
                                 metavar=option.metavar, help=f"{option.help} (env {option.env_var})")
         if option.ini:
-            parser.addini(option.ini_key, option.help, default=None)
+            _add_ini(parser, option)
+
+
+def _add_ini(parser: Any, option: Option) -> None:
+    """Register an ini key; on pytest >= 9.2 also accept native TOML numbers and booleans."""
+    native: Any = None
+    if option.parse in (int, float, _optional_float):
+        native = str | int | float
+    elif option.parse is _parse_bool:
+        native = str | bool
+    if native is not None:
+        try:
+            parser.addini(option.ini_key, option.help, type=native, default=None)
+            return
+        except Exception:  # noqa: BLE001 - older pytest: string values only
+            pass
+    parser.addini(option.ini_key, option.help, default=None)
 
 
 def _coerce(option: Option, raw: Any) -> Any:

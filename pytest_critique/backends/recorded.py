@@ -42,7 +42,11 @@ class RecordedJudge(OfflineJudge):
         self.name = f"recorded:{self.path.name}@{hashlib.sha256(raw).hexdigest()[:8]}"
         self._verdicts: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._checklists: dict[tuple[str, str], list[str]] = {}
-        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+        for number, line_bytes in enumerate(raw.splitlines(), start=1):
+            try:
+                line = line_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise self._fail(number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
             if line.strip():
                 self._load_line(line, number)
 

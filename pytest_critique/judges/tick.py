@@ -64,10 +64,11 @@ _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\W*(YES|NO)\b", re.IGN
 
 def _answer_line(text: str) -> dict[str, Any] | None:
     """A reply that ends its reasoning with an ``ANSWER: YES`` line instead of JSON."""
-    found = _ANSWER_LINE.findall(text)
-    if not found:
+    matches = list(_ANSWER_LINE.finditer(text))
+    if not matches:
         return None
-    return {"reasoning": text[: text.rfind(found[-1])].strip(), "answer": found[-1]}
+    last = matches[-1]
+    return {"reasoning": text[: last.start()].strip(), "answer": last.group(1)}
 
 
 def _one_answer_per_question(answer: BaseModel, call: JudgeCall) -> None:

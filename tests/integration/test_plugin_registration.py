@@ -1,0 +1,98 @@
+"""The plugin is registered through its entry point: options in --help, the report header,
+and ``-p no:critique`` turning it off."""
+
+from __future__ import annotations
+
+import pytest
+
+CLI_OPTIONS = [
+    "--critique-model=MODEL",
+    "--critique-api-base=URL",
+    "--critique-cache=MODE",
+    "--critique-cache-dir=DIR",
+    "--critique-concurrency=N",
+    "--critique-samples=K",
+    "--critique-threshold=RATE",
+    "--critique-timeout=SECONDS",
+    "--critique-retries=N",
+    "--critique-temperature=T",
+    "--critique-batch",
+    "--critique-report=PATH",
+    "--critique-checklists=PATH",
+    "--critique-freeze",
+]
+
+
+def test_help_lists_every_critique_option(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["LLM judges (pytest-critique):"])
+    for option in CLI_OPTIONS:
+        result.stdout.fnmatch_lines([f"*{option}*"])
+    # the environment variable of each option is named in its help
+    result.stdout.fnmatch_lines(["*(env CRITIQUE_MODEL)*"])
+    # api_key is read from the environment only: never a command-line option
+    assert "--critique-api-key" not in result.stdout.str()
+
+
+def test_help_lists_the_ini_keys(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    for key in ("critique_model", "critique_cache", "critique_threshold", "critique_batch",
+                "critique_checklists"):
+        result.stdout.fnmatch_lines([f"  {key} (*"])
+    # freeze is a per-run action: it has no ini key
+    result.stdout.no_fnmatch_line("  critique_freeze (*")
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.critique(**settings): judge settings for this test*"])
+
+
+def test_report_header_shows_the_effective_settings(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("--critique-model=recorded:verdicts.jsonl", "--critique-samples=3",
+                                "--critique-threshold=0.75", "--critique-cache=read")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "critique: judge=recorded:verdicts.jsonl cache=read cache_dir=.critique_cache samples=3 "
+        "threshold=0.75 concurrency=8",
+    ])
+
+
+def test_report_header_without_a_model(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["critique: judge=not set cache=rw *"])
+
+
+def test_no_critique_disables_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_judged(critique):
+            pass
+
+        def test_plain():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:critique")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'critique' not found*"])
+    result.stdout.no_fnmatch_line("critique: judge=*")
+
+
+def test_no_critique_rejects_its_options(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain(): pass")
+    result = pytester.runpytest("-p", "no:critique", "--critique-model=x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unrecognized arguments: --critique-model=x*"])
+
+
+def test_plugin_costs_nothing_when_no_test_judges(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain(): pass")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    # no critique heading in the terminal summary, and no cache directory
+    result.stdout.no_fnmatch_line("*= critique =*")
+    assert not (pytester.path / ".critique_cache").exists()
