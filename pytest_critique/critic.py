@@ -29,6 +29,7 @@ class Runtime:
         self._lock = threading.Lock()
 
     def backend(self, settings: Settings) -> Backend:
+        __tracebackhide__ = True
         key = (settings.model, settings.api_base, settings.api_key)
         with self._lock:
             if key not in self._backends:
@@ -107,6 +108,7 @@ class Critic:
         self._on_verdict = on_verdict
 
     def _backend(self, settings: Settings) -> Backend:
+        __tracebackhide__ = True
         return self.backend if self.backend is not None else self.runtime.backend(settings)
 
     def _run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:

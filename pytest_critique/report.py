@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -139,7 +139,8 @@ class Totals:
         self.judges: dict[str, None] = {}
         self.usage = {"calls": 0, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0,
                       "cost": 0.0}
-        self.failing: list[tuple[str, int, str]] = []
+        self.failing: list[tuple[str, int, str, bool]] = []
+        """(nodeid, item index, question, whether the test passed anyway at its threshold)"""
         self.unscored: list[tuple[str, str]] = []
         self.cache_misses = 0
         for result in sorted(results, key=lambda result: result["nodeid"]):
@@ -156,7 +157,8 @@ class Totals:
                     self.yes += item.get("answer") is True
                     self.unscored_items += item.get("answer") is None
                     if item.get("answer") is False:
-                        self.failing.append((result["nodeid"], item["index"], item["question"]))
+                        self.failing.append((result["nodeid"], item["index"], item["question"],
+                                             result.get("outcome") == "passed"))
             if result.get("unscored"):
                 self.unscored.append((result["nodeid"], result["unscored"]))
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
@@ -175,11 +177,13 @@ class Totals:
                 "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
                 "pass_rate": self.pass_rate,
                 "judges": list(self.judges), "usage": self.usage,
-                "failing_items": [{"nodeid": n, "index": i, "question": q} for n, i, q in self.failing],
+                "failing_items": [{"nodeid": n, "index": i, "question": q, "test_passed": p}
+                                  for n, i, q, p in self.failing],
                 "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored]}
 
 
-def summary_lines(totals: Totals, max_listed: int = 20) -> list[str]:
+def summary_lines(totals: Totals, max_listed: int = 20,
+                  show_nodeid: Callable[[str], str] = lambda nodeid: nodeid) -> list[str]:
     """Lines under the ``critique`` heading of the terminal summary (empty when nothing was judged)."""
     if not totals.tests and not totals.unscored:
         return []
@@ -198,20 +202,31 @@ def summary_lines(totals: Totals, max_listed: int = 20) -> list[str]:
         lines.append(f"pooled pass rate {totals.yes}/{totals.scored_items} = {totals.pass_rate:.3f}{unscored}")
     if totals.failing:
         lines.append(f"failing items ({len(totals.failing)}):")
-        for nodeid, index, question in totals.failing[:max_listed]:
-            lines.append(f"  {nodeid}  #{index} {shorten(question, 90)}")
+        for nodeid, index, question, test_passed in totals.failing[:max_listed]:
+            note = "  (test passed at its threshold)" if test_passed else ""
+            lines.append(f"  {show_nodeid(nodeid)}  #{index} {shorten(question, 90)}{note}")
         if len(totals.failing) > max_listed:
             lines.append(f"  ... and {len(totals.failing) - max_listed} more (--critique-report=PATH lists all)")
     if totals.unscored:
         lines.append(f"unscored ({len(totals.unscored)}): no verdict could be obtained; these tests count as failures")
         for nodeid, reason in totals.unscored[:max_listed]:
-            lines.append(f"  {nodeid}  {shorten(reason, 160)}")
+            lines.append(f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}")
         if len(totals.unscored) > max_listed:
             lines.append(f"  ... and {len(totals.unscored) - max_listed} more")
     if totals.cache_misses:
         lines.append("hint: cache mode 'read' found no verdict for some questions; record them with "
                      "--critique-cache=rw and a judge model, then commit or share the cache")
     return lines
+
+
+def invocation_relative(nodeid: str, rootpath: Path, invocation_dir: Path) -> str:
+    """A node id as pytest prints it: relative to where pytest was run, so it can be pasted back."""
+    path, sep, rest = nodeid.partition("::")
+    try:
+        shown = (Path(rootpath) / path).relative_to(invocation_dir).as_posix()
+    except ValueError:
+        return nodeid
+    return f"{shown}{sep}{rest}"
 
 
 def write_terminal_summary(terminalreporter: Any, results: list[Mapping[str, Any]], notes: list[str]) -> None:
@@ -231,7 +246,9 @@ def write_terminal_summary(terminalreporter: Any, results: list[Mapping[str, Any
                 if name == "critique":
                     terminalreporter.write_sep("-", "critique")
                     terminalreporter.write_line(text)
-    lines = summary_lines(Totals(results))
+    config = terminalreporter.config
+    lines = summary_lines(Totals(results), show_nodeid=lambda nodeid: invocation_relative(
+        nodeid, config.rootpath, config.invocation_params.dir))
     if lines or notes:
         terminalreporter.write_sep("=", "critique")
         for line in [*lines, *notes]:

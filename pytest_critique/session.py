@@ -45,6 +45,7 @@ class CritiqueSession:
         return self._runtime
 
     def _make_backend(self, settings: Settings) -> Any:
+        __tracebackhide__ = True
         from .backends import builtin_backend
 
         backend = self.config.hook.pytest_critique_make_backend(settings=settings, config=self.config)
@@ -70,7 +71,7 @@ class CritiqueSession:
 
     def header(self) -> str:
         s = self.settings
-        model = s.model or "not set"
+        model = s.model or "none configured"
         return (f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
                 f"threshold={s.threshold:g} concurrency={s.concurrency}")
 

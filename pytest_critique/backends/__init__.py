@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def builtin_backend(settings: "Settings", root: Path) -> "Backend":
     """The backend a model string names: ``recorded:PATH`` or any litellm model string."""
+    __tracebackhide__ = True
     spec = settings.model
     if not spec:
         raise CritiqueUsageError(

@@ -28,7 +28,9 @@ class DiskStore:
         self._lock = threading.Lock()
         self._broken = False
 
-    def _open(self) -> Any:
+    def _open(self, create: bool = True) -> Any:
+        if not create and self._cache is None and not self.directory.exists():
+            return None  # nothing cached yet; a read must not create the directory
         if self._cache is None and not self._broken:
             with self._lock:
                 if self._cache is None and not self._broken:
@@ -49,7 +51,7 @@ class DiskStore:
         return self._cache
 
     def get(self, key: str) -> dict[str, Any] | None:
-        cache = self._open()
+        cache = self._open(create=False)
         if cache is None:
             return None
         try:
@@ -78,11 +80,11 @@ class DiskStore:
             return False
 
     def __len__(self) -> int:
-        cache = self._open()
+        cache = self._open(create=False)
         return 0 if cache is None else len(cache)
 
     def keys(self) -> list[str]:
-        cache = self._open()
+        cache = self._open(create=False)
         return [] if cache is None else list(cache.iterkeys())
 
     def close(self) -> None:

@@ -46,7 +46,8 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
         "pass_rate": 6 / 7,  # over the scored items
         "judges": ["scripted (offline)"],
         "usage": {"calls": 9, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0},
-        "failing_items": [{"nodeid": "test_r.py::test_b_fail", "index": 2, "question": "Does it mention autumn?"}],
+        "failing_items": [{"nodeid": "test_r.py::test_b_fail", "index": 2, "question": "Does it mention autumn?",
+                           "test_passed": False}],
         "unscored": [{"nodeid": "test_r.py::test_c_unscored",
                       "reason": "critique: 1 of 2 checklist items unscored: item 2: scripted has no answer for "
                                 "question 'Is it blue?'"}],

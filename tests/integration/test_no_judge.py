@@ -31,7 +31,7 @@ def test_no_model_fails_the_judging_tests_with_a_remedy(pytester: pytest.Pyteste
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes() == {"failed": 2, "passed": 1}
-    result.stdout.fnmatch_lines(["critique: judge=not set *"])
+    result.stdout.fnmatch_lines(["critique: judge=none configured *"])
     assert sum(NO_JUDGE in line for line in result.stdout.lines if line.startswith("E ")) == 2
     result.stdout.fnmatch_lines([
         "FAILED test_nj.py::test_items - pytest_critique.errors.CritiqueUsageError: critique: no judge configured.*",

@@ -63,7 +63,7 @@ def test_report_header_shows_the_effective_settings(pytester: pytest.Pytester) -
 def test_report_header_without_a_model(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing(): pass")
     result = pytester.runpytest()
-    result.stdout.fnmatch_lines(["critique: judge=not set cache=rw *"])
+    result.stdout.fnmatch_lines(["critique: judge=none configured cache=rw *"])
 
 
 def test_no_critique_disables_the_plugin(pytester: pytest.Pytester) -> None:

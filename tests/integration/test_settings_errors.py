@@ -62,7 +62,7 @@ def test_a_higher_layer_hides_a_bad_lower_one(pytester: pytest.Pytester,
     pytester.makepyfile("def test_plain(): pass")
     result = pytester.runpytest("--critique-cache=off")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["critique: judge=not set cache=off *"])
+    result.stdout.fnmatch_lines(["critique: judge=none configured cache=off *"])
 
 
 def test_empty_environment_value_means_unset(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +71,7 @@ def test_empty_environment_value_means_unset(pytester: pytest.Pytester, monkeypa
     pytester.makepyfile("def test_plain(): pass")
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["critique: judge=not set * samples=4 *"])
+    result.stdout.fnmatch_lines(["critique: judge=none configured * samples=4 *"])
 
 
 @pytest.mark.parametrize(

@@ -116,10 +116,11 @@ def test_disk_store_round_trip_and_gitignore(tmp_path: Path) -> None:
     store = DiskStore(directory)
     assert not directory.exists()  # opened on first use only
     assert store.get("k") is None
-    assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines() == [
-        "# Created by pytest-critique: cached judge verdicts.", "*"]
+    assert not directory.exists()  # a read never creates the cache
     value = {"data": {"answer": "YES", "reasoning": "ok"}, "judge": "j", "created": 1.5}
     assert store.set("k", value) is True
+    assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines() == [
+        "# Created by pytest-critique: cached judge verdicts.", "*"]
     assert store.get("k") == value
     assert len(store) == 1 and store.keys() == ["k"]
     store.close()
@@ -163,8 +164,9 @@ def test_an_unusable_directory_means_no_cache(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     store = DiskStore(blocker / "cache")
+    assert store.get("k") is None  # nothing there to read
     with pytest.warns(CacheWarning, match="unusable"):
-        assert store.get("k") is None
+        assert store.set("k", {"x": 1}) is False
     # warned once; afterwards the store quietly behaves as empty
     assert store.set("k", {"x": 1}) is False
     assert store.get("k") is None
