@@ -75,32 +75,45 @@ class JudgeEngine:
         """Run ``calls`` (in order of the result), at most ``concurrency`` at a time."""
         mode = CacheMode.parse(cache)
         store = self.store_for(cache_dir) if backend.cacheable and mode is not CacheMode.OFF else None
-        if len(calls) <= 1 or concurrency <= 1:
-            return [self._run_one(backend, task, call, mode, store) for call in calls]
+        # Cache hits are answered on this thread: handing them to the pool only adds contention.
+        results: list[Outcome | None] = [self._cached(backend, task, call, mode, store) for call in calls]
+        misses = [index for index, result in enumerate(results) if result is None]
+        if len(misses) <= 1 or concurrency <= 1:
+            for index in misses:
+                results[index] = self._run_one(backend, task, calls[index], mode, store)
+            return results  # type: ignore[return-value]
         gate = threading.Semaphore(concurrency)
 
-        def gated(call: JudgeCall) -> Outcome:
+        def gated(index: int) -> Outcome:
             with gate:
-                return self._run_one(backend, task, call, mode, store)
+                return self._run_one(backend, task, calls[index], mode, store)
 
-        return list(self._executor().map(gated, calls))
+        for index, outcome in zip(misses, self._executor().map(gated, misses)):
+            results[index] = outcome
+        return results  # type: ignore[return-value]
 
     def key(self, backend: Backend, task: Task, call: JudgeCall) -> str:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
                          params=call.params, fields=call.fields, sample=call.sample)
 
+    def _cached(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
+                store: DiskStore | None) -> Outcome | None:
+        if store is None or not mode.reads:
+            return None
+        key = self.key(backend, task, call)
+        entry = store.get(key)
+        if entry is None:
+            return None
+        try:
+            data = task.validate(entry.get("data"), call)
+        except ReplyProblem:
+            return None  # an entry written by an older schema: judge again
+        return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key)
+
     def _run_one(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
                  store: DiskStore | None) -> Outcome:
+        """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
         key = self.key(backend, task, call) if store is not None else ""
-        if store is not None and mode.reads:
-            entry = store.get(key)
-            if entry is not None:
-                try:
-                    data = task.validate(entry.get("data"), call)
-                except ReplyProblem:
-                    data = None  # an entry written by an older schema: judge again
-                if data is not None:
-                    return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key)
         if store is not None and not mode.may_call:
             return Outcome(failure=CacheMissError(
                 f"no cached verdict for {describe_call(call)} in {store.directory} (cache mode 'read' "

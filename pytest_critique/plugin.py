@@ -109,6 +109,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     critique_session = config.stash.get(_SESSION_KEY, None)
     if critique_session is None or is_worker(config):
         return
+    if not (critique_session.results or critique_session.notes or terminalreporter.stats.get("unscored")):
+        return
     from .report import write_terminal_summary
 
     write_terminal_summary(terminalreporter, critique_session.results, critique_session.notes)

@@ -123,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive with Content-Length
     server_version = "LoopbackOpenAI/1.0"
     sys_version = ""
+    # Headers and body go out in separate writes: without this the body waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server: "_Server"
 
     # ------------------------------------------------------------ plumbing

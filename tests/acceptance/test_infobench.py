@@ -130,6 +130,7 @@ def check_figures(result: pytest.RunResult, replay_dir: Path, infobench: list[di
     # The failing items the report names are, test by test, exactly the questions GPT-4 answered NO.
     named: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for failing in totals["failing_items"]:
+        assert failing["test_passed"] is False  # threshold 1.0: one NO fails the test
         named[failing["nodeid"]].append((failing["index"], failing["question"]))
     expected = {
         nodeid(record["id"]): [(index, question) for index, (question, answer)
