@@ -20,6 +20,8 @@ _EXPORTS = {
     "ItemVerdict": "models",
     "Usage": "models",
     "Vote": "models",
+    "StepVerdict": "models",
+    "StepsVerdict": "models",
     "CacheMode": "cache.modes",
     "ScriptedJudge": "backends.scripted",
     "RecordedJudge": "backends.recorded",
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from .critic import Critic, Runtime
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
-    from .models import Checklist, ChecklistVerdict, ItemVerdict, Usage, Vote
+    from .models import Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, StepVerdict, Usage, Vote
     from .settings import Settings
 
 

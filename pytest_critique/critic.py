@@ -11,8 +11,9 @@ from .backends.base import Backend, JudgeCall
 from .engine import JudgeEngine, Outcome
 from .errors import CritiqueUsageError, UnscoredError
 from .freeze import FrozenChecklists
+from .judges import steps as step_critic
 from .judges import tick
-from .models import Checklist, ChecklistVerdict, ItemVerdict, Usage, Vote
+from .models import Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, Usage, Vote
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 
 
@@ -217,6 +218,66 @@ class Critic:
         for outcome in outcomes:
             usage = usage + outcome.usage
         return verdicts, usage
+
+    def steps(
+        self,
+        solution: Any,
+        *,
+        problem: str | None = None,
+        steps: Sequence[str] | None = None,
+        split: Any = "auto",
+        mode: str = "first_error",
+        samples: int | None = None,
+        stop_at_first: bool = True,
+        **overrides: Any,
+    ) -> StepsVerdict:
+        """Find the first wrong step of a solution or agent trajectory (step-level critic).
+
+        ``solution`` is text (split into steps by ``split``: "auto", "numbered", "paragraphs",
+        "lines" or a callable), a list of step strings, or a list of chat messages with tool
+        calls; ``steps=[...]`` gives the steps explicitly.  ``mode="first_error"`` asks the judge
+        once for the earliest wrong step; ``mode="per_step"`` judges each step with the earlier
+        ones as context, stopping at the first wrong one unless ``stop_at_first=False``.
+        Raises :class:`UnscoredError` when the critic gave no verdict.
+        """
+        __tracebackhide__ = True
+        from .steps_split import split_steps
+
+        given = {"samples": samples, **overrides}
+        given = {name: value for name, value in given.items() if value is not None}
+        settings = apply_overrides(self.settings, given, "steps()") if given else self.settings
+        problem = _optional_text(problem, "problem")
+        if mode not in ("first_error", "per_step"):
+            raise CritiqueUsageError(f"critique: unknown steps mode {mode!r}; expected first_error or per_step")
+        try:
+            parts = split_steps(solution if steps is None else list(steps), split if steps is None else "auto")
+        except (TypeError, ValueError) as exc:
+            raise CritiqueUsageError(str(exc)) from None
+        backend = self._backend(settings)
+        temperature = settings.effective_temperature(settings.samples)
+
+        def make_call(task: tick.Task, fields: dict[str, Any], sample: int) -> JudgeCall:
+            return self._call(task, fields, settings, sample, temperature)
+
+        def run(task: tick.Task, calls: list[JudgeCall]) -> list[Outcome]:
+            return self._run(backend, task, calls, settings)
+
+        located: list[int | None] = []
+        agreement = None
+        if mode == "first_error":
+            judged, located, agreement, usage = step_critic.locate_first_error(
+                parts.steps, problem or "", settings.samples, run, make_call)
+        else:
+            judged, usage = step_critic.judge_each_step(parts.steps, problem or "", settings.samples,
+                                                        stop_at_first, run, make_call)
+        verdict = StepsVerdict(judge=backend.name, offline=backend.offline, problem=problem, mode=mode,  # type: ignore[arg-type]
+                               split=parts.method, steps=judged, samples=settings.samples,
+                               located_votes=located, agreement=agreement, usage=usage)
+        self._record(verdict)
+        if verdict.unscored_steps:
+            first = verdict.unscored_steps[0]
+            raise UnscoredError(f"{verdict.headline}: step {first.index}: {first.error}", verdict)
+        return verdict
 
     def _record(self, verdict: Any) -> None:
         self.verdicts.append(verdict)

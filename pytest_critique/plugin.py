@@ -111,6 +111,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     if not (critique_session.results or critique_session.notes or terminalreporter.stats.get("unscored")):
         return
-    from .report import write_terminal_summary
+    from .summary import write_terminal_summary
 
     write_terminal_summary(terminalreporter, critique_session.results, critique_session.notes)

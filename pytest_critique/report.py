@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -80,17 +79,73 @@ def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
             detail = item.get("reason") or "(the judge gave no reason)"
         else:
             continue
-        wrapper = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...")
-        for line in wrapper.wrap(shorten(detail, (width - 7) * 5)):
-            lines.append(f"       {line}")
+        lines.extend(_wrapped(detail, width))
     return lines
+
+
+_STEP_MARKS = {"correct": "✓", "wrong": "✗", "not_judged": "·", "unscored": "?"}
+
+
+def _step_votes(step: Mapping[str, Any]) -> str:
+    votes = step.get("votes") or []
+    if len(votes) <= 1:
+        return ""
+    correct = sum(1 for vote in votes if vote["answer"])
+    word, count = ("correct", correct) if step["status"] == "correct" else ("wrong", len(votes) - correct)
+    return f"[{word} {count}/{len(votes)}] "
+
+
+def _wrapped(detail: str, width: int) -> list[str]:
+    wrapper = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...")
+    return [f"       {line}" for line in wrapper.wrap(shorten(detail, (width - 7) * 5))]
+
+
+def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    steps = verdict.get("steps", [])
+    mode = "first error" if verdict.get("mode") == "first_error" else "per step"
+    usage = verdict.get("usage", {})
+    lines = [f"steps · judge {judge_label(verdict)} · {mode} · {_plural(len(steps), 'step')} "
+             f"(split: {verdict.get('split')}) · {_plural(usage.get('calls', 0), 'judge call')}, "
+             f"{usage.get('cached', 0)} cached"]
+    if len(steps) == 1:
+        lines.append("  the solution is one step (it could not be split further): judged as a whole")
+    if verdict.get("problem"):
+        lines.append(f"  problem: {shorten(verdict['problem'], width - 11)}")
+    votes = verdict.get("located_votes") or []
+    if len(votes) > 1:
+        shown = ", ".join("none" if vote is None else str(vote) for vote in votes)
+        lines.append(f"  located by {len(votes)} samples: {shown} (agreement {verdict.get('agreement') or 0:.2f})")
+    index = 0
+    while index < len(steps):
+        step = steps[index]
+        if step["status"] == "not_judged":
+            rest = [later for later in steps[index:] if later["status"] == "not_judged"]
+            last = rest[-1]["index"]
+            span = str(step["index"]) if last == step["index"] else f"{step['index']}–{last}"
+            lines.append(f"  · {span:>2}  not judged (after the first wrong step)")
+            index += len(rest)
+            continue
+        lines.append(f"  {_STEP_MARKS[step['status']]} {step['index']:>2}  {_step_votes(step)}"
+                     f"{shorten(step['text'], width - 8)}")
+        if step["status"] == "wrong":
+            lines.extend(_wrapped(step.get("reason") or "(the critic gave no reason)", width))
+        elif step["status"] == "unscored":
+            lines.extend(_wrapped(f"UNSCORED: {step.get('error') or 'no verdict'}", width))
+        index += 1
+    return lines
+
+
+def verdict_lines(verdict: Mapping[str, Any]) -> list[str]:
+    return steps_lines(verdict) if verdict.get("kind") == "steps" else checklist_lines(verdict)
 
 
 def section_text(payload: Mapping[str, Any]) -> str:
     """The ``critique`` section of a test report."""
-    blocks = [checklist_lines(verdict) for verdict in payload.get("verdicts", [])]
-    if payload.get("unscored") and not any(
-            item.get("answer") is None for verdict in payload.get("verdicts", []) for item in verdict.get("items", [])):
+    blocks = [verdict_lines(verdict) for verdict in payload.get("verdicts", [])]
+    has_unscored = any(item.get("answer") is None for verdict in payload.get("verdicts", [])
+                       for item in verdict.get("items", [])) or any(
+        step.get("status") == "unscored" for verdict in payload.get("verdicts", []) for step in verdict.get("steps", []))
+    if payload.get("unscored") and not has_unscored:
         blocks.append([f"UNSCORED: {shorten(payload['unscored'], 400)}"])
     return "\n\n".join("\n".join(block) for block in blocks)
 
@@ -124,132 +179,3 @@ def failure_headline(verdicts: Iterable[Mapping[str, Any]]) -> str | None:
         if not verdict.get("passed"):
             return verdict.get("headline")
     return None
-
-
-class Totals:
-    """Figures for the terminal summary and the JSON report, summed over test results."""
-
-    def __init__(self, results: Iterable[Mapping[str, Any]]):
-        self.tests = 0
-        self.verdicts = 0
-        self.items = 0
-        self.cached_items = 0
-        self.unscored_items = 0
-        self.yes = 0
-        self.judges: dict[str, None] = {}
-        self.usage = {"calls": 0, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                      "cost": 0.0}
-        self.failing: list[tuple[str, int, str, bool]] = []
-        """(nodeid, item index, question, whether the test passed anyway at its threshold)"""
-        self.unscored: list[tuple[str, str]] = []
-        self.cache_misses = 0
-        for result in sorted(results, key=lambda result: result["nodeid"]):
-            if result.get("verdicts"):
-                self.tests += 1
-            for verdict in result.get("verdicts", []):
-                self.verdicts += 1
-                self.judges[judge_label(verdict)] = None
-                for name in self.usage:
-                    self.usage[name] += verdict.get("usage", {}).get(name, 0)
-                for item in verdict.get("items", []):
-                    self.items += 1
-                    self.cached_items += bool(item.get("cached"))
-                    self.yes += item.get("answer") is True
-                    self.unscored_items += item.get("answer") is None
-                    if item.get("answer") is False:
-                        self.failing.append((result["nodeid"], item["index"], item["question"],
-                                             result.get("outcome") == "passed"))
-            if result.get("unscored"):
-                self.unscored.append((result["nodeid"], result["unscored"]))
-                self.cache_misses += "cache mode 'read'" in result["unscored"]
-
-    @property
-    def scored_items(self) -> int:
-        return self.items - self.unscored_items
-
-    @property
-    def pass_rate(self) -> float:
-        """Pooled YES over scored questions (InFoBench's DRFR over the run)."""
-        return self.yes / self.scored_items if self.scored_items else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,
-                "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
-                "pass_rate": self.pass_rate,
-                "judges": list(self.judges), "usage": self.usage,
-                "failing_items": [{"nodeid": n, "index": i, "question": q, "test_passed": p}
-                                  for n, i, q, p in self.failing],
-                "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored]}
-
-
-def summary_lines(totals: Totals, max_listed: int = 20,
-                  show_nodeid: Callable[[str], str] = lambda nodeid: nodeid) -> list[str]:
-    """Lines under the ``critique`` heading of the terminal summary (empty when nothing was judged)."""
-    if not totals.tests and not totals.unscored:
-        return []
-    usage = totals.usage
-    tokens = usage["prompt_tokens"] + usage["completion_tokens"]
-    cost = f" · ${usage['cost']:.4f}" if usage["cost"] else ""
-    retries = f" ({usage['retries']} retried)" if usage["retries"] else ""
-    judges = ", ".join(totals.judges) or "none"
-    lines = [
-        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.items, 'verdict')} "
-        f"({totals.cached_items} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
-        f"{tokens:,} tokens{cost}",
-    ]
-    if totals.scored_items:
-        unscored = f" ({totals.unscored_items} unscored not counted)" if totals.unscored_items else ""
-        lines.append(f"pooled pass rate {totals.yes}/{totals.scored_items} = {totals.pass_rate:.3f}{unscored}")
-    if totals.failing:
-        lines.append(f"failing items ({len(totals.failing)}):")
-        for nodeid, index, question, test_passed in totals.failing[:max_listed]:
-            note = "  (test passed at its threshold)" if test_passed else ""
-            lines.append(f"  {show_nodeid(nodeid)}  #{index} {shorten(question, 90)}{note}")
-        if len(totals.failing) > max_listed:
-            lines.append(f"  ... and {len(totals.failing) - max_listed} more (--critique-report=PATH lists all)")
-    if totals.unscored:
-        lines.append(f"unscored ({len(totals.unscored)}): no verdict could be obtained; these tests count as failures")
-        for nodeid, reason in totals.unscored[:max_listed]:
-            lines.append(f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}")
-        if len(totals.unscored) > max_listed:
-            lines.append(f"  ... and {len(totals.unscored) - max_listed} more")
-    if totals.cache_misses:
-        lines.append("hint: cache mode 'read' found no verdict for some questions; record them with "
-                     "--critique-cache=rw and a judge model, then commit or share the cache")
-    return lines
-
-
-def invocation_relative(nodeid: str, rootpath: Path, invocation_dir: Path) -> str:
-    """A node id as pytest prints it: relative to where pytest was run, so it can be pasted back."""
-    path, sep, rest = nodeid.partition("::")
-    try:
-        shown = (Path(rootpath) / path).relative_to(invocation_dir).as_posix()
-    except ValueError:
-        return nodeid
-    return f"{shown}{sep}{rest}"
-
-
-def write_terminal_summary(terminalreporter: Any, results: list[Mapping[str, Any]], notes: list[str]) -> None:
-    """The UNSCORED details (pytest lists only failures in detail) and the ``critique`` summary."""
-    unscored = terminalreporter.getreports("unscored")
-    if unscored:
-        terminalreporter.write_sep("=", "UNSCORED: no verdict could be obtained")
-        for report in unscored:
-            terminalreporter.write_sep("_", report.head_line or report.nodeid)
-            crash = getattr(report.longrepr, "reprcrash", None)
-            if crash is not None:
-                where = Path(crash.path)
-                if where.is_relative_to(terminalreporter.config.rootpath):
-                    where = where.relative_to(terminalreporter.config.rootpath)
-                terminalreporter.write_line(f"{where}:{crash.lineno}: {clean(crash.message)}")
-            for name, text in report.sections:
-                if name == "critique":
-                    terminalreporter.write_sep("-", "critique")
-                    terminalreporter.write_line(text)
-    config = terminalreporter.config
-    lines = summary_lines(Totals(results), show_nodeid=lambda nodeid: invocation_relative(
-        nodeid, config.rootpath, config.invocation_params.dir))
-    if lines or notes:
-        terminalreporter.write_sep("=", "critique")
-        for line in [*lines, *notes]:
-            terminalreporter.write_line(line)

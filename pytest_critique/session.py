@@ -102,7 +102,7 @@ class CritiqueSession:
                 notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
                              if added else f"critique: no new checklists to freeze into {path}")
         if self.settings.report:
-            from .report import Totals
+            from .summary import Totals
 
             path = Path(self.config.invocation_params.dir) / self.settings.report
             document = {

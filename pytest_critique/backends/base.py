@@ -86,6 +86,23 @@ class OfflineJudge:
     def checklist(self, *, instruction: str, input: str | None) -> list[str] | None:
         return None
 
+    def judge_step(self, *, step: str, previous: list[str], problem: str | None) -> tuple[bool, str] | None:
+        """Whether one step is correct given the steps before it; None when there is no answer."""
+        return None
+
+    def locate_error(self, *, steps: list[str], problem: str | None) -> tuple[int | None, str] | None:
+        """(1-based number of the first wrong step or None, reason); None when there is no answer.
+
+        By default the steps are judged one by one with :meth:`judge_step`.
+        """
+        for number, step in enumerate(steps, start=1):
+            judged = self.judge_step(step=step, previous=steps[: number - 1], problem=problem)
+            if judged is None:
+                return None
+            if not judged[0]:
+                return number, judged[1]
+        return None, "every step judged correct"
+
     def complete(self, call: JudgeCall) -> Reply:
         fields = call.fields
         context = {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
@@ -105,6 +122,17 @@ class OfflineJudge:
                     f"{self.name} has no checklist for this instruction; pass items=[...] "
                     "or freeze a checklist", "missing")
             return Reply(data={"analysis": "", "questions": list(questions)})
+        if call.task == "steps.step":
+            judged = self.judge_step(step=fields["step"], previous=list(fields["previous"]),
+                                     problem=fields.get("problem") or None)
+            if judged is None:
+                raise JudgeFailure(f"{self.name} has no verdict for step {len(fields['previous']) + 1}", "missing")
+            return Reply(data={"verdict": "correct" if judged[0] else "wrong", "reasoning": judged[1]})
+        if call.task == "steps.first_error":
+            located = self.locate_error(steps=list(fields["steps"]), problem=fields.get("problem") or None)
+            if located is None:
+                raise JudgeFailure(f"{self.name} has no verdict for these steps", "missing")
+            return Reply(data={"first_wrong_step": located[0], "explanation": located[1], "reasoning": ""})
         raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
 
     def _answer_data(self, **kwargs: Any) -> dict[str, Any]:

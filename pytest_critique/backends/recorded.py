@@ -4,7 +4,9 @@ The file is JSON Lines.  A verdict line holds ``question``, ``response`` and ``v
 (true/false or "YES"/"NO"), optionally ``reason``, ``instruction`` and ``input`` (used to
 tell apart records that share a question and a response).  A checklist line holds
 ``instruction`` (optionally ``input``) and ``questions``, and answers checklist generation.
-A question with no recorded verdict is UNSCORED, never a default.
+A step line holds ``steps`` (a list of strings), ``first_error`` (the 1-based number of the
+first wrong step, or null when all are correct), optionally ``problem`` and ``reason``, and
+answers the step critic.  A question with no recorded verdict is UNSCORED, never a default.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class RecordedJudge(OfflineJudge):
         self.name = f"recorded:{self.path.name}@{hashlib.sha256(raw).hexdigest()[:8]}"
         self._verdicts: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._checklists: dict[tuple[str, str], list[str]] = {}
+        self._solutions: dict[str, list[tuple[tuple[str, ...], int | None, str]]] = {}
         for number, line_bytes in enumerate(raw.splitlines(), start=1):
             try:
                 line = line_bytes.decode("utf-8")
@@ -68,6 +71,9 @@ class RecordedJudge(OfflineJudge):
                                          "'questions' (list of strings)")
             self._checklists[(record["instruction"].strip(), (record.get("input") or "").strip())] = questions
             return
+        if "steps" in record:
+            self._load_solution(record, number)
+            return
         for name in ("question", "response"):
             if not isinstance(record.get(name), str):
                 raise self._fail(number, f"missing string field {name!r}")
@@ -77,6 +83,41 @@ class RecordedJudge(OfflineJudge):
         entry = {"verdict": verdict, "reason": str(record.get("reason") or "recorded verdict"),
                  "instruction": record.get("instruction"), "input": record.get("input"), "line": number}
         self._verdicts.setdefault((record["question"].strip(), record["response"].strip()), []).append(entry)
+
+    def _load_solution(self, record: dict[str, Any], number: int) -> None:
+        steps = record["steps"]
+        if not isinstance(steps, list) or not steps or not all(isinstance(step, str) for step in steps):
+            raise self._fail(number, "'steps' must be a non-empty list of strings")
+        first_error = record.get("first_error")
+        if first_error is not None and (isinstance(first_error, bool) or not isinstance(first_error, int)
+                                        or not 1 <= first_error <= len(steps)):
+            raise self._fail(number, f"'first_error' must be null or a step number from 1 to {len(steps)}, "
+                                     f"got {first_error!r}")
+        problem = record.get("problem") or ""
+        if not isinstance(problem, str):
+            raise self._fail(number, "'problem' must be a string")
+        key = tuple(step.strip() for step in steps)
+        self._solutions.setdefault(problem.strip(), []).append(
+            (key, first_error, str(record.get("reason") or "recorded verdict")))
+
+    def locate_error(self, *, steps: list[str], problem: str | None) -> tuple[int | None, str] | None:
+        key = tuple(step.strip() for step in steps)
+        for recorded, first_error, reason in self._solutions.get((problem or "").strip(), []):
+            if recorded == key:
+                return first_error, reason
+        return None
+
+    def judge_step(self, *, step: str, previous: list[str], problem: str | None) -> tuple[bool, str] | None:
+        prefix = tuple(part.strip() for part in [*previous, step])
+        number = len(prefix)
+        for recorded, first_error, reason in self._solutions.get((problem or "").strip(), []):
+            if recorded[:number] != prefix:
+                continue
+            if first_error is None or first_error > number:
+                return True, "recorded: correct"
+            if first_error == number:
+                return False, reason
+        return None  # only steps up to the first recorded error have a verdict
 
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._verdicts.values())

@@ -32,6 +32,8 @@ class ScriptedJudge(OfflineJudge):
     ``f(question, response, instruction=..., input=...)`` for questions no rule matches.
     ``checklists`` maps an instruction to its questions (or is a function of
     ``(instruction, input)``), for tests that let the judge generate the checklist.
+    ``step`` judges one step of a solution for the step critic:
+    ``f(step, previous=[...], problem=...)`` returning ``True`` when the step is correct.
     A question nothing answers is UNSCORED, never a default answer.
     """
 
@@ -44,9 +46,11 @@ class ScriptedJudge(OfflineJudge):
         answer: Callable[..., RuleResult] | None = None,
         checklists: Mapping[str, Sequence[str]] | Callable[[str, str | None], Sequence[str] | None]
         | None = None,
+        step: Callable[..., RuleResult] | None = None,
         name: str = "scripted",
     ):
         self.name = name
+        self._step = step
         self._rules = [(re.compile(pattern, re.IGNORECASE), pattern, rule)
                        for pattern, rule in (rules or {}).items()]
         self._answer = answer
@@ -70,3 +74,8 @@ class ScriptedJudge(OfflineJudge):
         else:
             found = self._checklists.get(instruction)
         return None if found is None else list(found)
+
+    def judge_step(self, *, step: str, previous: list[str], problem: str | None) -> tuple[bool, str] | None:
+        if self._step is None:
+            return None
+        return _normalise(self._step(step, previous=previous, problem=problem), "scripted step check")
