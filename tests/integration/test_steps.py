@@ -199,3 +199,46 @@ def test_samples_vote_on_the_located_step(tmp_path):
         verdict = critic.steps(FLAMINGOS, problem=PROBLEM, samples=3)
     assert verdict.located_votes == [3, None, 3]
     assert verdict.first_error == 3 and verdict.agreement == pytest.approx(2 / 3)
+
+
+def test_per_step_samples_vote_per_step(tmp_path):
+    verdicts = iter(["correct", "wrong", "correct",   # step 1: 2 of 3 correct
+                     "wrong", "wrong", "correct"])    # step 2: 2 of 3 wrong
+    with LoopbackServer(handler=lambda request: json.dumps(
+            {"reasoning": "r", "verdict": next(verdicts)})) as server:
+        critic = Critic(model="openai/step-critic", api_base=server.url, api_key="sk-test", retries=0,
+                        cache_dir=str(tmp_path / "cache"), runtime=Runtime(tmp_path), concurrency=1)
+        verdict = critic.steps(["2 + 2 = 4", "4 + 4 = 9", "done"], mode="per_step", samples=3)
+    assert [step.status for step in verdict.steps] == ["correct", "wrong", "not_judged"]
+    assert [vote.answer for vote in verdict.steps[1].votes] == [False, False, True]
+    assert verdict.steps[0].agreement == pytest.approx(2 / 3)
+    assert server.calls == 6
+
+
+def test_a_single_step_is_judged_as_a_whole(tmp_path):
+    from pytest_critique.report import steps_lines
+
+    verdict = offline_critic(tmp_path).steps("2 x 2 = 5")
+    assert verdict.split == "single" and verdict.first_error == 1
+    lines = steps_lines(verdict.model_dump(mode="json"))
+    assert "  the solution is one step (it could not be split further): judged as a whole" in lines
+
+
+def test_an_agent_trajectory_is_a_list_of_steps(tmp_path):
+    def right_date(step, previous, problem):
+        if step.startswith("call book_table("):
+            return '"2026-05-02"' in step, "the user asked for 2 May"
+        return True, "fine"
+
+    trajectory = [
+        {"role": "user", "content": "Book a table for two on 2 May."},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "book_table",
+                                                          "arguments": '{"date": "2026-05-03", "people": 2}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "booked"},
+        {"role": "assistant", "content": "Your table is booked."},
+    ]
+    critic = Critic(backend=ScriptedJudge(step=right_date), runtime=Runtime(tmp_path))
+    verdict = critic.steps(trajectory, mode="per_step")
+    assert verdict.split == "trajectory" and verdict.first_error == 1
+    assert verdict.steps[0].text.startswith("call book_table(") and verdict.steps[0].reason == "the user asked for 2 May"
