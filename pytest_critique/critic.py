@@ -8,6 +8,7 @@ from typing import Any, Callable, Sequence
 
 from .backends import builtin_backend
 from .backends.base import Backend, JudgeCall
+from .budget import Budget
 from .engine import JudgeEngine, Outcome
 from .errors import CritiqueUsageError, UnscoredError
 from .freeze import FrozenChecklists
@@ -21,9 +22,9 @@ class Runtime:
     """What the critics of one session share: the engine, backends and frozen checklists."""
 
     def __init__(self, root: Path | str = ".",
-                 make_backend: Callable[[Settings], Backend] | None = None):
+                 make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None):
         self.root = Path(root).resolve()
-        self.engine = JudgeEngine(self.root)
+        self.engine = JudgeEngine(self.root, budget)
         self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
         self._backends: dict[tuple[Any, ...], Backend] = {}
         self._frozen: dict[Path, FrozenChecklists] = {}
@@ -101,7 +102,8 @@ class Critic:
         base = settings if settings is not None else resolve()
         self.settings = apply_overrides(base, overrides, "Critic()", ALL_KEYS) if overrides else base
         self.backend = backend
-        self.runtime = runtime if runtime is not None else Runtime()
+        self.runtime = runtime if runtime is not None else Runtime(
+            budget=Budget(self.settings.max_calls, self.settings.max_cost))
         self.verdicts: list[Any] = []
         """Every verdict this critic returned, in order."""
         self.new_checklists: list[dict[str, Any]] = []

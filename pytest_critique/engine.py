@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .backends.base import Backend, JudgeCall, Reply
+from .budget import Budget
 from .cache.keys import cache_key
 from .cache.modes import CacheMode
 from .cache.store import DiskStore
@@ -43,8 +44,9 @@ def _usage_of(reply: Reply) -> Usage:
 class JudgeEngine:
     """Runs judge calls for every critic of a session; owns the stores and the thread pool."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, budget: Budget | None = None):
         self.root = Path(root)
+        self.budget = budget or Budget()
         self._stores: dict[Path, DiskStore] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -69,6 +71,7 @@ class JudgeEngine:
             self._pool = None
         for store in self._stores.values():
             store.close()
+        self.budget.close()
 
     def run(self, backend: Backend, task: Task, calls: Sequence[JudgeCall], *, cache: str,
             cache_dir: str, concurrency: int) -> list[Outcome]:
@@ -96,6 +99,17 @@ class JudgeEngine:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
                          params=call.params, fields=call.fields, sample=call.sample)
 
+    def _complete(self, backend: Backend, call: JudgeCall) -> Reply:
+        """One backend call, drawn from the run's budget (offline judges cost nothing)."""
+        if not _offline(backend):
+            refusal = self.budget.reserve()
+            if refusal is not None:
+                raise JudgeFailure(refusal, "budget", calls=0)
+        reply = backend.complete(call)
+        if not _offline(backend):
+            self.budget.spend(reply.cost)
+        return reply
+
     def _cached(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
                 store: DiskStore | None) -> Outcome | None:
         if store is None or not mode.reads:
@@ -121,7 +135,7 @@ class JudgeEngine:
                 "--critique-cache=rw and a judge model configured."), key=key)
         usage = Usage()
         try:
-            reply = backend.complete(call)
+            reply = self._complete(backend, call)
             usage = usage + _usage_of(reply)
             raw = reply.text
             try:
@@ -130,7 +144,7 @@ class JudgeEngine:
                 if reply.text is None or backend.offline:
                     raise JudgeFailure(f"{backend.name} answered {task.name} with unusable data: {problem}",
                                        problem.kind) from None
-                repaired = backend.complete(call.with_repair(reply.text, str(problem)))
+                repaired = self._complete(backend, call.with_repair(reply.text, str(problem)))
                 usage = usage + _usage_of(repaired)
                 raw = repaired.text
                 try:
@@ -142,7 +156,7 @@ class JudgeEngine:
         except JudgeFailure as failure:
             if failure.calls or failure.retries:
                 usage = usage + Usage(calls=failure.calls, retries=failure.retries)
-            elif usage.calls == 0:
+            elif usage.calls == 0 and failure.kind != "budget":
                 usage = usage + Usage(calls=1)  # an offline judge that could not answer
             return Outcome(failure=failure, usage=usage, key=key)
         except Exception as exc:  # noqa: BLE001 - a judge bug must be UNSCORED, not a crash
@@ -153,6 +167,10 @@ class JudgeEngine:
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
         return Outcome(data=data, usage=usage, key=key)
+
+
+def _offline(backend: Backend) -> bool:
+    return bool(getattr(backend, "offline", False))
 
 
 def describe_call(call: JudgeCall) -> str:

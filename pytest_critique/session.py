@@ -39,9 +39,12 @@ class CritiqueSession:
     @property
     def runtime(self) -> "Runtime":
         if self._runtime is None:
+            from .budget import Budget
             from .critic import Runtime
 
-            self._runtime = Runtime(self.root, make_backend=self._make_backend)
+            run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
+            budget = Budget(self.settings.max_calls, self.settings.max_cost, shared_run_id=run_id)
+            self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget)
         return self._runtime
 
     def _make_backend(self, settings: Settings) -> Any:

@@ -37,6 +37,8 @@ class Settings:
     report: str | None = None
     checklists: str = "critique_checklists.json"
     freeze: bool = False
+    max_calls: int | None = None
+    max_cost: float | None = None
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -132,6 +134,10 @@ OPTIONS: tuple[Option, ...] = (
            metavar="PATH", marker=False),
     Option("freeze", "write generated checklists to the checklists file", _parse_bool, flag=True,
            ini=False, marker=False),
+    Option("max_calls", "stop calling the judge after N calls in this run (cached verdicts still serve)",
+           int, _at_least(0), "N", marker=False),
+    Option("max_cost", "stop calling the judge once this many US dollars are spent in this run",
+           _optional_float, _at_least(0), "USD", marker=False),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)

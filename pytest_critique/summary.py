@@ -28,6 +28,7 @@ class Totals:
         """(nodeid, item index, question, whether the test passed anyway at its threshold)"""
         self.unscored: list[tuple[str, str]] = []
         self.cache_misses = 0
+        self.over_budget = 0
         self.solutions = 0
         self.solutions_wrong = 0
         self.steps_judged = 0
@@ -53,6 +54,7 @@ class Totals:
             if result.get("unscored"):
                 self.unscored.append((result["nodeid"], result["unscored"]))
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
+                self.over_budget += "judge budget reached" in result["unscored"]
 
     def _add_steps(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
         self.solutions += 1
@@ -119,6 +121,9 @@ def summary_lines(totals: Totals, max_listed: int = 20,
             lines.append(f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}")
         if len(totals.unscored) > max_listed:
             lines.append(f"  ... and {len(totals.unscored) - max_listed} more")
+    if totals.over_budget:
+        lines.append(f"budget: {_plural(totals.over_budget, 'test')} unscored because the judge budget was "
+                     "reached (--critique-max-calls / --critique-max-cost)")
     if totals.cache_misses:
         lines.append("hint: cache mode 'read' found no verdict for some questions; record them with "
                      "--critique-cache=rw and a judge model, then commit or share the cache")

@@ -22,6 +22,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
         "concurrency": 8, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3, "temperature": None,
         "batch": False, "report": None, "checklists": "critique_checklists.json", "freeze": False,
+        "max_calls": None, "max_cost": None,
     }
 
 
