@@ -4,12 +4,19 @@ By default the examples run offline on a SCRIPTED judge: not a model, but rules 
 Python that answer each checklist question by inspecting the reply (regexes, counts, word
 lists).  pytest-critique labels it "scripted (offline)" in its output.
 
+The same scripted judge has a step rule for the step-level critic (``critique.steps``):
+``check_step`` below.  It is far narrower than a model: in a worked solution it only recomputes
+the calculations written out in a step ("8 x 24 = 192"), and in an agent's run it only checks
+each tool call's arguments against the customer's request.  A step with nothing it can check
+is passed, so it catches slips, not bad reasoning.
+
 Configure a real model (CRITIQUE_MODEL=... or --critique-model=...) and the fixture below
-returns None, so that model judges the same checklists instead.
+returns None, so that model judges the same checklists and steps instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -86,6 +93,96 @@ def word_limit(question: str, reply: str, **context):
     return count < int(limit.group(1)), f"{count} words"
 
 
+# --- step rules (the step-level critic) ------------------------------------------------------
+
+NUMBER = r"\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 12, 1,150, $2.50
+OPERATOR = r"[-+x×*/÷]"
+CALCULATION = re.compile(rf"({NUMBER}(?:\s*{OPERATOR}\s*{NUMBER})+)\s*=\s*({NUMBER})")
+
+
+def number(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+def evaluate(expression: str) -> float:
+    """The value of '3 x $350' or '90 + 45 + 72': x, ×, * and /, ÷ before + and -."""
+    tokens = re.findall(rf"{NUMBER}|{OPERATOR}", expression)
+    terms, signs = [number(tokens[0])], []
+    for operator, operand in zip(tokens[1::2], map(number, tokens[2::2])):
+        if operator in "x×*":
+            terms[-1] *= operand
+        elif operator in "/÷":
+            terms[-1] /= operand
+        else:
+            terms.append(operand)
+            signs.append(operator)
+    total = terms[0]
+    for sign, term in zip(signs, terms[1:]):
+        total = total + term if sign == "+" else total - term
+    return total
+
+
+def arithmetic_checks_out(step: str):
+    """Recompute every 'a x b = c', 'a + b + c = d', ... written in the step."""
+    calculations = CALCULATION.findall(step)
+    for expression, stated in calculations:
+        value = evaluate(expression)
+        if abs(value - number(stated)) > 0.005:
+            unit = "$" if stated.startswith("$") else ""
+            return False, f"{expression} = {unit}{value:,.10g}, not {stated}"
+    if not calculations:
+        return True, "no calculation in this step to recompute"
+    return True, f"recomputed {len(calculations)} calculation(s)"
+
+
+COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"]
+
+
+def requested_booking(request: str) -> dict[str, object]:
+    """What the customer asked for, as tool arguments: arrival date, nights, guests."""
+    wanted: dict[str, object] = {}
+    date = re.search(rf"\b(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})\b", request, re.IGNORECASE)
+    if date:
+        day, month, year = int(date.group(1)), MONTHS.index(date.group(2).lower()) + 1, date.group(3)
+        wanted["arrival"] = f"{year}-{month:02d}-{day:02d}"
+    count = rf"(\d+|{'|'.join(COUNTS)})"
+    nights = re.search(rf"\b{count} nights?\b", request, re.IGNORECASE)
+    if nights:
+        wanted["nights"] = COUNTS.get(nights.group(1).lower()) or int(nights.group(1))
+    guests = re.search(rf"\b{count} (?:people|adults|guests|of us)\b", request, re.IGNORECASE)
+    if guests:
+        wanted["guests"] = COUNTS.get(guests.group(1).lower()) or int(guests.group(1))
+    return wanted
+
+
+def tool_call_matches_request(step: str, request: str):
+    """A step 'call book_pitch(site="fernhollow", arrival="2026-06-13", ...)' against the request."""
+    name, rendered = re.fullmatch(r"call (\w+)\((.*)\)", step, re.DOTALL).groups()
+    arguments = {key: json.loads(value) for key, value in re.findall(r'(\w+)=("[^"]*"|[^,]+)', rendered)}
+    if "site" in arguments and arguments["site"].lower() not in request.lower():
+        return False, f"{name} is for site {arguments['site']!r}, which the customer did not ask for"
+    wanted = requested_booking(request)
+    for key, value in wanted.items():
+        if key in arguments and arguments[key] != value:
+            return False, f"{name} has {key}={arguments[key]!r}, but the customer asked for {value!r}"
+    checked = ", ".join(f"{key}={value!r}" for key, value in wanted.items() if key in arguments)
+    return True, f"{name} matches the request ({checked or 'nothing to compare'})"
+
+
+def check_step(step: str, previous: list[str], problem: str | None):
+    """The scripted step rule: a tool call against the request, any other step's arithmetic.
+
+    Returns (correct, reason).  ``previous`` (the steps before this one) is not needed here.
+    """
+    if step.startswith("call "):  # an agent's tool call; `problem` holds the customer's request
+        return tool_call_matches_request(step, problem or "")
+    if step.startswith("result of "):  # what a tool returned: not the agent's doing
+        return True, "a tool result"
+    return arithmetic_checks_out(step)
+
+
 SCRIPTED_JUDGE = ScriptedJudge(
     # question regex (case-insensitive) -> check of the reply; the first match answers
     {
@@ -104,6 +201,7 @@ SCRIPTED_JUDGE = ScriptedJudge(
         r"delivery date": gives_a_date,
     },
     answer=word_limit,
+    step=check_step,  # one step of a solution or an agent's run, given the steps before it
     # What a model would generate from the app's instruction (TICK); a real model writes its own.
     checklists={INSTRUCTION: [
         "Does the reply greet the customer by name?",

@@ -14,7 +14,7 @@ from .errors import CritiqueUsageError, UnscoredError
 from .freeze import FrozenChecklists
 from .judges import steps as step_critic
 from .judges import tick
-from .models import Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, Usage, Vote
+from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, Usage, Vote
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 
 
@@ -70,6 +70,24 @@ def _questions(items: Any) -> list[str]:
     if any(not question for question in questions):
         raise CritiqueUsageError("critique: items holds an empty question")
     return questions
+
+
+def _thresholds(thresholds: Any, names: list[str], default: float) -> dict[str, float]:
+    if thresholds is None or isinstance(thresholds, (int, float)) and not isinstance(thresholds, bool):
+        value = default if thresholds is None else float(thresholds)
+        given = {name: value for name in names}
+    elif isinstance(thresholds, dict):
+        unknown = sorted(set(thresholds) - set(names))
+        if unknown:
+            raise CritiqueUsageError(f"critique: thresholds for dimensions not judged: {', '.join(unknown)}; "
+                                     f"judged: {', '.join(names)}")
+        given = {name: float(thresholds.get(name, default)) for name in names}
+    else:
+        raise CritiqueUsageError("critique: thresholds must be a number or a mapping of dimension -> number")
+    for name, value in given.items():
+        if not 0.0 <= value <= 1.0:
+            raise CritiqueUsageError(f"critique: threshold for {name} must be between 0 and 1, got {value}")
+    return given
 
 
 def _majority(index: int, question: str, outcomes: Sequence[Outcome],
@@ -255,6 +273,10 @@ class Critic:
             parts = split_steps(solution if steps is None else list(steps), split if steps is None else "auto")
         except (TypeError, ValueError) as exc:
             raise CritiqueUsageError(str(exc)) from None
+        if problem is None and parts.method == "trajectory":
+            from .trajectory import trajectory_context
+
+            problem = trajectory_context(solution) or None  # the user's request is the problem
         backend = self._backend(settings)
         temperature = settings.effective_temperature(settings.samples)
 
@@ -279,6 +301,59 @@ class Critic:
         if verdict.unscored_steps:
             first = verdict.unscored_steps[0]
             raise UnscoredError(f"{verdict.headline}: step {first.index}: {first.error}", verdict)
+        return verdict
+
+    def checkeval(
+        self,
+        response: str,
+        *,
+        dimensions: Sequence[str] | None = None,
+        checklist: Any = None,
+        source: str | None = None,
+        context: str | None = None,
+        question: str | None = None,
+        thresholds: float | dict[str, float] | None = None,
+        samples: int | None = None,
+        **overrides: Any,
+    ) -> CheckEvalVerdict:
+        """Score ``response`` per quality dimension with CheckEval checklists.
+
+        ``checklist`` is a built-in name ("summarization", "dialogue", "rag"), a YAML file (or a
+        list of files), or a loaded checklist; without it, ``dimensions`` are looked up in the
+        built-ins.  ``dimensions`` restricts which dimensions are judged.  ``source`` is what the
+        response summarises or is grounded in, ``context`` the retrieved passages or dialogue
+        history, ``question`` the user's question (for RAG answers).  ``thresholds`` is one
+        score for all dimensions or a mapping per dimension (default: the threshold setting).
+        Raises :class:`UnscoredError` when a sub-aspect could not be judged.
+        """
+        __tracebackhide__ = True
+        from .checkeval_files import resolve_checklist
+        from .judges import checkeval as checkeval_judge
+
+        given = {"samples": samples, **overrides}
+        given = {name: value for name, value in given.items() if value is not None}
+        settings = apply_overrides(self.settings, given, "checkeval()") if given else self.settings
+        response = _text(response, "response")
+        fields = {"response": response, "source": _optional_text(source, "source") or "",
+                  "context": _optional_text(context, "context") or "",
+                  "question": _optional_text(question, "question") or ""}
+        try:
+            chosen = resolve_checklist(checklist, dimensions, self.runtime.root)
+        except (KeyError, ValueError, OSError) as exc:
+            raise CritiqueUsageError(f"critique: {exc}") from None
+        limits = _thresholds(thresholds, [dimension.name for dimension in chosen], settings.threshold)
+        backend = self._backend(settings)
+        temperature = settings.effective_temperature(settings.samples)
+        judged, usage = checkeval_judge.judge_dimensions(
+            chosen, limits, fields, settings.samples,
+            lambda task, calls: self._run(backend, task, calls, settings),
+            lambda task, fields, sample: self._call(task, fields, settings, sample, temperature))
+        verdict = CheckEvalVerdict(judge=backend.name, offline=backend.offline, dimensions=judged,
+                                   samples=settings.samples, usage=usage)
+        self._record(verdict)
+        if verdict.unscored_sub_aspects:
+            first = verdict.unscored_sub_aspects[0]
+            raise UnscoredError(f"{verdict.headline}: {first.name}: {first.error}", verdict)
         return verdict
 
     def _record(self, verdict: Any) -> None:

@@ -135,8 +135,37 @@ def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     return lines
 
 
+def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    dimensions = verdict.get("dimensions", [])
+    usage = verdict.get("usage", {})
+    lines = [f"checkeval · judge {judge_label(verdict)} · {_plural(len(dimensions), 'dimension')} · "
+             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+    for dimension in dimensions:
+        score = dimension.get("score")
+        shown = "unscored" if score is None else f"{score:.2f}"
+        mark = "?" if score is None else ("✓" if dimension.get("passed") else "✗")
+        lines.append(f"  {mark} {dimension['name']}  {shown} (threshold {dimension.get('threshold', 1):.2f})")
+        for sub_aspect in dimension.get("sub_aspects", []):
+            if sub_aspect.get("error"):
+                lines.extend(_wrapped(f"{sub_aspect['name']}: UNSCORED: {sub_aspect['error']}", width))
+                continue
+            for question in sub_aspect.get("questions", []):
+                if question.get("good") is False:
+                    said = "YES" if question.get("answer") else "NO"
+                    polarity = " (YES is bad)" if not question.get("yes_is_good", True) else ""
+                    required = " [required]" if question.get("required") else ""
+                    lines.append(f"      ✗ {shorten(sub_aspect['name'], 30)} · "
+                                 f"{shorten(question['text'], width - 50)}{polarity}{required}: answered {said}")
+    return lines
+
+
 def verdict_lines(verdict: Mapping[str, Any]) -> list[str]:
-    return steps_lines(verdict) if verdict.get("kind") == "steps" else checklist_lines(verdict)
+    kind = verdict.get("kind")
+    if kind == "steps":
+        return steps_lines(verdict)
+    if kind == "checkeval":
+        return checkeval_lines(verdict)
+    return checklist_lines(verdict)
 
 
 def section_text(payload: Mapping[str, Any]) -> str:
@@ -144,7 +173,9 @@ def section_text(payload: Mapping[str, Any]) -> str:
     blocks = [verdict_lines(verdict) for verdict in payload.get("verdicts", [])]
     has_unscored = any(item.get("answer") is None for verdict in payload.get("verdicts", [])
                        for item in verdict.get("items", [])) or any(
-        step.get("status") == "unscored" for verdict in payload.get("verdicts", []) for step in verdict.get("steps", []))
+        step.get("status") == "unscored" for verdict in payload.get("verdicts", []) for step in verdict.get("steps", [])
+    ) or any(sub.get("error") for verdict in payload.get("verdicts", []) for dimension in verdict.get("dimensions", [])
+             for sub in dimension.get("sub_aspects", []))
     if payload.get("unscored") and not has_unscored:
         blocks.append([f"UNSCORED: {shorten(payload['unscored'], 400)}"])
     return "\n\n".join("\n".join(block) for block in blocks)

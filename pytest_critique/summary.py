@@ -28,6 +28,7 @@ class Totals:
         """(nodeid, item index, question, whether the test passed anyway at its threshold)"""
         self.unscored: list[tuple[str, str]] = []
         self.cache_misses = 0
+        self.dimension_scores: dict[str, list[float]] = {}
         self.over_budget = 0
         self.solutions = 0
         self.solutions_wrong = 0
@@ -43,6 +44,8 @@ class Totals:
                     self.usage[name] += verdict.get("usage", {}).get(name, 0)
                 if verdict.get("kind") == "steps":
                     self._add_steps(result, verdict)
+                if verdict.get("kind") == "checkeval":
+                    self._add_checkeval(result, verdict)
                 for item in verdict.get("items", []):
                     self.items += 1
                     self.cached_items += bool(item.get("cached"))
@@ -56,14 +59,24 @@ class Totals:
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
                 self.over_budget += "judge budget reached" in result["unscored"]
 
+    def _add_checkeval(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
+        for dimension in verdict.get("dimensions", []):
+            if dimension.get("score") is not None:
+                self.dimension_scores.setdefault(dimension["name"], []).append(dimension["score"])
+            if not dimension.get("passed") and dimension.get("score") is not None:
+                self.failing.append((result["nodeid"], 0, f"{dimension['name']} {dimension['score']:.2f} "
+                                     f"< {dimension.get('threshold', 1):.2f}" if dimension["score"] <
+                                     dimension.get("threshold", 1) else f"{dimension['name']}: required question failed",
+                                     result.get("outcome") == "passed"))
+
     def _add_steps(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
         self.solutions += 1
+        self.solutions_wrong += any(step["status"] == "wrong" for step in verdict.get("steps", []))
         for step in verdict.get("steps", []):
             judged = step["status"] in ("correct", "wrong")
             self.steps_judged += judged
             self.cached_steps += judged and bool(step.get("cached"))
             if step["status"] == "wrong":
-                self.solutions_wrong += 1
                 self.failing.append((result["nodeid"], step["index"], f"step {step['index']}: {step['text']}",
                                      result.get("outcome") == "passed"))
 
@@ -80,6 +93,7 @@ class Totals:
         return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,
                 "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
                 "pass_rate": self.pass_rate, "solutions": self.solutions,
+                "dimension_scores": {name: sum(scores) / len(scores) for name, scores in self.dimension_scores.items()},
                 "solutions_with_wrong_step": self.solutions_wrong, "steps_judged": self.steps_judged,
                 "judges": list(self.judges), "usage": self.usage,
                 "failing_items": [{"nodeid": n, "index": i, "question": q, "test_passed": p}
@@ -105,14 +119,20 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     if totals.scored_items:
         unscored = f" ({totals.unscored_items} unscored not counted)" if totals.unscored_items else ""
         lines.append(f"pooled pass rate {totals.yes}/{totals.scored_items} = {totals.pass_rate:.3f}{unscored}")
+    if totals.dimension_scores:
+        shown = ", ".join(f"{name} {sum(scores) / len(scores):.2f}" for name, scores in totals.dimension_scores.items())
+        lines.append(f"checkeval mean scores: {shown}")
     if totals.solutions:
         lines.append(f"step critic: {_plural(totals.solutions, 'solution')} judged, "
                      f"{totals.solutions_wrong} with a wrong step")
     if totals.failing:
         lines.append(f"failing items ({len(totals.failing)}):")
         for nodeid, index, question, test_passed in totals.failing[:max_listed]:
-            note = "  (test passed at its threshold)" if test_passed else ""
-            lines.append(f"  {show_nodeid(nodeid)}  #{index} {shorten(question, 90)}{note}")
+            note = ""
+            if test_passed:
+                note = "  (test passed)" if question.startswith("step ") else "  (test passed at its threshold)"
+            number = f"#{index} " if index else ""
+            lines.append(f"  {show_nodeid(nodeid)}  {number}{shorten(question, 90)}{note}")
         if len(totals.failing) > max_listed:
             lines.append(f"  ... and {len(totals.failing) - max_listed} more (--critique-report=PATH lists all)")
     if totals.unscored:

@@ -83,3 +83,14 @@ def _render_arguments(arguments: Any) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def trajectory_context(messages: Sequence[dict[str, Any]]) -> str:
+    """The messages that are not steps (system, developer, user), as text for the critic."""
+    parts = []
+    for number, message in enumerate(messages, start=1):
+        if message.get("role") in CONTEXT_ROLES:
+            text = _content_text(message.get("content"), number).strip()
+            if text:
+                parts.append(f"{message['role']}: {text}")
+    return "\n\n".join(parts)

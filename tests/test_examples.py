@@ -1,5 +1,6 @@
 """The example suite (examples/) runs as the README says: offline on its scripted judge, with
-seven tests passing and two failing on purpose, with and without xdist workers."""
+twelve tests passing and four failing on purpose (two checklist tests, a worked solution with a
+wrong step and an agent run with a wrong tool call), with and without xdist workers."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ import pytest_critique.report  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MODULE = "test_support_replies.py"
+MATH = "test_math_tutor.py"
+AGENT = "test_booking_agent.py"
+EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "pytest.ini", "support_replies.py", AGENT,
+                 MATH, MODULE]
 
 PASSING = [
     "test_refund_reply_follows_the_refund_policy",
@@ -30,6 +35,15 @@ FAILING_ON_PURPOSE = [
     "test_refund_reply_mentions_order_number__fails_on_purpose",
     "test_late_delivery_reply_apologises__fails_on_purpose",
 ]
+MATH_PASSING = [
+    "test_worked_solution_has_no_wrong_step[bake-sale]",
+    "test_worked_solution_has_no_wrong_step[bike-ride]",
+    "test_every_step_of_the_bike_ride_is_right",
+    "test_per_step_critic_points_at_the_known_slip",
+]
+MATH_FAILING_ON_PURPOSE = "test_school_trip_solution_has_no_wrong_step__fails_on_purpose"
+AGENT_PASSING = "test_lakeside_booking_follows_the_request"
+AGENT_FAILING_ON_PURPOSE = "test_fernhollow_booking_follows_the_request__fails_on_purpose"
 
 
 @pytest.fixture
@@ -41,17 +55,17 @@ def examples(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     target = pytester.path / "examples"
     target.mkdir()
     files = sorted(path for path in EXAMPLES.iterdir() if path.suffix in (".py", ".ini"))
-    assert [path.name for path in files] == ["conftest.py", "pytest.ini", "support_replies.py", MODULE]
+    assert [path.name for path in files] == EXAMPLE_FILES
     for path in files:
         shutil.copyfile(path, target / path.name)
     return pytester
 
 
 def outcomes_by_test(result: pytest.RunResult) -> dict[str, str]:
-    """{test name: PASSED/FAILED/...} from the -rA short test summary."""
+    """{"module::test name": PASSED/FAILED/...} from the -rA short test summary."""
     found = {}
     for line in result.stdout.lines:
-        match = re.match(rf"^(PASSED|FAILED|ERROR|UNSCORED) examples/{MODULE}::(\S+)", line)
+        match = re.match(r"^(PASSED|FAILED|ERROR|UNSCORED) examples/(\S+)", line)
         if match:
             found[match.group(2)] = match.group(1)
     return found
@@ -64,12 +78,16 @@ def critique_summary(result: pytest.RunResult) -> list[str]:
     return lines[start + 1:end]
 
 
-def test_examples_run_offline_and_two_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
     result = examples.runpytest("examples", "-rA", *plugin_args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"passed": 7, "failed": 2}
-    expected = {name: "PASSED" for name in PASSING} | {name: "FAILED" for name in FAILING_ON_PURPOSE}
+    assert result.parseoutcomes() == {"passed": 12, "failed": 4}
+    expected = ({f"{MODULE}::{name}": "PASSED" for name in PASSING}
+                | {f"{MODULE}::{name}": "FAILED" for name in FAILING_ON_PURPOSE}
+                | {f"{MATH}::{name}": "PASSED" for name in MATH_PASSING}
+                | {f"{MATH}::{MATH_FAILING_ON_PURPOSE}": "FAILED",
+                   f"{AGENT}::{AGENT_PASSING}": "PASSED", f"{AGENT}::{AGENT_FAILING_ON_PURPOSE}": "FAILED"})
     assert outcomes_by_test(result) == expected
     result.stdout.fnmatch_lines(["rootdir: */examples", "configfile: pytest.ini"])
 
@@ -121,10 +139,23 @@ def test_examples_run_offline_and_two_fail_on_purpose(examples: pytest.Pytester,
         "  ✓  4  Does the reply sign off as 'The Pebble & Pine support team'?",
     ])
 
-    assert critique_summary(result) == [
-        "judge scripted (offline) · 9 tests · 38 verdicts (0 cached) · 43 judge calls · 0 tokens",
+    assert_step_critic_output(result)
+
+    summary = critique_summary(result)
+    # The slip located in a passing test is listed too, with a note after it that
+    # test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold checks.
+    known_slip = (f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: "
+                  "The coaches cost 3 x $350 = $1,150.")
+    assert summary[5].startswith(known_slip)
+    assert summary[:5] + summary[6:] == [
+        # 38 checklist items + 28 steps judged (correct or wrong); 43 checklist calls + 15 step-critic calls
+        "judge scripted (offline) · 16 tests · 66 verdicts (0 cached) · 58 judge calls · 0 tokens",
         "pooled pass rate 34/38 = 0.895",
-        "failing items (4):",
+        "step critic: 7 solutions judged, 3 with a wrong step",
+        "failing items (7):",
+        f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pitch(site=\"fernhollow\", "
+        'pitch="F4", ar ... -06-13", nights=2, guests=3)',
+        f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  #3 step 3: The coaches cost 3 x $350 = $1,150.",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #3 Does the reply apologise for the delay?",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #4 Does the reply avoid blaming the customer?",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[0]}  #1 Does the reply mention the order number?",
@@ -134,6 +165,78 @@ def test_examples_run_offline_and_two_fail_on_purpose(examples: pytest.Pytester,
     # the scripted judge is not cached and the generated checklists are not frozen unasked
     assert not (examples.path / "examples" / ".critique_cache").exists()
     assert not (examples.path / "examples" / "critique_checklists.json").exists()
+
+
+def assert_step_critic_output(result: pytest.RunResult) -> None:
+    """The step critic's tests: failure lines, and each section's steps with the judge's reason."""
+    # a worked solution with a slip in step 3 of 6, found in first-error mode (one judge call)
+    assert f"FAILED examples/{MATH}::{MATH_FAILING_ON_PURPOSE} - critique: step 3 of 6 is wrong" in result.stdout.lines
+    result.stdout.fnmatch_lines([f"*_ {MATH_FAILING_ON_PURPOSE} _*", ">       assert verdict.passed",
+                                 "E        +  where False = <critique: step 3 of 6 is wrong>.passed", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "steps · judge scripted (offline) · first error · 6 steps (split: numbered) · 1 judge call, 0 cached",
+        "  problem: A school takes 4 classes of 27 pupils and 9 teachers on  ... rs. What does the trip cost?",
+        "  ✓  1  The pupils: 4 classes of 27 is 4 x 27 = 108 pupils.",
+        "  ✓  2  With the teachers, 108 + 9 = 117 people travel. Two coache ... 120, so 3 coaches are needed.",
+        "  ✗  3  The coaches cost 3 x $350 = $1,150.",
+        "       3 x $350 = $1,050, not $1,150",
+        "  · 4–6  not judged (after the first wrong step)",
+    ])
+    # an agent run whose fourth step books the wrong date, found in per-step mode (4 calls, then it stops)
+    assert f"FAILED examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE} - critique: step 4 of 6 is wrong" \
+        in result.stdout.lines
+    result.stdout.fnmatch_lines([f"*_ {AGENT_FAILING_ON_PURPOSE} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "steps · judge scripted (offline) · per step · 6 steps (split: trajectory) · 4 judge calls, 0 cached",
+        "  problem: Hello! Please book us a tent pitch at Fernhollow arrivin ... s, three of us. Thanks, Ines",
+        "  ✓  1  Let me see which pitches are free that weekend.",
+        '  ✓  2  call find_pitches(site="fernhollow", arrival="2026-06-12", nights=2, guests=3)',
+        '  ✓  3  result of find_pitches: {"free": ["F4", "F9"], "price_per_night": 28}',
+        '  ✗  4  call book_pitch(site="fernhollow", pitch="F4", arrival="2026-06-13", nights=2, guests=3)',
+        "       book_pitch has arrival='2026-06-13', but the customer asked for '2026-06-12'",
+        "  · 5–6  not judged (after the first wrong step)",
+    ])
+    # passing step tests (-rA): the known slip is located in per-step mode, the others are all correct
+    result.stdout.fnmatch_lines(["*_ test_per_step_critic_points_at_the_known_slip _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "steps · judge scripted (offline) · per step · 6 steps (split: numbered) · 3 judge calls, 0 cached",
+        "  problem: A school takes *",
+        "  ✓  1  The pupils: *",
+        "  ✓  2  With the teachers, *",
+        "  ✗  3  The coaches cost 3 x $350 = $1,150.",
+        "       3 x $350 = $1,050, not $1,150",
+        "  · 4–6  not judged (after the first wrong step)",
+    ])
+    result.stdout.fnmatch_lines(["*_ test_every_step_of_the_bike_ride_is_right _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "steps · judge scripted (offline) · per step · 4 steps (split: paragraphs) · 4 judge calls, 0 cached",
+        "  problem: Lena cycles *",
+        "  ✓  1  Going there takes 18 / 12 = 1.5 hours, which is 1.5 x 60 = 90 minutes.",
+        "  ✓  2  Coming back takes 18 / 15 = 1.2 hours, which is 1.2 x 60 = 72 minutes.",
+        "  ✓  3  With the 45-minute rest, she is away for 90 + 45 + 72 = 207 minutes.",
+        "  ✓  4  So Lena is away for 207 minutes, or 3 hours and 27 minutes (207 - 180 = 27).",
+    ])
+    result.stdout.fnmatch_lines(["*_ test_worked_solution_has_no_wrong_step?bake-sale? _*", "*- critique -*",
+                                 "steps · judge scripted (offline) · first error · 5 steps (split: step-labels) · "
+                                 "1 judge call, 0 cached"])
+    result.stdout.fnmatch_lines(["*_ test_lakeside_booking_follows_the_request _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "steps · judge scripted (offline) · first error · 5 steps (split: trajectory) · 1 judge call, 0 cached",
+        "  problem: Hi, can I book a pitch at Lakeside for Saturday 4 July 2026, one night, for 2 people? Tom",
+        '  ✓  1  call find_pitches(site="lakeside", arrival="2026-07-04", nights=1, guests=2)',
+        '  ✓  2  result of find_pitches: {"free": ["L2", "L7"], "price_per_night": 32}',
+        '  ✓  3  call book_pitch(site="lakeside", pitch="L2", arrival="2026-07-04", nights=1, guests=2)',
+        '  ✓  4  result of book_pitch: {"booking": "LS-1187", "status": "confirmed"}',
+        "  ✓  5  You're booked, Tom: pitch L2 at Lakeside on Saturday 4 Jul ... booking reference is LS-1187.",
+    ])
+
+
+def test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("examples", "-k", "known_slip")
+    assert result.parseoutcomes() == {"passed": 1, "deselected": 15}
+    [listed] = [line for line in critique_summary(result) if "known_slip" in line]
+    assert listed.startswith(f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: ")
+    assert "threshold" not in listed and listed.endswith("  (test passed)")
 
 
 @pytest.mark.parametrize("how", ["env", "cli"])
@@ -148,10 +251,13 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
     result = examples.runpytest(*args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"unscored": 9}
+    assert result.parseoutcomes() == {"unscored": 16}
     summary = critique_summary(result)
     assert summary[0].startswith("judge openai/gpt-4o-mini · ")
-    assert summary[1] == "unscored (9): no verdict could be obtained; these tests count as failures"
+    assert summary[1] == "step critic: 7 solutions judged, 0 with a wrong step"
+    assert summary[2] == "unscored (16): no verdict could be obtained; these tests count as failures"
+    assert (f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  critique: 6 of 6 steps unscored: step 1: no cached "
+            "verdict for steps.first_error in ") in "\n".join(summary)
     assert "judge scripted" not in result.stdout.str()
     assert "(offline)" not in result.stdout.str()
 
@@ -159,13 +265,13 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
 def test_the_frozen_checklist_of_the_instruction_is_what_the_scripted_judge_generates(
         examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "follows_the_app_instruction", "--critique-freeze")
-    assert result.parseoutcomes() == {"passed": 5, "deselected": 4}
+    assert result.parseoutcomes() == {"passed": 5, "deselected": 11}
     result.stdout.fnmatch_lines(["critique: froze 5 new checklists into *critique_checklists.json"])
     frozen = (examples.path / "examples" / "critique_checklists.json").read_text(encoding="utf-8")
     assert frozen.count('"generator": "scripted"') == 5
     assert "Does the reply greet the customer by name?" in frozen
 
     again = examples.runpytest("examples", "-k", "follows_the_app_instruction", "-rA")
-    assert again.parseoutcomes() == {"passed": 5, "deselected": 4}
+    assert again.parseoutcomes() == {"passed": 5, "deselected": 11}
     again.stdout.fnmatch_lines(["  checklist read from the frozen checklists file"])
     again.stdout.no_fnmatch_line("*checklist generated by*")

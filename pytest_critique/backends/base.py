@@ -122,6 +122,13 @@ class OfflineJudge:
                     f"{self.name} has no checklist for this instruction; pass items=[...] "
                     "or freeze a checklist", "missing")
             return Reply(data={"analysis": "", "questions": list(questions)})
+        if call.task == "checkeval.subaspect":
+            answers = []
+            for number, question in enumerate(fields["questions"], start=1):
+                data = self._answer_data(question=question, response=fields["response"],
+                                         instruction=None, input=fields.get("source") or None)
+                answers.append({"question": number, **data})
+            return Reply(data={"answers": answers})
         if call.task == "steps.step":
             judged = self.judge_step(step=fields["step"], previous=list(fields["previous"]),
                                      problem=fields.get("problem") or None)

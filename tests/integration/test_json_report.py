@@ -44,7 +44,7 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
         "unscored_items": 1,
         "yes": 6,
         "pass_rate": 6 / 7,  # over the scored items
-        "solutions": 0, "solutions_with_wrong_step": 0, "steps_judged": 0,
+        "solutions": 0, "solutions_with_wrong_step": 0, "steps_judged": 0, "dimension_scores": {},
         "judges": ["scripted (offline)"],
         "usage": {"calls": 9, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0},
         "failing_items": [{"nodeid": "test_r.py::test_b_fail", "index": 2, "question": "Does it mention autumn?",
