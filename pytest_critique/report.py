@@ -181,14 +181,25 @@ def section_text(payload: Mapping[str, Any]) -> str:
     return "\n\n".join("\n".join(block) for block in blocks)
 
 
+def _transportable(value: Any) -> Any:
+    """Lone surrogates escaped in every string, so the payload survives xdist's channel and JSON."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {key: _transportable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_transportable(item) for item in value]
+    return value
+
+
 def attach(report: Any, verdicts: list[Any], new_checklists: list[dict[str, Any]],
            unscored: BaseException | None) -> None:
     """Put a test's verdicts on its report: as data (``report.critique``) and as a section."""
-    payload: dict[str, Any] = {"verdicts": [verdict.model_dump(mode="json") for verdict in verdicts]}
+    payload: dict[str, Any] = {"verdicts": [_transportable(verdict.model_dump(mode="json")) for verdict in verdicts]}
     if new_checklists:
-        payload["new_checklists"] = list(new_checklists)
+        payload["new_checklists"] = _transportable(list(new_checklists))
     if unscored is not None:
-        payload["unscored"] = str(unscored)
+        payload["unscored"] = _transportable(str(unscored))
     if not payload["verdicts"] and len(payload) == 1:
         return
     report.critique = payload

@@ -116,7 +116,8 @@ class CritiqueSession:
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8",
+                            errors="backslashreplace")
             notes.append(f"critique: wrote {len(self.results)} test results to {path}")
         return notes
 

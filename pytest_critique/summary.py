@@ -54,7 +54,7 @@ class Totals:
                     if item.get("answer") is False:
                         self.failing.append((result["nodeid"], item["index"], item["question"],
                                              result.get("outcome") == "passed"))
-            if result.get("unscored"):
+            if result.get("unscored") and result.get("outcome") != "skipped":
                 self.unscored.append((result["nodeid"], result["unscored"]))
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
                 self.over_budget += "judge budget reached" in result["unscored"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from typing import Any
 
@@ -47,8 +48,28 @@ def _retry_after(exc: BaseException) -> float | None:
     return None
 
 
+def _encodable(text: str) -> str:
+    """Text that encodes as UTF-8: lone surrogates (invalid in any request body) are escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+
+
+def redact(text: str, key: str | None) -> str:
+    """Remove API keys from a message a server sent back (some servers quote the key they got)."""
+    secrets = {value for name, value in os.environ.items() if name.endswith("_API_KEY") and len(value) >= 8}
+    if key:
+        secrets.add(key)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return _BEARER.sub(r"\1[redacted]", text)
+
+
 def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
     """(kind, retryable) for an exception raised by litellm.completion."""
+    if isinstance(exc, UnicodeError):
+        return "config", False
     if isinstance(exc, litellm.Timeout):
         return "timeout", True
     status = _status(exc)
@@ -89,7 +110,7 @@ class LiteLLMBackend:
         litellm = import_litellm()
         kwargs: dict[str, Any] = {
             "model": self.name,
-            "messages": call.messages(),
+            "messages": [{**message, "content": _encodable(message["content"])} for message in call.messages()],
             "timeout": call.timeout,
             "num_retries": 0,
             "max_retries": 0,
@@ -121,7 +142,8 @@ class LiteLLMBackend:
         return self._reply(response, litellm, retries)
 
     def _describe(self, exc: BaseException, kind: str, retries: int) -> str:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = redact(str(exc), self._api_key).strip()
+        detail = detail.splitlines()[0] if detail else type(exc).__name__
         if len(detail) > 300:
             detail = detail[:300] + "..."
         after = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""

@@ -19,6 +19,14 @@ class CacheWarning(UserWarning):
     """The verdict cache could not be read or written; the run goes on without it."""
 
 
+def _warn(warning: CacheWarning) -> None:
+    """Warn, but never fail a verdict over it (``-W error`` would turn the warning into an exception)."""
+    try:
+        warnings.warn(warning, stacklevel=3)
+    except Warning:
+        pass
+
+
 class DiskStore:
     """A directory of cached verdicts, opened on first use; safe across threads and processes."""
 
@@ -45,9 +53,9 @@ class DiskStore:
                                                       eviction_policy="none")
                     except Exception as exc:  # noqa: BLE001 - any failure means: no cache
                         self._broken = True
-                        warnings.warn(CacheWarning(
+                        _warn(CacheWarning(
                             f"critique: verdict cache at {self.directory} unusable ({exc}); "
-                            "continuing without it"), stacklevel=2)
+                            "continuing without it"))
         return self._cache
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -63,8 +71,7 @@ class DiskStore:
                 raise ValueError("entry is not a JSON object")
             return value
         except Exception as exc:  # noqa: BLE001
-            warnings.warn(CacheWarning(f"critique: unreadable cache entry {key[:12]} ({exc}); "
-                                       "judging again"), stacklevel=2)
+            _warn(CacheWarning(f"critique: unreadable cache entry {key[:12]} ({exc}); judging again"))
             return None
 
     def set(self, key: str, value: dict[str, Any]) -> bool:
@@ -75,8 +82,7 @@ class DiskStore:
             cache.set(key, json.dumps(value))
             return True
         except Exception as exc:  # noqa: BLE001
-            warnings.warn(CacheWarning(f"critique: could not write cache entry {key[:12]} ({exc})"),
-                          stacklevel=2)
+            _warn(CacheWarning(f"critique: could not write cache entry {key[:12]} ({exc})"))
             return False
 
     def __len__(self) -> int:

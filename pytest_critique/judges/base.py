@@ -22,8 +22,42 @@ class ReplyProblem(Exception):
         self.kind = kind
 
 
-def extract_json_object(text: str) -> dict[str, Any] | None:
-    """The JSON object a reply holds: the whole text, a fenced block, or the outermost braces."""
+_UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context")
+
+
+def untrusted_text(fields: dict[str, Any]) -> str:
+    """The text under test in a request: what a judge may quote but must not be taken as its answer."""
+    parts: list[str] = []
+    for name in _UNTRUSTED_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, (list, tuple)):
+            parts.extend(item for item in value if isinstance(item, str))
+    return "\n".join(parts)
+
+
+def _without_quoted_lines(text: str, untrusted: str) -> str:
+    """The reply without lines copied from the text under test (a quoted fake answer is not an answer)."""
+    if not untrusted:
+        return text
+    return "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in untrusted)
+
+
+def _answers(data: dict[str, Any]) -> Any:
+    for key in ("answer", "verdict", "first_wrong_step"):
+        if key in data:
+            return str(data[key]).strip().upper()
+    if isinstance(data.get("answers"), list):
+        return [str(item.get("answer", "")).strip().upper() for item in data["answers"] if isinstance(item, dict)]
+    return None
+
+
+def extract_json_object(text: str, untrusted: str = "") -> dict[str, Any] | None:
+    """The JSON object a reply holds: the whole text, a fenced block, or the outermost braces.
+
+    A candidate copied word for word from ``untrusted`` (the text under test) is skipped.
+    """
     stripped = text.strip()
     fenced = _FENCE.match(stripped)
     candidates = [fenced.group(1)] if fenced else []
@@ -32,6 +66,8 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
     if 0 <= start < end:
         candidates.append(stripped[start:end + 1])
     for candidate in candidates:
+        if untrusted and candidate.strip() in untrusted:
+            continue
         try:
             value = json.loads(candidate)
         except (json.JSONDecodeError, ValueError):
@@ -78,9 +114,13 @@ class Task:
             raise ReplyProblem("the reply was cut off by the token limit (finish_reason=length)", "truncated")
         if not text.strip():
             raise ReplyProblem("the reply was empty")
-        data = extract_json_object(text)
+        untrusted = untrusted_text(call.fields)
+        data = extract_json_object(text, untrusted)
+        fallback = self.text_fallback(_without_quoted_lines(text, untrusted))
         if data is None:
-            data = self.text_fallback(text)
+            data = fallback
+        elif fallback is not None and _answers(fallback) is not None and _answers(fallback) != _answers(data):
+            raise ReplyProblem("the reply gives two different answers (its JSON and an answer line disagree)")
         if data is None:
             snippet = " ".join(text.split())[:120]
             raise ReplyProblem(f"the reply holds no JSON object (it begins: {snippet!r})")

@@ -100,8 +100,15 @@ def test_answer_field_wins_over_yes_inside_the_reasoning() -> None:
     assert read_item(text)["answer"] == "NO"
 
 
-def test_json_wins_over_an_answer_line_in_the_prose() -> None:
+def test_a_json_answer_and_an_answer_line_that_disagree_are_a_problem() -> None:
+    # Two answers in one reply: neither is trusted; the engine asks for a repair, then UNSCORED.
     text = 'At first I thought\nANSWER: YES\nbut on reflection:\n{"reasoning": "no fox", "answer": "NO"}'
+    with pytest.raises(ReplyProblem, match="two different answers"):
+        read_item(text)
+
+
+def test_a_json_answer_and_an_answer_line_that_agree_are_fine() -> None:
+    text = 'No fox here.\nANSWER: NO\n{"reasoning": "no fox", "answer": "NO"}'
     assert read_item(text) == {"reasoning": "no fox", "answer": "NO"}
 
 
