@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from typing_extensions import Self
+
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from .errors import CritiqueFailed
@@ -39,6 +41,23 @@ class Vote(BaseModel):
     answer: bool
     reason: str = ""
     cached: bool = False
+
+
+class _Verdict(BaseModel):
+    """What every judge's verdict offers: ``passed``, a one-line ``headline`` and ``check()``."""
+
+    def check(self) -> Self:
+        """Raise :class:`CritiqueFailed` with the headline unless the verdict passed."""
+        __tracebackhide__ = True
+        if not self.passed:
+            raise CritiqueFailed(self.headline)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{self.headline}>"
+
+    __str__ = __repr__
+
 
 
 class ItemVerdict(BaseModel):
@@ -86,7 +105,7 @@ class Checklist(BaseModel):
     """The judge that generated the questions, when they were generated."""
 
 
-class ChecklistVerdict(BaseModel):
+class ChecklistVerdict(_Verdict):
     """The verdict of a checklist judge (TICK) on one response."""
 
     kind: Literal["checklist"] = "checklist"
@@ -141,17 +160,6 @@ class ChecklistVerdict(BaseModel):
     def score(self) -> float:
         return self.pass_rate
 
-    def check(self) -> "ChecklistVerdict":
-        """Raise :class:`CritiqueFailed` with the headline unless the verdict passed."""
-        __tracebackhide__ = True
-        if not self.passed:
-            raise CritiqueFailed(self.headline)
-        return self
-
-    def __repr__(self) -> str:
-        return f"<{self.headline}>"
-
-    __str__ = __repr__
 
 
 StepStatus = Literal["correct", "wrong", "not_judged", "unscored"]
@@ -172,7 +180,7 @@ class StepVerdict(BaseModel):
     error: str | None = None
 
 
-class StepsVerdict(BaseModel):
+class StepsVerdict(_Verdict):
     """The verdict of a step-level critic: every step judged, or the first wrong one located."""
 
     kind: Literal["steps"] = "steps"
@@ -223,16 +231,6 @@ class StepsVerdict(BaseModel):
             return f"critique: step {self.first_error} of {total} is wrong"
         return f"critique: all {total} steps judged correct"
 
-    def check(self) -> "StepsVerdict":
-        __tracebackhide__ = True
-        if not self.passed:
-            raise CritiqueFailed(self.headline)
-        return self
-
-    def __repr__(self) -> str:
-        return f"<{self.headline}>"
-
-    __str__ = __repr__
 
 
 class QuestionVerdict(BaseModel):
@@ -302,7 +300,7 @@ class DimensionVerdict(BaseModel):
         return self.score is not None and self.score >= self.threshold and not self.required_failed
 
 
-class CheckEvalVerdict(BaseModel):
+class CheckEvalVerdict(_Verdict):
     """The verdict of a CheckEval judge: a score per dimension and per sub-aspect."""
 
     kind: Literal["checkeval"] = "checkeval"
@@ -343,13 +341,3 @@ class CheckEvalVerdict(BaseModel):
                           d.score < d.threshold else f"{d.name} (required question failed)" for d in failed)
         return f"critique: {len(failed)} of {total} dimensions failed: {shown}"
 
-    def check(self) -> "CheckEvalVerdict":
-        __tracebackhide__ = True
-        if not self.passed:
-            raise CritiqueFailed(self.headline)
-        return self
-
-    def __repr__(self) -> str:
-        return f"<{self.headline}>"
-
-    __str__ = __repr__

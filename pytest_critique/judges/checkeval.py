@@ -8,25 +8,17 @@ A dimension's score is the weighted share of questions answered in the good dire
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel
 
 from ..backends.base import JudgeCall
 from .base import ReplyProblem, Task
-from .tick import _yes_no
-
-
-class CheckAnswer(BaseModel):
-    question: int | None = None
-    reasoning: str = ""
-    answer: Literal["YES", "NO"]
-
-    _normalise = field_validator("answer", mode="before")(_yes_no)
+from .tick import BatchItem
 
 
 class SubAspectAnswers(BaseModel):
-    answers: list[CheckAnswer]
+    answers: list[BatchItem]
 
 
 def _matches_questions(answer: BaseModel, call: JudgeCall) -> None:
