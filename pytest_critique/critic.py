@@ -81,7 +81,12 @@ def _thresholds(thresholds: Any, names: list[str], default: float) -> dict[str, 
         if unknown:
             raise CritiqueUsageError(f"critique: thresholds for dimensions not judged: {', '.join(unknown)}; "
                                      f"judged: {', '.join(names)}")
-        given = {name: float(thresholds.get(name, default)) for name in names}
+        values = {name: thresholds.get(name, default) for name in names}
+        wrong = [name for name, value in values.items()
+                 if isinstance(value, bool) or not isinstance(value, (int, float))]
+        if wrong:
+            raise CritiqueUsageError(f"critique: thresholds must be numbers; got {values[wrong[0]]!r} for {wrong[0]}")
+        given = {name: float(value) for name, value in values.items()}
     else:
         raise CritiqueUsageError("critique: thresholds must be a number or a mapping of dimension -> number")
     for name, value in given.items():

@@ -29,11 +29,12 @@ class Totals:
         self.unscored: list[tuple[str, str]] = []
         self.cache_misses = 0
         self.dimension_scores: dict[str, list[float]] = {}
+        self.checkeval_questions = 0
         self.over_budget = 0
         self.solutions = 0
         self.solutions_wrong = 0
         self.steps_judged = 0
-        self.cached_steps = 0
+        self.cached_other_verdicts = 0
         for result in sorted(results, key=lambda result: result["nodeid"]):
             if result.get("verdicts"):
                 self.tests += 1
@@ -61,6 +62,11 @@ class Totals:
 
     def _add_checkeval(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
         for dimension in verdict.get("dimensions", []):
+            for sub_aspect in dimension.get("sub_aspects", []):
+                for question in sub_aspect.get("questions", []):
+                    judged = question.get("answer") is not None
+                    self.checkeval_questions += judged
+                    self.cached_other_verdicts += judged and bool(question.get("cached"))
             if dimension.get("score") is not None:
                 self.dimension_scores.setdefault(dimension["name"], []).append(dimension["score"])
             if not dimension.get("passed") and dimension.get("score") is not None:
@@ -75,7 +81,7 @@ class Totals:
         for step in verdict.get("steps", []):
             judged = step["status"] in ("correct", "wrong")
             self.steps_judged += judged
-            self.cached_steps += judged and bool(step.get("cached"))
+            self.cached_other_verdicts += judged and bool(step.get("cached"))
             if step["status"] == "wrong":
                 self.failing.append((result["nodeid"], step["index"], f"step {step['index']}: {step['text']}",
                                      result.get("outcome") == "passed"))
@@ -112,8 +118,8 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     retries = f" ({usage['retries']} retried)" if usage["retries"] else ""
     judges = ", ".join(totals.judges) or "none"
     lines = [
-        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.items + totals.steps_judged, 'verdict')} "
-        f"({totals.cached_items + totals.cached_steps} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
+        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.items + totals.steps_judged + totals.checkeval_questions, 'verdict')} "
+        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
     if totals.scored_items:

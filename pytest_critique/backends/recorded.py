@@ -125,11 +125,10 @@ class RecordedJudge(OfflineJudge):
     def answer(self, *, question: str, response: str, instruction: str | None,
                input: str | None) -> tuple[bool, str] | None:
         candidates = self._verdicts.get((question.strip(), response.strip()), [])
-        if len(candidates) > 1 and instruction is not None:
-            narrowed = [c for c in candidates if (c["instruction"] or "").strip() == instruction.strip()]
-            if len(narrowed) > 1 and input is not None:
-                narrowed = [c for c in narrowed if (c["input"] or "").strip() == input.strip()]
-            candidates = narrowed or candidates
+        for name, given in (("instruction", instruction), ("input", input)):
+            if len(candidates) > 1 and given is not None:
+                narrowed = [c for c in candidates if (c[name] or "").strip() == given.strip()]
+                candidates = narrowed or candidates
         if not candidates:
             return None
         if len({c["verdict"] for c in candidates}) > 1:
