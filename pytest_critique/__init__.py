@@ -22,6 +22,8 @@ _EXPORTS = {
     "Vote": "models",
     "StepVerdict": "models",
     "StepsVerdict": "models",
+    "CheckEvalVerdict": "models",
+    "DimensionVerdict": "models",
     "CacheMode": "cache.modes",
     "ScriptedJudge": "backends.scripted",
     "RecordedJudge": "backends.recorded",
@@ -48,7 +50,8 @@ if TYPE_CHECKING:
     from .critic import Critic, Runtime
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
-    from .models import Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, StepVerdict, Usage, Vote
+    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, ItemVerdict, StepsVerdict,
+                         StepVerdict, Usage, Vote)
     from .settings import Settings
 
 

@@ -513,11 +513,12 @@ def test_report_section_failure_lines_summary_and_json(marker_dir, plugin_args, 
         "  test_reply.py::test_unclear  clarity 0.33 < 0.50",
         "  test_reply.py::test_undated  accuracy: required question failed",
     ])
+    # (one call each: under xdist the short summary lists failures in the order they finished)
     result.stdout.fnmatch_lines([
-        "FAILED test_reply.py::test_unclear - critique: 1 of 2 dimensions failed: clarity 0.33 < 0.50",
+        "FAILED test_reply.py::test_unclear - critique: 1 of 2 dimensions failed: clarity 0.33 < 0.50"])
+    result.stdout.fnmatch_lines([
         "FAILED test_reply.py::test_undated - critique: 1 of 2 dimensions failed: accuracy (required question "
-        "failed)",
-    ])
+        "failed)"])
     # a passing test's section lists no bad-direction question
     passes = result.stdout.str().split("PASSES")[1].split("= critique =")[0]
     assert "  ✓ clarity  1.00 (threshold 1.00)" in passes and "      ✗" not in passes
@@ -597,13 +598,13 @@ def test_reply(critique, response):
     calls = counting.calls()
     assert len(calls) == 6 and {call["task"] for call in calls} == {"checkeval.subaspect"}
     assert sorted(len(call["questions"]) for call in calls) == [1, 1, 1, 1, 2, 2]
-    first.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · * · 6 judge calls · 0 tokens",
+    first.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · 8 verdicts (0 cached) · 6 judge calls · 0 tokens",
                                 "checkeval mean scores: animals 0.50, seasons 0.50"])
     counting.reset()
     second = pytester.runpytest()
     second.assert_outcomes(passed=2)
     assert counting.calls() == []
-    second.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · * · 0 judge calls · 0 tokens",
+    second.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · 8 verdicts (8 cached) · 0 judge calls · 0 tokens",
                                  "checkeval mean scores: animals 0.50, seasons 0.50"])
 
 
