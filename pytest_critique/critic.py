@@ -133,6 +133,11 @@ class Critic:
         """Generated checklists not read from the frozen file (what --critique-freeze writes)."""
         self._on_verdict = on_verdict
 
+    def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
+        """This critic's settings with a call's keyword arguments (those not None) on top."""
+        given = {name: value for name, value in given.items() if value is not None}
+        return apply_overrides(self.settings, given, call) if given else self.settings
+
     def _backend(self, settings: Settings) -> Backend:
         __tracebackhide__ = True
         return self.backend if self.backend is not None else self.runtime.backend(settings)
@@ -150,7 +155,7 @@ class Critic:
     def generate_checklist(self, instruction: str, input: str | None = None, **overrides: Any) -> Checklist:
         """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
         __tracebackhide__ = True
-        settings = apply_overrides(self.settings, overrides, "generate_checklist()") if overrides else self.settings
+        settings = self._settings_for("generate_checklist()", overrides)
         checklist, _ = self._checklist_for(_text(instruction, "instruction"), _optional_text(input, "input"),
                                            settings)
         return checklist
@@ -193,9 +198,8 @@ class Critic:
         decides.  Raises :class:`UnscoredError` when any question could not be judged.
         """
         __tracebackhide__ = True
-        given = {"threshold": threshold, "samples": samples, "batch": batch, **overrides}
-        given = {name: value for name, value in given.items() if value is not None}
-        settings = apply_overrides(self.settings, given, "checklist()") if given else self.settings
+        settings = self._settings_for("checklist()", {"threshold": threshold, "samples": samples, "batch": batch,
+                                                      **overrides})
         response = _text(response, "response")
         instruction = _optional_text(instruction, "instruction")
         input = _optional_text(input, "input")
@@ -268,9 +272,7 @@ class Critic:
         __tracebackhide__ = True
         from .steps_split import split_steps
 
-        given = {"samples": samples, **overrides}
-        given = {name: value for name, value in given.items() if value is not None}
-        settings = apply_overrides(self.settings, given, "steps()") if given else self.settings
+        settings = self._settings_for("steps()", {"samples": samples, **overrides})
         problem = _optional_text(problem, "problem")
         if mode not in ("first_error", "per_step"):
             raise CritiqueUsageError(f"critique: unknown steps mode {mode!r}; expected first_error or per_step")
@@ -335,9 +337,7 @@ class Critic:
         from .checkeval_files import resolve_checklist
         from .judges import checkeval as checkeval_judge
 
-        given = {"samples": samples, **overrides}
-        given = {name: value for name, value in given.items() if value is not None}
-        settings = apply_overrides(self.settings, given, "checkeval()") if given else self.settings
+        settings = self._settings_for("checkeval()", {"samples": samples, **overrides})
         response = _text(response, "response")
         fields = {"response": response, "source": _optional_text(source, "source") or "",
                   "context": _optional_text(context, "context") or "",
