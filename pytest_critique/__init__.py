@@ -24,6 +24,12 @@ _EXPORTS = {
     "StepsVerdict": "models",
     "CheckEvalVerdict": "models",
     "DimensionVerdict": "models",
+    "JurorVote": "models",
+    "CompareVerdict": "models",
+    "OrderJudgement": "models",
+    "Rubric": "models",
+    "RubricVerdict": "models",
+    "Drift": "models",
     "CacheMode": "cache.modes",
     "ScriptedJudge": "backends.scripted",
     "RecordedJudge": "backends.recorded",
@@ -50,8 +56,9 @@ if TYPE_CHECKING:
     from .critic import Critic, Runtime
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
-    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, ItemVerdict, StepsVerdict,
-                         StepVerdict, Usage, Vote)
+    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, DimensionVerdict, Drift,
+                         ItemVerdict, JurorVote, OrderJudgement, Rubric, RubricVerdict, StepsVerdict, StepVerdict,
+                         Usage, Vote)
     from .settings import Settings
 
 

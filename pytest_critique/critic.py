@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Mapping, Sequence
 
 from .backends import builtin_backend
 from .backends.base import Backend, JudgeCall
@@ -14,8 +15,11 @@ from .errors import CritiqueUsageError, UnscoredError
 from .freeze import FrozenChecklists
 from .judges import steps as step_critic
 from .judges import tick
-from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, ItemVerdict, StepsVerdict, Usage, Vote
+from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, Drift, ItemVerdict,
+                     RubricVerdict, StepsVerdict, Usage)
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
+from .votes import (check_rule, jury_item, jury_label, majority_item, mark_unstable_questions,
+                    mark_unstable_steps)
 
 
 class Runtime:
@@ -95,21 +99,6 @@ def _thresholds(thresholds: Any, names: list[str], default: float) -> dict[str, 
     return given
 
 
-def _majority(index: int, question: str, outcomes: Sequence[Outcome],
-              answers: Sequence[dict[str, Any] | None]) -> ItemVerdict:
-    for outcome in outcomes:
-        if outcome.failure is not None:
-            return ItemVerdict(index=index, question=question, answer=None, reason=outcome.failure.reason,
-                               error=outcome.failure.reason)
-    votes = [Vote(answer=answer["answer"] == "YES", reason=answer.get("reasoning", ""), cached=outcome.cached)
-             for outcome, answer in zip(outcomes, answers) if answer is not None]
-    yes = sum(vote.answer for vote in votes)
-    majority = yes * 2 > len(votes)  # a tie is NO: an unproven requirement is not met
-    agreeing = [vote for vote in votes if vote.answer == majority]
-    return ItemVerdict(index=index, question=question, answer=majority, reason=agreeing[0].reason,
-                       votes=votes, agreement=len(agreeing) / len(votes))
-
-
 class Critic:
     """Judges responses.  In tests use the ``critique`` fixture; elsewhere build one directly::
 
@@ -132,6 +121,7 @@ class Critic:
         self.new_checklists: list[dict[str, Any]] = []
         """Generated checklists not read from the frozen file (what --critique-freeze writes)."""
         self._on_verdict = on_verdict
+        self._drift: list[dict[str, Any]] = []
 
     def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
         """This critic's settings with a call's keyword arguments (those not None) on top."""
@@ -140,11 +130,45 @@ class Critic:
 
     def _backend(self, settings: Settings) -> Backend:
         __tracebackhide__ = True
+        if isinstance(self.backend, Mapping):
+            if settings.model not in self.backend:
+                raise CritiqueUsageError(
+                    f"critique: the critique_backend mapping has no backend for model {settings.model!r}; "
+                    f"it has: {', '.join(map(str, self.backend)) or 'none'}")
+            return self.backend[settings.model]
         return self.backend if self.backend is not None else self.runtime.backend(settings)
 
+    def _jurors(self, jury: Sequence[Any] | None, settings: Settings) -> list[Backend]:
+        """The jury's backends: given per call, or the models of the model setting; empty for one judge."""
+        __tracebackhide__ = True
+        if jury is None:
+            if not settings.jury:
+                return []
+            if self.backend is not None and not isinstance(self.backend, Mapping):
+                raise CritiqueUsageError(
+                    "critique: the model setting names a jury, but the critique_backend fixture returns one "
+                    "backend; return a mapping of model -> backend to judge offline with a jury")
+            return [self._backend(settings.replace(model=model, jury=())) for model in settings.jury]
+        if isinstance(jury, (str, bytes)) or not isinstance(jury, Sequence) or len(jury) < 2:
+            raise CritiqueUsageError("critique: jury must be a list of at least two judges "
+                                     "(model strings or backends)")
+        jurors = [self._backend(settings.replace(model=juror, jury=())) if isinstance(juror, str) else juror
+                  for juror in jury]
+        for juror in jurors:
+            if not isinstance(juror, Backend):
+                raise CritiqueUsageError(f"critique: a juror must be a model string or a backend, "
+                                         f"got {type(juror).__name__}")
+        names = [juror.name for juror in jurors]
+        if len(set(names)) != len(names):
+            raise CritiqueUsageError(f"critique: jurors need distinct names, got {', '.join(names)}")
+        return jurors
+
     def _run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
-        return self.runtime.engine.run(backend, task, calls, cache=settings.cache, cache_dir=settings.cache_dir,
-                                       concurrency=settings.concurrency)
+        outcomes = self.runtime.engine.run(backend, task, calls, cache=settings.cache, cache_dir=settings.cache_dir,
+                                           concurrency=settings.concurrency)
+        for outcome in outcomes:
+            self._drift.extend(outcome.drift)
+        return outcomes
 
     def _call(self, task: tick.Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
               temperature: float = 0.0) -> JudgeCall:
@@ -188,6 +212,8 @@ class Critic:
         threshold: float | None = None,
         samples: int | None = None,
         batch: bool | None = None,
+        jury: Sequence[Any] | None = None,
+        jury_rule: str | None = None,
         **overrides: Any,
     ) -> ChecklistVerdict:
         """Judge ``response`` against a checklist of YES/NO questions (TICK).
@@ -195,11 +221,14 @@ class Critic:
         With ``items`` those questions are judged; otherwise a checklist is generated from
         ``instruction`` (or read from the frozen checklists file).  Each question is judged in
         its own call (``batch=True``: one call for all), ``samples`` times, and the majority
-        decides.  Raises :class:`UnscoredError` when any question could not be judged.
+        decides.  ``jury`` (model strings or backends; default: the models of the model setting
+        when it names several) judges every question with each juror, and ``jury_rule``
+        (majority, unanimous, quorum:K) decides.  Raises :class:`UnscoredError` when any
+        question could not be judged.
         """
         __tracebackhide__ = True
         settings = self._settings_for("checklist()", {"threshold": threshold, "samples": samples, "batch": batch,
-                                                      **overrides})
+                                                      "jury_rule": jury_rule, **overrides})
         response = _text(response, "response")
         instruction = _optional_text(instruction, "instruction")
         input = _optional_text(input, "input")
@@ -211,11 +240,22 @@ class Critic:
             checklist = Checklist(questions=_questions(items), instruction=instruction, input=input)
         else:
             checklist, usage = self._checklist_for(instruction or "", input, settings)
-        backend = self._backend(settings)
-        items_judged, judged_usage = self._judge(backend, checklist, response, settings)
+        jurors = self._jurors(jury, settings)
+        if jurors:
+            check_rule(settings.jury_rule, len(jurors))
+            if settings.cache != "off":
+                self.runtime.engine.note_judges(settings.cache_dir, [juror.name for juror in jurors])
+            items_judged, judged_usage = self._judge_by_jury(jurors, checklist, response, settings)
+            names = [juror.name for juror in jurors]
+            judge, offline = jury_label(names, settings.jury_rule), all(juror.offline for juror in jurors)
+        else:
+            backend = self._backend(settings)
+            items_judged, judged_usage = self._judge(backend, checklist, response, settings)
+            names, judge, offline = [], backend.name, backend.offline
         verdict = ChecklistVerdict(
-            judge=backend.name, offline=backend.offline, checklist=checklist, items=items_judged,
+            judge=judge, offline=offline, checklist=checklist, items=items_judged,
             threshold=settings.threshold, samples=settings.samples, batch=settings.batch,
+            min_agreement=settings.min_agreement, jury=names, jury_rule=settings.jury_rule if names else None,
             usage=usage + judged_usage)
         self._record(verdict)
         if verdict.unscored_items:
@@ -241,12 +281,106 @@ class Critic:
             outcomes = self._run(backend, tick.ITEM, calls, settings)
             per_item = [[(outcome, outcome.data) for outcome in outcomes[index * samples:(index + 1) * samples]]
                         for index in range(len(questions))]
-        verdicts = [_majority(index, question, [o for o, _ in pairs], [a for _, a in pairs])
+        verdicts = [majority_item(index, question, [o for o, _ in pairs], [a for _, a in pairs],
+                                  min_agreement=settings.min_agreement, on_unstable=settings.on_unstable)
                     for index, (question, pairs) in enumerate(zip(questions, per_item), start=1)]
         usage = Usage()
         for outcome in outcomes:
             usage = usage + outcome.usage
         return verdicts, usage
+
+    def _judge_by_jury(self, jurors: list[Backend], checklist: Checklist, response: str,
+                       settings: Settings) -> tuple[list[ItemVerdict], Usage]:
+        """Every juror judges every question (each juror's verdicts cached on their own)."""
+        with ThreadPoolExecutor(len(jurors), thread_name_prefix="critique-jury") as pool:
+            judged = list(pool.map(lambda juror: self._judge(juror, checklist, response, settings), jurors))
+        usage = Usage()
+        for _, juror_usage in judged:
+            usage = usage + juror_usage
+        items = [jury_item(index, question, [(juror.name, items[index - 1]) for juror, (items, _) in
+                                             zip(jurors, judged)], settings.jury_rule)
+                 for index, question in enumerate(checklist.questions, start=1)]
+        return items, usage
+
+    def compare(
+        self,
+        a: str,
+        b: str,
+        *,
+        instruction: str | None = None,
+        criteria: str | None = None,
+        method: str = "direct",
+        items: Sequence[str] | None = None,
+        input: str | None = None,
+        allow_tie: bool = False,
+        samples: int | None = None,
+        **overrides: Any,
+    ) -> CompareVerdict:
+        """Which response serves the instruction better: ``a`` (the candidate) or ``b``.
+
+        ``method="direct"`` asks the judge twice, with either response shown first; the winner
+        is the response both orders prefer, and a disagreement is a tie (``consistent`` is
+        then False).  ``method="checklist"`` judges both against one TICK checklist (``items``,
+        or generated from ``instruction``) and compares pass rates.  ``passed`` is True when
+        ``a`` wins (or ties, with ``allow_tie=True``).  Raises :class:`UnscoredError` when the
+        judge gave no usable answer.
+        """
+        __tracebackhide__ = True
+        from . import grading
+
+        settings = self._settings_for("compare()", {"samples": samples, **overrides})
+        a, b = _text(a, "a"), _text(b, "b")
+        instruction, criteria = _optional_text(instruction, "instruction"), _optional_text(criteria, "criteria")
+        input = _optional_text(input, "input")
+        if method == "direct":
+            if items is not None:
+                raise CritiqueUsageError("critique: items=[...] belongs to method='checklist'")
+            verdict = grading.compare_direct(self, settings, a, b, instruction, criteria, bool(allow_tie))
+        elif method == "checklist":
+            if items is None and instruction is None:
+                raise CritiqueUsageError("critique: compare(method='checklist') needs instruction=... or items=[...]")
+            verdict = grading.compare_by_checklist(self, settings, a, b, instruction,
+                                                   None if items is None else _questions(items), input,
+                                                   bool(allow_tie))
+        else:
+            raise CritiqueUsageError(f"critique: unknown compare method {method!r}; expected direct or checklist")
+        self._record(verdict)
+        if verdict.winner is None:
+            raise UnscoredError(f"{verdict.headline}: {verdict.error}", verdict)
+        return verdict
+
+    def rubric(
+        self,
+        response: str,
+        *,
+        rubric: Any,
+        reference: str | None = None,
+        instruction: str | None = None,
+        min_score: int = 4,
+        samples: int | None = None,
+        **overrides: Any,
+    ) -> RubricVerdict:
+        """Grade ``response`` from 1 to 5 against ``rubric`` (Prometheus-style): feedback, then score.
+
+        ``rubric`` is ``{"criteria": "...", "scores": {1: "...", ..., 5: "..."}}`` (a description
+        for every score) or a :class:`Rubric`; ``reference`` is an answer that would earn a 5.
+        ``passed`` is True when the score reaches ``min_score``.  A missing or out-of-range score
+        is repaired once, then UNSCORED (:class:`UnscoredError`).
+        """
+        __tracebackhide__ = True
+        from . import grading
+
+        settings = self._settings_for("rubric()", {"samples": samples, **overrides})
+        response = _text(response, "response")
+        if isinstance(min_score, bool) or not isinstance(min_score, int) or not 1 <= min_score <= 5:
+            raise CritiqueUsageError(f"critique: min_score must be a whole number from 1 to 5, got {min_score!r}")
+        verdict = grading.grade(self, settings, response, grading.as_rubric(rubric),
+                                _optional_text(reference, "reference"), _optional_text(instruction, "instruction"),
+                                min_score)
+        self._record(verdict)
+        if verdict.score is None:
+            raise UnscoredError(f"{verdict.headline}: {verdict.error}", verdict)
+        return verdict
 
     def steps(
         self,
@@ -304,6 +438,7 @@ class Critic:
         verdict = StepsVerdict(judge=backend.name, offline=backend.offline, problem=problem, mode=mode,  # type: ignore[arg-type]
                                split=parts.method, steps=judged, samples=settings.samples,
                                located_votes=located, agreement=agreement, usage=usage)
+        mark_unstable_steps(verdict, settings.min_agreement, settings.on_unstable)
         self._record(verdict)
         if verdict.unscored_steps:
             first = verdict.unscored_steps[0]
@@ -353,6 +488,7 @@ class Critic:
             chosen, limits, fields, settings.samples,
             lambda task, calls: self._run(backend, task, calls, settings),
             lambda task, fields, sample: self._call(task, fields, settings, sample, temperature))
+        mark_unstable_questions(judged, settings.min_agreement, settings.on_unstable)
         verdict = CheckEvalVerdict(judge=backend.name, offline=backend.offline, dimensions=judged,
                                    samples=settings.samples, usage=usage)
         self._record(verdict)
@@ -362,6 +498,9 @@ class Critic:
         return verdict
 
     def _record(self, verdict: Any) -> None:
+        if self._drift and hasattr(verdict, "drift"):
+            verdict.drift = [*verdict.drift, *(Drift(**change) for change in self._drift)]
+        self._drift = []
         self.verdicts.append(verdict)
         if self._on_verdict is not None:
             self._on_verdict(verdict)

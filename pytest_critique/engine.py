@@ -19,6 +19,7 @@ from .budget import Budget
 from .cache.keys import cache_key
 from .cache.modes import CacheMode
 from .cache.store import DiskStore
+from .drift import DriftIndex
 from .errors import CacheMissError, JudgeFailure
 from .judges.base import ReplyProblem, Task
 from .models import Usage
@@ -34,6 +35,8 @@ class Outcome:
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     key: str = ""
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    """How this fresh answer differs from the previous verdict on the same request (see drift.py)."""
 
 
 def _usage_of(reply: Reply) -> Usage:
@@ -48,6 +51,7 @@ class JudgeEngine:
         self.root = Path(root)
         self.budget = budget or Budget()
         self._stores: dict[Path, DiskStore] = {}
+        self._drift: dict[Path, DriftIndex] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -58,6 +62,16 @@ class JudgeEngine:
             if path not in self._stores:
                 self._stores[path] = DiskStore(path)
             return self._stores[path]
+
+    def drift_index(self, store: DiskStore) -> DriftIndex:
+        with self._lock:
+            if store.directory not in self._drift:
+                self._drift[store.directory] = DriftIndex(store.directory)
+            return self._drift[store.directory]
+
+    def note_judges(self, cache_dir: str, names: list[str]) -> None:
+        """Judges used side by side (a jury): their verdicts are never reported as drift from each other."""
+        self.drift_index(self.store_for(cache_dir)).note_judges(names)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -71,6 +85,8 @@ class JudgeEngine:
             self._pool = None
         for store in self._stores.values():
             store.close()
+        for index in self._drift.values():
+            index.close()
         self.budget.close()
 
     def run(self, backend: Backend, task: Task, calls: Sequence[JudgeCall], *, cache: str,
@@ -166,6 +182,8 @@ class JudgeEngine:
             store.set(key, {"data": data, "judge": backend.name, "task": task.name,
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
+            return Outcome(data=data, usage=usage, key=key,
+                           drift=self.drift_index(store).observe(backend.name, call, data))
         return Outcome(data=data, usage=usage, key=key)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from typing_extensions import Self
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from .errors import CritiqueFailed
 
@@ -43,8 +43,22 @@ class Vote(BaseModel):
     cached: bool = False
 
 
+class Drift(BaseModel):
+    """A verdict that changed when it was judged again (refresh mode, a new model or prompt)."""
+
+    what: str
+    """The question, step or decision that changed."""
+    before: Any
+    after: Any
+    judge_before: str
+    judge_after: str
+
+
 class _Verdict(BaseModel):
     """What every judge's verdict offers: ``passed``, a one-line ``headline`` and ``check()``."""
+
+    drift: list[Drift] = Field(default_factory=list)
+    """Verdicts judged afresh in this run that differ from the cached ones."""
 
     def check(self) -> Self:
         """Raise :class:`CritiqueFailed` with the headline unless the verdict passed."""
@@ -58,6 +72,19 @@ class _Verdict(BaseModel):
 
     __str__ = __repr__
 
+
+
+class JurorVote(BaseModel):
+    """One juror's verdict on a checklist question (its own majority over its samples)."""
+
+    judge: str
+    answer: bool | None
+    """True for YES, False for NO, None when this juror gave no verdict."""
+    reason: str = ""
+    votes: list[Vote] = Field(default_factory=list)
+    agreement: float | None = None
+    unstable: bool = False
+    error: str | None = None
 
 
 class ItemVerdict(BaseModel):
@@ -75,11 +102,21 @@ class ItemVerdict(BaseModel):
     """Share of votes that agree with the majority answer."""
     error: str | None = None
     """Why the item is UNSCORED (None when it has an answer)."""
+    unstable: bool = False
+    """The sampled votes agree less than ``min_agreement`` (a coin flip rather than a verdict)."""
+    jurors: list[JurorVote] = Field(default_factory=list)
+    """With a jury: how each juror voted (``answer`` is then the jury's decision)."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cached(self) -> bool:
-        return bool(self.votes) and all(vote.cached for vote in self.votes)
+        votes = [vote for juror in self.jurors for vote in juror.votes] if self.jurors else self.votes
+        return bool(votes) and all(vote.cached for vote in votes)
+
+    @property
+    def split(self) -> bool:
+        """Jurors answered differently."""
+        return len({juror.answer for juror in self.jurors}) > 1
 
     @property
     def passed(self) -> bool:
@@ -118,7 +155,15 @@ class ChecklistVerdict(_Verdict):
     threshold: float = 1.0
     samples: int = 1
     batch: bool = False
+    min_agreement: float = 0.0
+    jury: list[str] = Field(default_factory=list)
+    """The jurors' names when a jury judged (``judge`` is then the jury's label)."""
+    jury_rule: str | None = None
     usage: Usage = Field(default_factory=Usage)
+
+    @property
+    def unstable_items(self) -> list[ItemVerdict]:
+        return [item for item in self.items if item.unstable]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -176,6 +221,7 @@ class StepVerdict(BaseModel):
     votes: list[Vote] = Field(default_factory=list)
     """One vote per sample (answer True = the step is correct)."""
     agreement: float | None = None
+    unstable: bool = False
     cached: bool = False
     error: str | None = None
 
@@ -195,6 +241,9 @@ class StepsVerdict(_Verdict):
     located_votes: list[int | None] = Field(default_factory=list)
     """first_error mode: the step number each sample located (None = no error found)."""
     agreement: float | None = None
+    unstable: bool = False
+    """first_error mode: the samples agree on the location less than ``min_agreement``."""
+    min_agreement: float = 0.0
     usage: Usage = Field(default_factory=Usage)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -245,6 +294,7 @@ class QuestionVerdict(BaseModel):
     answer: bool | None = None
     """The judge's YES (True) or NO (False); None when UNSCORED."""
     votes: list[bool] = Field(default_factory=list)
+    unstable: bool = False
     cached: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
@@ -341,3 +391,134 @@ class CheckEvalVerdict(_Verdict):
                           d.score < d.threshold else f"{d.name} (required question failed)" for d in failed)
         return f"critique: {len(failed)} of {total} dimensions failed: {shown}"
 
+
+
+class Rubric(BaseModel):
+    """What a rubric grades and what each score from 1 to 5 means."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: str
+    scores: dict[int, str]
+    """Score (1-5) -> what a response earning it looks like; all five are required."""
+
+    @field_validator("criteria")
+    @classmethod
+    def _criteria_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("criteria must say what is graded")
+        return value.strip()
+
+    @field_validator("scores")
+    @classmethod
+    def _one_to_five(cls, scores: dict[int, str]) -> dict[int, str]:
+        if sorted(scores) != [1, 2, 3, 4, 5]:
+            raise ValueError(f"scores must describe each of 1, 2, 3, 4 and 5, got {sorted(scores)}")
+        if any(not text.strip() for text in scores.values()):
+            raise ValueError("every score needs a description")
+        return {score: scores[score].strip() for score in sorted(scores)}
+
+
+class RubricVerdict(_Verdict):
+    """An absolute grade from 1 to 5 against a rubric, with the judge's feedback (Prometheus)."""
+
+    kind: Literal["rubric"] = "rubric"
+    judge: str
+    offline: bool = False
+    rubric: Rubric
+    score: int | None
+    """The majority score over samples (a tie goes to the lowest tied score); None when UNSCORED."""
+    min_score: int = 4
+    feedback: str = ""
+    votes: list[int] = Field(default_factory=list)
+    agreement: float | None = None
+    unstable: bool = False
+    error: str | None = None
+    samples: int = 1
+    usage: Usage = Field(default_factory=Usage)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        return self.score is not None and self.score >= self.min_score
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline(self) -> str:
+        if self.score is None:
+            return "critique: rubric grade unscored"
+        if self.passed:
+            return f"critique: rubric score {self.score}/5 (min {self.min_score})"
+        return f"critique: rubric score {self.score}/5 is below the minimum {self.min_score}"
+
+
+Side = Literal["a", "b", "tie"]
+
+
+class OrderJudgement(BaseModel):
+    """The judge's preference with one of the two responses shown first."""
+
+    first: Literal["a", "b"]
+    preferred: Side | None
+    """The response preferred in this order (translated back to a/b); None when UNSCORED."""
+    reason: str = ""
+    votes: list[Side] = Field(default_factory=list)
+    cached: bool = False
+    error: str | None = None
+
+
+class ComparedItem(BaseModel):
+    """A checklist question answered for both responses (checklist-based comparison)."""
+
+    index: int
+    question: str
+    a: bool | None
+    b: bool | None
+
+
+class CompareVerdict(_Verdict):
+    """Which of two responses, ``a`` and ``b``, serves the instruction better."""
+
+    kind: Literal["compare"] = "compare"
+    judge: str
+    offline: bool = False
+    method: Literal["direct", "checklist"] = "direct"
+    instruction: str | None = None
+    criteria: str | None = None
+    winner: Side | None
+    """a, b or tie; None when UNSCORED."""
+    consistent: bool | None = None
+    """direct method: whether both orders named the same winner (None for the checklist method)."""
+    orders: list[OrderJudgement] = Field(default_factory=list)
+    a_pass_rate: float | None = None
+    b_pass_rate: float | None = None
+    items: list[ComparedItem] = Field(default_factory=list)
+    allow_tie: bool = False
+    error: str | None = None
+    samples: int = 1
+    usage: Usage = Field(default_factory=Usage)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """``a`` won (or tied, with ``allow_tie=True``)."""
+        return self.winner == "a" or (self.allow_tie and self.winner == "tie")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline(self) -> str:
+        if self.winner is None:
+            return "critique: comparison unscored"
+        if self.method == "checklist":
+            rates = f"checklist pass rate a {self.a_pass_rate:.2f}, b {self.b_pass_rate:.2f}"
+            if self.winner == "tie":
+                return f"critique: a and b tie ({rates})"
+            loser = "b" if self.winner == "a" else "a"
+            return f"critique: {self.winner} preferred over {loser} ({rates})"
+        if self.consistent is False:
+            shown = "; ".join(f"{order.first} first: {order.preferred}" for order in self.orders)
+            return f"critique: a and b tie: the preference changed with the order ({shown})"
+        if self.winner == "tie":
+            return "critique: a and b tie in both orders"
+        loser = "b" if self.winner == "a" else "a"
+        return f"critique: {self.winner} preferred over {loser} in both orders"

@@ -36,14 +36,36 @@ def _mark(item: Mapping[str, Any]) -> str:
     return "?" if answer is None else ("✓" if answer else "✗")
 
 
+def tally(answers: list[bool]) -> str:
+    """``YES 3/5``: the majority (a tie is NO) and its share of the votes."""
+    yes = sum(1 for answer in answers if answer)
+    majority = yes * 2 > len(answers)
+    return f"{'YES' if majority else 'NO'} {yes if majority else len(answers) - yes}/{len(answers)}"
+
+
 def _votes(item: Mapping[str, Any]) -> str:
     votes = item.get("votes") or []
     if len(votes) <= 1:
-        return ""
-    yes = sum(1 for vote in votes if vote["answer"])
-    majority = item.get("answer")
-    count = yes if majority else len(votes) - yes
-    return f"[{'YES' if majority else 'NO'} {count}/{len(votes)}] "
+        return "[unstable] " if item.get("unstable") else ""
+    unstable = " · unstable" if item.get("unstable") else ""
+    return f"[{tally([vote['answer'] for vote in votes])}{unstable}] "
+
+
+def _juror_answer(juror: Mapping[str, Any]) -> str:
+    answer = juror.get("answer")
+    said = "no verdict" if answer is None else ("YES" if answer else "NO")
+    votes = juror.get("votes") or []
+    if len(votes) > 1:
+        said += f" ({tally([vote['answer'] for vote in votes])}{', unstable' if juror.get('unstable') else ''})"
+    return f"{juror.get('judge')} {said}"
+
+
+def _jurors_line(item: Mapping[str, Any], width: int) -> list[str]:
+    jurors = item.get("jurors") or []
+    if not jurors:
+        return []
+    split = " (split)" if len({juror.get("answer") for juror in jurors}) > 1 else ""
+    return _wrapped("jurors: " + " · ".join(_juror_answer(juror) for juror in jurors) + split, width)
 
 
 def judge_label(verdict: Mapping[str, Any]) -> str:
@@ -71,8 +93,12 @@ def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         lines.append("  checklist read from the frozen checklists file")
     if checklist.get("instruction"):
         lines.append(f"  instruction: {shorten(checklist['instruction'], width - 15)}")
+    if verdict.get("jury"):
+        lines.append(f"  {_plural(len(verdict['jury']), 'juror')}, rule {verdict.get('jury_rule')}: "
+                     "each question is judged by every juror")
     for item in items:
         lines.append(f"  {_mark(item)} {item['index']:>2}  {_votes(item)}{shorten(item['question'], width - 8)}")
+        lines.extend(_jurors_line(item, width))
         if item.get("answer") is None:
             detail = f"UNSCORED: {item.get('error') or item.get('reason') or 'no verdict'}"
         elif item.get("answer") is False:
@@ -91,8 +117,9 @@ def _step_votes(step: Mapping[str, Any]) -> str:
     if len(votes) <= 1:
         return ""
     correct = sum(1 for vote in votes if vote["answer"])
-    word, count = ("correct", correct) if step["status"] == "correct" else ("wrong", len(votes) - correct)
-    return f"[{word} {count}/{len(votes)}] "
+    majority = correct * 2 > len(votes)
+    word, count = ("correct", correct) if majority else ("wrong", len(votes) - correct)
+    return f"[{word} {count}/{len(votes)}{' · unstable' if step.get('unstable') else ''}] "
 
 
 def _wrapped(detail: str, width: int) -> list[str]:
@@ -114,7 +141,10 @@ def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     votes = verdict.get("located_votes") or []
     if len(votes) > 1:
         shown = ", ".join("none" if vote is None else str(vote) for vote in votes)
-        lines.append(f"  located by {len(votes)} samples: {shown} (agreement {verdict.get('agreement') or 0:.2f})")
+        unstable = (f", unstable: below min_agreement {verdict.get('min_agreement', 0):.2f}"
+                    if verdict.get("unstable") else "")
+        lines.append(f"  located by {len(votes)} samples: {shown} (agreement {verdict.get('agreement') or 0:.2f}"
+                     f"{unstable})")
     index = 0
     while index < len(steps):
         step = steps[index]
@@ -150,6 +180,9 @@ def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
                 lines.extend(_wrapped(f"{sub_aspect['name']}: UNSCORED: {sub_aspect['error']}", width))
                 continue
             for question in sub_aspect.get("questions", []):
+                if question.get("unstable"):
+                    lines.append(f"      ~ {shorten(sub_aspect['name'], 30)} · {shorten(question['text'], width - 50)}"
+                                 f": unstable, votes {tally(question.get('votes') or [])}")
                 if question.get("good") is False:
                     said = "YES" if question.get("answer") else "NO"
                     polarity = " (YES is bad)" if not question.get("yes_is_good", True) else ""
@@ -159,23 +192,57 @@ def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     return lines
 
 
+def _said(value: Any) -> str:
+    if isinstance(value, bool):
+        return "YES" if value else "NO"
+    return str(value)
+
+
+def drift_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    changes = verdict.get("drift") or []
+    if not changes:
+        return []
+    lines = [f"  changed since the cached verdict ({_plural(len(changes), 'change')}):"]
+    for change in changes:
+        lines.append(f"    ~ {shorten(change['what'], width - 60)}: {_said(change['before'])} "
+                     f"({change['judge_before']}) -> {_said(change['after'])} ({change['judge_after']})")
+    return lines
+
+
 def verdict_lines(verdict: Mapping[str, Any]) -> list[str]:
+    return _kind_lines(verdict) + drift_lines(verdict)
+
+
+def _kind_lines(verdict: Mapping[str, Any]) -> list[str]:
     kind = verdict.get("kind")
     if kind == "steps":
         return steps_lines(verdict)
     if kind == "checkeval":
         return checkeval_lines(verdict)
+    if kind in ("compare", "rubric"):
+        from .report_grading import compare_lines, rubric_lines
+
+        return compare_lines(verdict) if kind == "compare" else rubric_lines(verdict)
     return checklist_lines(verdict)
+
+
+def _shows_unscored(verdict: Mapping[str, Any]) -> bool:
+    """Whether the verdict's own lines already say why it is UNSCORED."""
+    kind = verdict.get("kind")
+    if kind == "steps":
+        return any(step.get("status") == "unscored" for step in verdict.get("steps", []))
+    if kind == "checkeval":
+        return any(sub.get("error") for dimension in verdict.get("dimensions", [])
+                   for sub in dimension.get("sub_aspects", []))
+    if kind in ("compare", "rubric"):
+        return bool(verdict.get("error"))
+    return any(item.get("answer") is None for item in verdict.get("items", []))
 
 
 def section_text(payload: Mapping[str, Any]) -> str:
     """The ``critique`` section of a test report."""
     blocks = [verdict_lines(verdict) for verdict in payload.get("verdicts", [])]
-    has_unscored = any(item.get("answer") is None for verdict in payload.get("verdicts", [])
-                       for item in verdict.get("items", [])) or any(
-        step.get("status") == "unscored" for verdict in payload.get("verdicts", []) for step in verdict.get("steps", [])
-    ) or any(sub.get("error") for verdict in payload.get("verdicts", []) for dimension in verdict.get("dimensions", [])
-             for sub in dimension.get("sub_aspects", []))
+    has_unscored = any(_shows_unscored(verdict) for verdict in payload.get("verdicts", []))
     if payload.get("unscored") and not has_unscored:
         blocks.append([f"UNSCORED: {shorten(payload['unscored'], 400)}"])
     return "\n\n".join("\n".join(block) for block in blocks)

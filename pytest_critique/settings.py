@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 from .errors import CritiqueUsageError
 
 CACHE_MODES = ("rw", "read", "refresh", "off")
+UNSTABLE_ACTIONS = ("report", "error")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,13 @@ class Settings:
     freeze: bool = False
     max_calls: int | None = None
     max_cost: float | None = None
+    jury: tuple[str, ...] = ()
+    """Several judge models (from a model setting listing more than one); empty for one judge."""
+    jury_rule: str = "majority"
+    min_agreement: float = 0.7
+    on_unstable: str = "report"
+    calibrate: str | None = None
+    min_kappa: float | None = None
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -111,12 +119,39 @@ def _temperature(value: Any) -> str | None:
     return None if value is None or 0.0 <= value <= 2.0 else "expected a number between 0 and 2"
 
 
+def _kappa(value: Any) -> str | None:
+    return None if value is None or -1.0 <= value <= 1.0 else "expected a number between -1 and 1"
+
+
 def _optional_float(text: str) -> float | None:
     return None if text.strip() == "" else float(text)
 
 
+def _models(raw: str) -> tuple[str, ...]:
+    """One model string, or several separated by commas (a jury)."""
+    models = tuple(part.strip() for part in raw.split(","))
+    if not models or any(not model for model in models):
+        raise ValueError("empty model name")
+    return models
+
+
+def _distinct(value: Any) -> str | None:
+    return None if len(set(value)) == len(value) else "a jury lists each model once"
+
+
+def _jury_rule(raw: str) -> str:
+    """majority, unanimous, or quorum:K (at least K jurors must say YES)."""
+    text = raw.strip().lower().replace(" ", "")
+    if text in ("majority", "unanimous"):
+        return text
+    if text.startswith("quorum:") and text[7:].isdigit() and int(text[7:]) >= 1:
+        return f"quorum:{int(text[7:])}"
+    raise ValueError("expected majority, unanimous or quorum:K")
+
+
 OPTIONS: tuple[Option, ...] = (
-    Option("model", "judge model: any litellm model string, or recorded:PATH", str, metavar="MODEL"),
+    Option("model", "judge model: any litellm model string, or recorded:PATH; several separated by commas "
+           "form a jury", _models, _distinct, metavar="MODEL"),
     Option("api_base", "base URL of an OpenAI-compatible server for the judge", str, metavar="URL"),
     Option("api_key", "API key for the judge (environment only)", str, cli=False, ini=False, marker=False),
     Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
@@ -138,6 +173,16 @@ OPTIONS: tuple[Option, ...] = (
            int, _at_least(0), "N", marker=False),
     Option("max_cost", "stop calling the judge once this many US dollars are spent in this run",
            _optional_float, _at_least(0), "USD", marker=False),
+    Option("jury_rule", "how a jury's votes decide: majority (default), unanimous, or quorum:K", _jury_rule,
+           metavar="RULE"),
+    Option("min_agreement", "share of sampled votes that must agree for a verdict to count as stable (0-1)",
+           float, _unit_interval, "SHARE"),
+    Option("on_unstable", "what an unstable verdict does: report (default: marked in the report) or error "
+           "(UNSCORED)", str, _choice(*UNSTABLE_ACTIONS), "ACTION"),
+    Option("calibrate", "run the judge on these labelled verdicts (JSONL) and report its agreement",
+           str, metavar="LABELS", marker=False),
+    Option("min_kappa", "fail the run when calibration gives a Cohen's kappa below this",
+           _optional_float, _kappa, "KAPPA", marker=False),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)
@@ -161,6 +206,9 @@ def add_options(parser: Any) -> None:
 
 def _add_ini(parser: Any, option: Option) -> None:
     """Register an ini key; on pytest >= 9.2 also accept native TOML numbers and booleans."""
+    if option.parse is _models:
+        parser.addini(option.ini_key, option.help, type="args", default=None)  # a TOML list is a jury
+        return
     native: Any = None
     if option.parse in (int, float, _optional_float):
         native = str | int | float
@@ -185,6 +233,8 @@ def _coerce(option: Option, raw: Any) -> Any:
         return float(raw)
     elif option.parse is int and isinstance(raw, int):
         return raw
+    elif option.parse is _models and isinstance(raw, (list, tuple)) and all(isinstance(m, str) for m in raw):
+        return tuple(model for text in raw for model in _models(text))
     raise TypeError(type(raw).__name__)
 
 
@@ -195,14 +245,18 @@ def _describe_expected(option: Option) -> str:
         return "expected a number"
     if option.parse is _parse_bool:
         return "expected true or false"
+    if option.parse is _models:
+        return "expected a model string or a list of them"
     return "expected a string"
 
 
 def _convert(option: Option, raw: Any, source: str) -> Any:
     try:
         value = _coerce(option, raw)
-    except (ValueError, TypeError):
-        problem: str | None = _describe_expected(option)
+    except ValueError as exc:
+        problem: str | None = str(exc) if option.parse in (_models, _jury_rule) else _describe_expected(option)
+    except TypeError:
+        problem = _describe_expected(option)
     else:
         problem = option.check(value)
     if problem:
@@ -234,7 +288,17 @@ def resolve(
                 continue
             values[option.name] = _convert(option, raw, f"{source} (setting '{option.name}')")
             break
-    return Settings(**values)
+    return Settings(**_with_jury(values))
+
+
+def _with_jury(values: dict[str, Any]) -> dict[str, Any]:
+    """A model setting naming several models is a jury; its first model also generates checklists."""
+    models = values.get("model")
+    if isinstance(models, tuple):
+        values = {**values, "model": models[0], "jury": models if len(models) > 1 else ()}
+    elif "model" in values:
+        values = {**values, "jury": ()}
+    return values
 
 
 def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
@@ -251,7 +315,7 @@ def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
             changes[name] = None
             continue
         changes[name] = _convert(option, raw, f"{source} setting '{name}'")
-    return base.replace(**changes) if changes else base
+    return base.replace(**_with_jury(changes)) if changes else base
 
 
 def from_pytest_config(config: Any) -> Settings:
@@ -261,7 +325,7 @@ def from_pytest_config(config: Any) -> Settings:
     for option in OPTIONS:
         if option.ini:
             raw = config.getini(option.ini_key)
-            ini[option.name] = raw if raw not in (None, "", []) else None
+            ini[option.name] = raw if raw not in (None, "", [], ()) else None
     return resolve(cli=cli, ini=ini)
 
 

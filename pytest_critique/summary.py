@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .report import _plural, clean, judge_label, shorten
+from .trust_summary import TrustTotals
 
 
 class Totals:
@@ -35,7 +36,9 @@ class Totals:
         self.solutions_wrong = 0
         self.steps_judged = 0
         self.cached_other_verdicts = 0
-        for result in sorted(results, key=lambda result: result["nodeid"]):
+        results = sorted(results, key=lambda result: result["nodeid"])
+        self.trust = TrustTotals(results)
+        for result in results:
             if result.get("verdicts"):
                 self.tests += 1
             for verdict in result.get("verdicts", []):
@@ -47,7 +50,7 @@ class Totals:
                     self._add_steps(result, verdict)
                 if verdict.get("kind") == "checkeval":
                     self._add_checkeval(result, verdict)
-                for item in verdict.get("items", []):
+                for item in verdict.get("items", []) if verdict.get("kind", "checklist") == "checklist" else []:
                     self.items += 1
                     self.cached_items += bool(item.get("cached"))
                     self.yes += item.get("answer") is True
@@ -95,6 +98,12 @@ class Totals:
         """Pooled YES over scored questions (InFoBench's DRFR over the run)."""
         return self.yes / self.scored_items if self.scored_items else 0.0
 
+    @property
+    def verdict_count(self) -> int:
+        """Questions, steps, comparisons and grades judged."""
+        return (self.items + self.steps_judged + self.checkeval_questions + self.trust.comparisons
+                + len(self.trust.rubric_scores))
+
     def as_dict(self) -> dict[str, Any]:
         return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,
                 "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
@@ -104,7 +113,8 @@ class Totals:
                 "judges": list(self.judges), "usage": self.usage,
                 "failing_items": [{"nodeid": n, "index": i, "question": q, "test_passed": p}
                                   for n, i, q, p in self.failing],
-                "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored]}
+                "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored],
+                **self.trust.as_dict()}
 
 
 def summary_lines(totals: Totals, max_listed: int = 20,
@@ -118,7 +128,7 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     retries = f" ({usage['retries']} retried)" if usage["retries"] else ""
     judges = ", ".join(totals.judges) or "none"
     lines = [
-        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.items + totals.steps_judged + totals.checkeval_questions, 'verdict')} "
+        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.verdict_count, 'verdict')} "
         f"({totals.cached_items + totals.cached_other_verdicts} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
@@ -131,6 +141,7 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     if totals.solutions:
         lines.append(f"step critic: {_plural(totals.solutions, 'solution')} judged, "
                      f"{totals.solutions_wrong} with a wrong step")
+    lines.extend(totals.trust.lines(show_nodeid, max_listed))
     if totals.failing:
         lines.append(f"failing items ({len(totals.failing)}):")
         for nodeid, index, question, test_passed in totals.failing[:max_listed]:

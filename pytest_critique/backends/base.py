@@ -103,8 +103,20 @@ class OfflineJudge:
                 return number, judged[1]
         return None, "every step judged correct"
 
+    def prefer(self, *, first: str, second: str, instruction: str | None,
+               criteria: str | None) -> tuple[str, str] | None:
+        """Which of two responses is better: ("1" | "2" | "tie", reason); None when there is no answer."""
+        return None
+
+    def grade(self, *, response: str, criteria: str, scores: list[str], reference: str | None,
+              instruction: str | None) -> tuple[int, str] | None:
+        """A rubric score from 1 to 5 and the feedback; None when there is no answer."""
+        return None
+
     def complete(self, call: JudgeCall) -> Reply:
         fields = call.fields
+        if call.task.startswith(("pairwise.", "rubric.")):
+            return self._trust_reply(call)
         context = {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
                    "input": fields.get("input")}
         if call.task == "tick.item":
@@ -140,6 +152,22 @@ class OfflineJudge:
             if located is None:
                 raise JudgeFailure(f"{self.name} has no verdict for these steps", "missing")
             return Reply(data={"first_wrong_step": located[0], "explanation": located[1], "reasoning": ""})
+        raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
+
+    def _trust_reply(self, call: JudgeCall) -> Reply:
+        fields = call.fields
+        if call.task == "pairwise.compare":
+            preferred = self.prefer(first=fields["first"], second=fields["second"],
+                                    instruction=fields.get("instruction") or None, criteria=fields.get("criteria") or None)
+            if preferred is None:
+                raise JudgeFailure(f"{self.name} has no preference between these two responses", "missing")
+            return Reply(data={"winner": preferred[0], "reasoning": preferred[1]})
+        if call.task == "rubric.grade":
+            graded = self.grade(response=fields["response"], criteria=fields["criteria"], scores=list(fields["scores"]),
+                                reference=fields.get("reference") or None, instruction=fields.get("instruction") or None)
+            if graded is None:
+                raise JudgeFailure(f"{self.name} has no grade for this response", "missing")
+            return Reply(data={"score": graded[0], "feedback": graded[1]})
         raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
 
     def _answer_data(self, **kwargs: Any) -> dict[str, Any]:

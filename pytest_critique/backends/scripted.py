@@ -34,6 +34,11 @@ class ScriptedJudge(OfflineJudge):
     ``(instruction, input)``), for tests that let the judge generate the checklist.
     ``step`` judges one step of a solution for the step critic:
     ``f(step, previous=[...], problem=...)`` returning ``True`` when the step is correct.
+    ``prefer`` compares two responses for ``compare()``: ``f(first, second, instruction=...,
+    criteria=...)`` returning "first", "second" or "tie" (or that and a reason); it sees them
+    in the order shown, so position bias can be scripted too.  ``grade`` scores a response
+    for ``rubric()``: ``f(response, criteria=..., scores=[...], reference=..., instruction=...)``
+    returning a score from 1 to 5 (or the score and feedback).
     A question nothing answers is UNSCORED, never a default answer.
     """
 
@@ -47,10 +52,14 @@ class ScriptedJudge(OfflineJudge):
         checklists: Mapping[str, Sequence[str]] | Callable[[str, str | None], Sequence[str] | None]
         | None = None,
         step: Callable[..., RuleResult] | None = None,
+        prefer: Callable[..., Any] | None = None,
+        grade: Callable[..., Any] | None = None,
         name: str = "scripted",
     ):
         self.name = name
         self._step = step
+        self._prefer = prefer
+        self._grade = grade
         self._rules = [(re.compile(pattern, re.IGNORECASE), pattern, rule)
                        for pattern, rule in (rules or {}).items()]
         self._answer = answer
@@ -79,3 +88,22 @@ class ScriptedJudge(OfflineJudge):
         if self._step is None:
             return None
         return _normalise(self._step(step, previous=previous, problem=problem), "scripted step check")
+
+    def prefer(self, *, first: str, second: str, instruction: str | None,
+               criteria: str | None) -> tuple[str, str] | None:
+        if self._prefer is None:
+            return None
+        result = self._prefer(first, second, instruction=instruction, criteria=criteria)
+        choice, reason = result if isinstance(result, tuple) else (result, "scripted preference")
+        if choice is None:
+            return None
+        return {"first": "1", "second": "2"}.get(str(choice), str(choice)), str(reason)
+
+    def grade(self, *, response: str, criteria: str, scores: list[str], reference: str | None,
+              instruction: str | None) -> tuple[int, str] | None:
+        if self._grade is None:
+            return None
+        result = self._grade(response, criteria=criteria, scores=scores, reference=reference,
+                             instruction=instruction)
+        score, feedback = result if isinstance(result, tuple) else (result, "scripted grade")
+        return None if score is None else (score, str(feedback))

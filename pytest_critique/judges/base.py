@@ -22,7 +22,7 @@ class ReplyProblem(Exception):
         self.kind = kind
 
 
-_UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context")
+_UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context", "first", "second")
 
 
 def untrusted_text(fields: dict[str, Any]) -> str:
@@ -45,7 +45,7 @@ def _without_quoted_lines(text: str, untrusted: str) -> str:
 
 
 def _answers(data: dict[str, Any]) -> Any:
-    for key in ("answer", "verdict", "first_wrong_step"):
+    for key in ("answer", "verdict", "first_wrong_step", "winner", "score"):
         if key in data:
             return str(data[key]).strip().upper()
     if isinstance(data.get("answers"), list):

@@ -52,6 +52,8 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
         "unscored": [{"nodeid": "test_r.py::test_c_unscored",
                       "reason": "critique: 1 of 2 checklist items unscored: item 2: scripted has no answer for "
                                 "question 'Is it blue?'"}],
+        "unstable": [], "juries": [], "comparisons": 0, "position_inconsistent": [],
+        "position_inconsistency_rate": None, "rubric_scores": [], "drift": [],
     }
 
     tests = report["tests"]
@@ -71,7 +73,8 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
     assert failed["items"][1] == {"index": 2, "question": "Does it mention autumn?", "answer": False,
                                   "reason": "looked for the word autumn",
                                   "votes": [{"answer": False, "reason": "looked for the word autumn", "cached": False}],
-                                  "agreement": 1.0, "error": None, "cached": False}
+                                  "agreement": 1.0, "error": None, "unstable": False, "jurors": [],
+                                  "cached": False}
     assert failed["usage"]["calls"] == 2
 
     unscored = tests[2]

@@ -49,8 +49,8 @@ def test_three_samples_majority_and_votes(alternating: pytest.Pytester, plugin_a
     # question 1 got YES, NO, YES; question 2 got NO, YES, NO
     result.stdout.fnmatch_lines([
         "checklist · judge scripted (offline) · 2 items · pass rate 0.50 (threshold 1.00) · 6 judge calls, 0 cached",
-        "  ✓  1  [[]YES 2/3] Does it mention a fox?",
-        "  ✗  2  [[]NO 2/3] Does it mention autumn?",
+        "  ✓  1  [[]YES 2/3 · unstable] Does it mention a fox?",
+        "  ✗  2  [[]NO 2/3 · unstable] Does it mention autumn?",
         "       call 3",
         "judge scripted (offline) · 1 test · 2 verdicts (0 cached) · 6 judge calls · 0 tokens",
         "pooled pass rate 1/2 = 0.500",
@@ -87,7 +87,7 @@ def test_a_tie_is_no(alternating: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*VOTES [[]True, False] AGREEMENT 0.5*",
-        "  ✗  1  [[]NO 1/2] Does it mention a fox?",
+        "  ✗  1  [[]NO 1/2 · unstable] Does it mention a fox?",
         "       call 1",
         "FAILED test_tie.py::test_tie - critique: 1 of 1 checklist items failed",
     ])

@@ -22,16 +22,18 @@ def test_defaults_are_the_documented_ones() -> None:
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
         "concurrency": 8, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3, "temperature": None,
         "batch": False, "report": None, "checklists": "critique_checklists.json", "freeze": False,
-        "max_calls": None, "max_cost": None,
+        "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
+        "on_unstable": "report", "calibrate": None, "min_kappa": None,
     }
 
 
 def test_option_table() -> None:
     assert CACHE_MODES == ("rw", "read", "refresh", "off")
     assert [option.name for option in OPTIONS] == list(ALL_KEYS)
-    assert set(ALL_KEYS) == {field.name for field in dataclasses.fields(Settings)}
+    # jury is derived from a model setting that names several models
+    assert set(ALL_KEYS) | {"jury"} == {field.name for field in dataclasses.fields(Settings)}
     assert MARKER_KEYS == ("model", "api_base", "cache", "concurrency", "samples", "threshold", "timeout",
-                           "retries", "temperature", "batch")
+                           "retries", "temperature", "batch", "jury_rule", "min_agreement", "on_unstable")
     api_key = OPTIONS_BY_NAME["api_key"]
     assert (api_key.cli, api_key.ini, api_key.marker) == (False, False, False)
     freeze = OPTIONS_BY_NAME["freeze"]
@@ -219,7 +221,7 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
         apply_overrides(Settings(), {name: "x"}, "@pytest.mark.critique")
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
-        "concurrency, samples, threshold, timeout, retries, temperature, batch")
+        "concurrency, samples, threshold, timeout, retries, temperature, batch, jury_rule, min_agreement, on_unstable")
 
 
 def test_apply_overrides_with_all_keys_allows_session_settings() -> None:
@@ -290,3 +292,35 @@ def test_critic_keyword_arguments_override_the_environment(monkeypatch: pytest.M
     assert (critic.settings.model, critic.settings.cache, critic.settings.samples) == ("from-kwarg", "off", 3)
     with pytest.raises(CritiqueUsageError, match="Critic\\(\\) got an unknown setting 'colour'"):
         Critic(colour="red")
+
+
+def test_a_model_setting_naming_several_models_is_a_jury() -> None:
+    settings = resolve(cli={"model": "openai/gpt-4o-mini, anthropic/claude-3-5-haiku"}, env=EMPTY_ENV)
+    assert settings.model == "openai/gpt-4o-mini"
+    assert settings.jury == ("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku")
+    from_ini = resolve(ini={"model": ["a/x", "b/y", "c/z"]}, env=EMPTY_ENV)
+    assert (from_ini.model, from_ini.jury) == ("a/x", ("a/x", "b/y", "c/z"))
+    single = resolve(ini={"model": ["a/x"]}, env=EMPTY_ENV)
+    assert (single.model, single.jury) == ("a/x", ())
+    assert apply_overrides(from_ini, {"model": "d/w"}, "call").jury == ()
+    assert apply_overrides(from_ini, {"model": None}, "call").jury == ()
+
+
+@pytest.mark.parametrize(("name", "raw", "problem"), [
+    ("model", "a/x,a/x", "a jury lists each model once"),
+    ("model", "a/x,", "empty model name"),
+    ("jury_rule", "quorum:0", "expected majority, unanimous or quorum:K"),
+    ("jury_rule", "most", "expected majority, unanimous or quorum:K"),
+    ("min_agreement", "1.5", "expected a number between 0 and 1"),
+    ("on_unstable", "ignore", "expected one of report, error"),
+    ("min_kappa", "2", "expected a number between -1 and 1"),
+])
+def test_trust_settings_are_validated(name: str, raw: str, problem: str) -> None:
+    with pytest.raises(CritiqueUsageError) as caught:
+        resolve(cli={name: raw}, env=EMPTY_ENV)
+    assert str(caught.value).endswith(problem)
+
+
+def test_jury_rule_is_normalised() -> None:
+    assert resolve(cli={"jury_rule": " Quorum: 2"}, env=EMPTY_ENV).jury_rule == "quorum:2"
+    assert resolve(cli={"jury_rule": "UNANIMOUS"}, env=EMPTY_ENV).jury_rule == "unanimous"

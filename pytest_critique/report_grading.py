@@ -1,0 +1,60 @@
+"""How pairwise comparisons and rubric grades look in a test's ``critique`` section (standard library only)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .report import _plural, _wrapped, judge_label, shorten
+
+_SIDE = {"a": "a", "b": "b", "tie": "tie", None: "no verdict"}
+
+
+def compare_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    usage = verdict.get("usage", {})
+    method = "checklist pass rates" if verdict.get("method") == "checklist" else "both orders"
+    lines = [f"compare · judge {judge_label(verdict)} · {method} · winner {_SIDE[verdict.get('winner')]} · "
+             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+    if verdict.get("instruction"):
+        lines.append(f"  instruction: {shorten(verdict['instruction'], width - 15)}")
+    if verdict.get("criteria"):
+        lines.append(f"  criteria: {shorten(verdict['criteria'], width - 12)}")
+    for order in verdict.get("orders", []):
+        second = "b" if order["first"] == "a" else "a"
+        votes = order.get("votes") or []
+        shown = f" (samples: {', '.join(votes)})" if len(votes) > 1 else ""
+        lines.append(f"  {order['first']} shown first, {second} second: prefers {_SIDE[order.get('preferred')]}{shown}")
+        lines.extend(_wrapped(order.get("error") or order.get("reason") or "(no reason given)", width))
+    if verdict.get("consistent") is False:
+        lines.append("  position-inconsistent: the preference changed when the order was swapped, so it is a tie")
+    if verdict.get("method") == "checklist":
+        lines.append(f"  pass rate a {verdict.get('a_pass_rate', 0):.2f} · b {verdict.get('b_pass_rate', 0):.2f}")
+        for item in verdict.get("items", []):
+            if item.get("a") != item.get("b"):
+                said = " · ".join(f"{side} {'?' if item.get(side) is None else 'YES' if item[side] else 'NO'}"
+                                  for side in ("a", "b"))
+                lines.append(f"    {item['index']:>2}  {shorten(item['question'], width - 30)}  ({said})")
+    if verdict.get("error"):
+        lines.extend(_wrapped(f"UNSCORED: {verdict['error']}", width))
+    return lines
+
+
+def rubric_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    usage = verdict.get("usage", {})
+    score = verdict.get("score")
+    shown = "unscored" if score is None else f"{score}/5"
+    lines = [f"rubric · judge {judge_label(verdict)} · score {shown} (min {verdict.get('min_score')}) · "
+             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+    rubric = verdict.get("rubric", {})
+    lines.append(f"  criteria: {shorten(rubric.get('criteria', ''), width - 12)}")
+    votes = verdict.get("votes") or []
+    if len(votes) > 1:
+        unstable = ", unstable" if verdict.get("unstable") else ""
+        lines.append(f"  scores by sample: {', '.join(map(str, votes))} (agreement {verdict.get('agreement') or 0:.2f}"
+                     f"{unstable})")
+    if score is not None:
+        description = rubric.get("scores", {}).get(str(score)) or rubric.get("scores", {}).get(score, "")
+        lines.append(f"  {score}: {shorten(description, width - 5)}")
+        lines.extend(_wrapped(verdict.get("feedback") or "(no feedback given)", width))
+    else:
+        lines.extend(_wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
+    return lines

@@ -1,0 +1,143 @@
+"""Run-wide figures on how far the verdicts can be trusted: unstable votes, jury agreement,
+position consistency of pairwise comparisons, rubric scores, and verdicts that drifted.
+
+Works on the JSON form of verdicts (as :mod:`summary` does) and imports only the standard library.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from .agreement import fleiss_kappa
+from .report import _plural, _said, shorten, tally
+
+
+class _Jury:
+    def __init__(self, names: list[str], rule: str):
+        self.names = names
+        self.rule = rule
+        self.ratings: list[list[bool]] = []
+        self.split: list[tuple[str, int, str, list[tuple[str, bool]]]] = []
+
+    @property
+    def kappa(self) -> float | None:
+        return fleiss_kappa(self.ratings)
+
+
+class TrustTotals:
+    def __init__(self, results: Iterable[Mapping[str, Any]]):
+        self.unstable: list[tuple[str, str]] = []
+        """(nodeid, what was unstable and how the votes fell)"""
+        self.juries: dict[tuple[tuple[str, ...], str], _Jury] = {}
+        self.comparisons = 0
+        self.inconsistent: list[tuple[str, str]] = []
+        self.rubric_scores: list[int] = []
+        self.drift: list[dict[str, Any]] = []
+        for result in results:
+            nodeid = result["nodeid"]
+            for verdict in result.get("verdicts", []):
+                self._add(nodeid, verdict)
+
+    def _add(self, nodeid: str, verdict: Mapping[str, Any]) -> None:
+        kind = verdict.get("kind")
+        for item in verdict.get("items", []):
+            if item.get("unstable"):
+                votes = item.get("votes") or []
+                shown = f" [{tally([vote['answer'] for vote in votes])}]" if votes else " (a juror's votes)"
+                self.unstable.append((nodeid, f"#{item['index']} {item['question']}{shown}"))
+        if verdict.get("jury"):
+            self._add_jury(nodeid, verdict)
+        if kind == "steps":
+            if verdict.get("unstable"):
+                shown = ", ".join("none" if v is None else str(v) for v in verdict.get("located_votes", []))
+                self.unstable.append((nodeid, f"first error located as {shown}"))
+            for step in verdict.get("steps", []):
+                if step.get("unstable"):
+                    answers = [vote["answer"] for vote in step.get("votes", [])]
+                    shown = tally(answers).replace("YES", "correct").replace("NO", "wrong")
+                    self.unstable.append((nodeid, f"step {step['index']} [{shown}]"))
+        if kind == "checkeval":
+            for dimension in verdict.get("dimensions", []):
+                for sub_aspect in dimension.get("sub_aspects", []):
+                    for question in sub_aspect.get("questions", []):
+                        if question.get("unstable"):
+                            self.unstable.append((nodeid, f"{dimension['name']} · {question['text']} "
+                                                          f"[{tally(question.get('votes') or [])}]"))
+        if kind == "compare":
+            self.comparisons += 1
+            if verdict.get("consistent") is False:
+                self.inconsistent.append((nodeid, verdict.get("headline", "")))
+        if kind == "rubric" and verdict.get("score") is not None:
+            self.rubric_scores.append(verdict["score"])
+        for change in verdict.get("drift", []):
+            self.drift.append({"nodeid": nodeid, **change})
+
+    def _add_jury(self, nodeid: str, verdict: Mapping[str, Any]) -> None:
+        names = list(verdict["jury"])
+        rule = verdict.get("jury_rule") or "majority"
+        jury = self.juries.setdefault((tuple(names), rule), _Jury(names, rule))
+        for item in verdict.get("items", []):
+            answers = [juror.get("answer") for juror in item.get("jurors", [])]
+            if len(answers) != len(names) or any(answer is None for answer in answers):
+                continue
+            jury.ratings.append(answers)
+            if len(set(answers)) > 1:
+                jury.split.append((nodeid, item["index"], item["question"], list(zip(names, answers))))
+
+    @property
+    def position_inconsistency(self) -> float | None:
+        return len(self.inconsistent) / self.comparisons if self.comparisons else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unstable": [{"nodeid": nodeid, "what": what} for nodeid, what in self.unstable],
+            "juries": [{"jurors": jury.names, "rule": jury.rule, "items": len(jury.ratings),
+                        "fleiss_kappa": jury.kappa,
+                        "split": [{"nodeid": nodeid, "index": index, "question": question,
+                                   "votes": {name: answer for name, answer in votes}}
+                                  for nodeid, index, question, votes in jury.split]}
+                       for jury in self.juries.values()],
+            "comparisons": self.comparisons,
+            "position_inconsistent": [{"nodeid": nodeid, "headline": headline}
+                                      for nodeid, headline in self.inconsistent],
+            "position_inconsistency_rate": self.position_inconsistency,
+            "rubric_scores": self.rubric_scores,
+            "drift": self.drift,
+        }
+
+    def lines(self, show_nodeid: Callable[[str], str], max_listed: int) -> list[str]:
+        lines: list[str] = []
+        for jury in self.juries.values():
+            kappa = jury.kappa
+            shown = "n/a" if kappa is None else f"{kappa + 0.0:.3f}"  # + 0.0: no "-0.000"
+            lines.append(f"jury ({jury.rule}) {', '.join(jury.names)}: {_plural(len(jury.ratings), 'item')}, "
+                         f"Fleiss' kappa {shown}, split on {len(jury.split)}")
+            for nodeid, index, question, votes in jury.split[:max_listed]:
+                said = " · ".join(f"{name} {'YES' if answer else 'NO'}" for name, answer in votes)
+                lines.append(f"  {show_nodeid(nodeid)}  #{index} {shorten(question, 60)}  ({said})")
+            if len(jury.split) > max_listed:
+                lines.append(f"  ... and {len(jury.split) - max_listed} more")
+        if self.comparisons:
+            rate = self.position_inconsistency or 0.0
+            lines.append(f"pairwise: {_plural(self.comparisons, 'comparison')}, position-inconsistent in "
+                         f"{len(self.inconsistent)} ({rate:.0%}): the winner changed when the order was swapped")
+            for nodeid, headline in self.inconsistent[:max_listed]:
+                lines.append(f"  {show_nodeid(nodeid)}  {shorten(headline, 100)}")
+        if self.rubric_scores:
+            mean = sum(self.rubric_scores) / len(self.rubric_scores)
+            lines.append(f"rubric: {_plural(len(self.rubric_scores), 'response')} graded, mean score {mean:.2f}")
+        if self.unstable:
+            lines.append(f"unstable verdicts ({len(self.unstable)}): sampled votes agreed less than min_agreement")
+            for nodeid, what in self.unstable[:max_listed]:
+                lines.append(f"  {show_nodeid(nodeid)}  {shorten(what, 100)}")
+            if len(self.unstable) > max_listed:
+                lines.append(f"  ... and {len(self.unstable) - max_listed} more")
+        if self.drift:
+            lines.append(f"drift ({len(self.drift)}): verdicts that changed since the cached ones")
+            for change in self.drift[:max_listed]:
+                lines.append(f"  {show_nodeid(change['nodeid'])}  {shorten(change.get('what', ''), 60)}: "
+                             f"{_said(change.get('before'))} ({change.get('judge_before')}) -> "
+                             f"{_said(change.get('after'))} ({change.get('judge_after')})")
+            if len(self.drift) > max_listed:
+                lines.append(f"  ... and {len(self.drift) - max_listed} more")
+        return lines
