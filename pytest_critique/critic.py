@@ -184,12 +184,13 @@ class Critic:
                                            settings)
         return checklist
 
-    def _checklist_for(self, instruction: str, input: str | None, settings: Settings) -> tuple[Checklist, Usage]:
+    def _checklist_for(self, instruction: str, input: str | None, settings: Settings,
+                       backend: Backend | None = None) -> tuple[Checklist, Usage]:
         __tracebackhide__ = True
         frozen = self.runtime.frozen(settings).lookup(instruction, input)
         if frozen is not None:
             return Checklist(questions=frozen, instruction=instruction, input=input, source="frozen"), Usage()
-        backend = self._backend(settings)
+        backend = backend or self._backend(settings)
         call = self._call(tick.GENERATE, {"instruction": instruction, "input": input or ""}, settings)
         [outcome] = self._run(backend, tick.GENERATE, [call], settings)
         if outcome.failure is not None or outcome.data is None:
@@ -236,11 +237,11 @@ class Critic:
             raise CritiqueUsageError("critique: checklist() needs instruction=... (to generate a checklist) "
                                      "or items=[...] (the questions to judge)")
         usage = Usage()
+        jurors = self._jurors(jury, settings)
         if items is not None:
             checklist = Checklist(questions=_questions(items), instruction=instruction, input=input)
-        else:
-            checklist, usage = self._checklist_for(instruction or "", input, settings)
-        jurors = self._jurors(jury, settings)
+        else:  # a jury's first juror writes the checklist
+            checklist, usage = self._checklist_for(instruction or "", input, settings, jurors[0] if jurors else None)
         if jurors:
             check_rule(settings.jury_rule, len(jurors))
             if settings.cache != "off":

@@ -74,7 +74,7 @@ class CritiqueSession:
 
     def header(self) -> str:
         s = self.settings
-        model = s.model or "none configured"
+        model = f"jury {','.join(s.jury)} ({s.jury_rule})" if s.jury else (s.model or "none configured")
         return (f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
                 f"threshold={s.threshold:g} concurrency={s.concurrency}")
 
