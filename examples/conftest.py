@@ -183,6 +183,31 @@ def check_step(step: str, previous: list[str], problem: str | None):
     return arithmetic_checks_out(step)
 
 
+# --- pairwise and rubric rules -------------------------------------------------------------
+
+REFUND_RULES = [mentions_order_number, states_refund_amount, gives_business_days, blames_nobody, apologises]
+
+
+def refund_rules_met(reply: str) -> int:
+    return sum(rule(reply)[0] for rule in REFUND_RULES)
+
+
+def prefer_reply(first: str, second: str, instruction=None, criteria=None):
+    """The reply meeting more refund rules wins; the order they are shown in plays no part."""
+    met_first, met_second = refund_rules_met(first), refund_rules_met(second)
+    reason = f"refund rules met: shown first {met_first}, shown second {met_second}"
+    if met_first == met_second:
+        return "tie", reason
+    return ("first" if met_first > met_second else "second"), reason
+
+
+def grade_reply(reply: str, criteria=None, scores=None, reference=None, instruction=None):
+    """Rubric grade: the number of refund rules the reply meets (at least 1)."""
+    met = refund_rules_met(reply)
+    missing = [rule.__name__ for rule in REFUND_RULES if not rule(reply)[0]]
+    return max(1, min(5, met)), f"meets {met} of {len(REFUND_RULES)} refund rules; missing: {missing or 'none'}"
+
+
 SCRIPTED_JUDGE = ScriptedJudge(
     # question regex (case-insensitive) -> check of the reply; the first match answers
     {
@@ -202,6 +227,8 @@ SCRIPTED_JUDGE = ScriptedJudge(
     },
     answer=word_limit,
     step=check_step,  # one step of a solution or an agent's run, given the steps before it
+    prefer=prefer_reply,  # critique.compare(): which of two replies is better
+    grade=grade_reply,  # critique.rubric(): a score from 1 to 5
     # What a model would generate from the app's instruction (TICK); a real model writes its own.
     checklists={INSTRUCTION: [
         "Does the reply greet the customer by name?",

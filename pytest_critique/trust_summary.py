@@ -63,7 +63,7 @@ class TrustTotals:
                         if question.get("unstable"):
                             self.unstable.append((nodeid, f"{dimension['name']} · {question['text']} "
                                                           f"[{tally(question.get('votes') or [])}]"))
-        if kind == "compare":
+        if kind == "compare" and verdict.get("winner") is not None:
             self.comparisons += 1
             if verdict.get("consistent") is False:
                 self.inconsistent.append((nodeid, verdict.get("headline", "")))
@@ -119,8 +119,8 @@ class TrustTotals:
                 lines.append(f"  ... and {len(jury.split) - max_listed} more")
         if self.comparisons:
             rate = self.position_inconsistency or 0.0
-            lines.append(f"pairwise: {_plural(self.comparisons, 'comparison')}, position-inconsistent in "
-                         f"{len(self.inconsistent)} ({rate:.0%}): the winner changed when the order was swapped")
+            lines.append(f"pairwise: {_plural(self.comparisons, 'comparison')}, {len(self.inconsistent)} "
+                         f"position-inconsistent ({rate:.0%}; the preference changed when the order was swapped)")
             for nodeid, headline in self.inconsistent[:max_listed]:
                 lines.append(f"  {show_nodeid(nodeid)}  {shorten(headline, 100)}")
         if self.rubric_scores:

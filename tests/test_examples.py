@@ -19,8 +19,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MODULE = "test_support_replies.py"
 MATH = "test_math_tutor.py"
 AGENT = "test_booking_agent.py"
+QUALITY = "test_reply_quality.py"
 EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "pytest.ini", "support_replies.py", AGENT,
-                 MATH, MODULE]
+                 MATH, QUALITY, MODULE]
 
 PASSING = [
     "test_refund_reply_follows_the_refund_policy",
@@ -44,6 +45,7 @@ MATH_PASSING = [
 MATH_FAILING_ON_PURPOSE = "test_school_trip_solution_has_no_wrong_step__fails_on_purpose"
 AGENT_PASSING = "test_lakeside_booking_follows_the_request"
 AGENT_FAILING_ON_PURPOSE = "test_fernhollow_booking_follows_the_request__fails_on_purpose"
+QUALITY_PASSING = ["test_new_reply_beats_the_old_one", "test_refund_reply_grade"]
 
 
 @pytest.fixture
@@ -82,12 +84,13 @@ def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester
     result = examples.runpytest("examples", "-rA", *plugin_args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"passed": 12, "failed": 4}
+    assert result.parseoutcomes() == {"passed": 14, "failed": 4}
     expected = ({f"{MODULE}::{name}": "PASSED" for name in PASSING}
                 | {f"{MODULE}::{name}": "FAILED" for name in FAILING_ON_PURPOSE}
                 | {f"{MATH}::{name}": "PASSED" for name in MATH_PASSING}
                 | {f"{MATH}::{MATH_FAILING_ON_PURPOSE}": "FAILED",
-                   f"{AGENT}::{AGENT_PASSING}": "PASSED", f"{AGENT}::{AGENT_FAILING_ON_PURPOSE}": "FAILED"})
+                   f"{AGENT}::{AGENT_PASSING}": "PASSED", f"{AGENT}::{AGENT_FAILING_ON_PURPOSE}": "FAILED"}
+                | {f"{QUALITY}::{name}": "PASSED" for name in QUALITY_PASSING})
     assert outcomes_by_test(result) == expected
     result.stdout.fnmatch_lines(["rootdir: */examples", "configfile: pytest.ini"])
 
@@ -146,12 +149,15 @@ def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester
     # test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold checks.
     known_slip = (f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: "
                   "The coaches cost 3 x $350 = $1,150.")
-    assert summary[5].startswith(known_slip)
-    assert summary[:5] + summary[6:] == [
-        # 38 checklist items + 28 steps judged (correct or wrong); 43 checklist calls + 15 step-critic calls
-        "judge scripted (offline) · 16 tests · 66 verdicts (0 cached) · 58 judge calls · 0 tokens",
+    assert summary[7].startswith(known_slip)
+    assert summary[:7] + summary[8:] == [
+        # 38 checklist items + 28 steps judged (correct or wrong) + 1 comparison + 1 grade;
+        # 43 checklist calls + 15 step-critic calls + 2 comparison calls (both orders) + 1 grading call
+        "judge scripted (offline) · 18 tests · 68 verdicts (0 cached) · 61 judge calls · 0 tokens",
         "pooled pass rate 34/38 = 0.895",
         "step critic: 7 solutions judged, 3 with a wrong step",
+        "pairwise: 1 comparison, 0 position-inconsistent (0%; the preference changed when the order was swapped)",
+        "rubric: 1 response graded, mean score 5.00",
         "failing items (7):",
         f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pitch(site=\"fernhollow\", "
         'pitch="F4", ar ... -06-13", nights=2, guests=3)',
@@ -233,7 +239,7 @@ def assert_step_critic_output(result: pytest.RunResult) -> None:
 
 def test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "known_slip")
-    assert result.parseoutcomes() == {"passed": 1, "deselected": 15}
+    assert result.parseoutcomes() == {"passed": 1, "deselected": 17}
     [listed] = [line for line in critique_summary(result) if "known_slip" in line]
     assert listed.startswith(f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: ")
     assert "threshold" not in listed and listed.endswith("  (test passed)")
@@ -251,11 +257,11 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
     result = examples.runpytest(*args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"unscored": 16}
+    assert result.parseoutcomes() == {"unscored": 18}
     summary = critique_summary(result)
     assert summary[0].startswith("judge openai/gpt-4o-mini · ")
     assert summary[1] == "step critic: 7 solutions judged, 0 with a wrong step"
-    assert summary[2] == "unscored (16): no verdict could be obtained; these tests count as failures"
+    assert summary[2] == "unscored (18): no verdict could be obtained; these tests count as failures"
     assert (f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  critique: 6 of 6 steps unscored: step 1: no cached "
             "verdict for steps.first_error in ") in "\n".join(summary)
     assert "judge scripted" not in result.stdout.str()
@@ -265,13 +271,13 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
 def test_the_frozen_checklist_of_the_instruction_is_what_the_scripted_judge_generates(
         examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "follows_the_app_instruction", "--critique-freeze")
-    assert result.parseoutcomes() == {"passed": 5, "deselected": 11}
+    assert result.parseoutcomes() == {"passed": 5, "deselected": 13}
     result.stdout.fnmatch_lines(["critique: froze 5 new checklists into *critique_checklists.json"])
     frozen = (examples.path / "examples" / "critique_checklists.json").read_text(encoding="utf-8")
     assert frozen.count('"generator": "scripted"') == 5
     assert "Does the reply greet the customer by name?" in frozen
 
     again = examples.runpytest("examples", "-k", "follows_the_app_instruction", "-rA")
-    assert again.parseoutcomes() == {"passed": 5, "deselected": 11}
+    assert again.parseoutcomes() == {"passed": 5, "deselected": 13}
     again.stdout.fnmatch_lines(["  checklist read from the frozen checklists file"])
     again.stdout.no_fnmatch_line("*checklist generated by*")
