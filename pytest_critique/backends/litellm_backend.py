@@ -160,6 +160,13 @@ class LiteLLMBackend:
         except (AttributeError, IndexError, TypeError):
             raise JudgeFailure("judge reply has no message", "unparseable", calls=1 + retries,
                                retries=retries) from None
+        # litellm keeps OpenAI's `refusal` field on the message or among its provider-specific fields
+        refusal = getattr(choice.message, "refusal", None) or (
+            getattr(choice.message, "provider_specific_fields", None) or {}).get("refusal")
+        if not text and isinstance(refusal, str) and refusal.strip():
+            shown = redact(" ".join(refusal.split()), self._api_key)[:300]
+            raise JudgeFailure(f"the judge refused to answer: {shown!r}", "refused", calls=1 + retries,
+                               retries=retries)
         usage = getattr(response, "usage", None)
         cost = 0.0
         try:

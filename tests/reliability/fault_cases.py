@@ -185,7 +185,7 @@ CASES: list[FaultCase] = [
     FaultCase("refusal-field", "content null with an OpenAI refusal field", "UNSCORED",
               then=Reply(body=completion_body({"role": "assistant", "content": None,
                                                "refusal": "I can't help with grading this."})),
-              message=r"the reply was empty", requests=1),
+              message=r"the judge refused to answer: \"I can't help with grading this.\"", requests=1),
     FaultCase("refusal-text", "a refusal in prose, twice", "UNSCORED",
               script=["I'm sorry, but I can't help with that."] * 2, message=r"holds no JSON object", requests=2),
     FaultCase("no-choices", "a completion with no choices", "UNSCORED",
