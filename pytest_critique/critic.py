@@ -385,7 +385,7 @@ class Critic:
 
     def steps(
         self,
-        solution: Any,
+        solution: Any = None,
         *,
         problem: str | None = None,
         steps: Sequence[str] | None = None,
@@ -411,6 +411,12 @@ class Critic:
         problem = _optional_text(problem, "problem")
         if mode not in ("first_error", "per_step"):
             raise CritiqueUsageError(f"critique: unknown steps mode {mode!r}; expected first_error or per_step")
+        if (solution is None) == (steps is None):
+            raise CritiqueUsageError("critique: steps() takes the solution to split, or steps=[...] already split, "
+                                     "not both" if steps is not None else "critique: steps() needs a solution "
+                                     "(text, a list of steps or a trajectory) or steps=[...]")
+        if steps is not None and split != "auto":
+            raise CritiqueUsageError("critique: split= applies to a solution; steps=[...] is already split")
         try:
             parts = split_steps(solution if steps is None else list(steps), split if steps is None else "auto")
         except (TypeError, ValueError) as exc:
