@@ -187,8 +187,10 @@ def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
                     said = "YES" if question.get("answer") else "NO"
                     polarity = " (YES is bad)" if not question.get("yes_is_good", True) else ""
                     required = " [required]" if question.get("required") else ""
-                    lines.append(f"      ✗ {shorten(sub_aspect['name'], 30)} · "
-                                 f"{shorten(question['text'], width - 50)}{polarity}{required}: answered {said}")
+                    name = shorten(sub_aspect["name"], 30)
+                    suffix = f"{polarity}{required}: answered {said}"
+                    room = max(40, width - 11 - len(name) - len(suffix))
+                    lines.append(f"      ✗ {name} · {shorten(question['text'], room)}{suffix}")
     return lines
 
 
