@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .backends import builtin_backend
@@ -15,7 +16,7 @@ from .errors import CritiqueUsageError, UnscoredError
 from .freeze import FrozenChecklists
 from .judges import steps as step_critic
 from .judges import tick
-from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, Drift, ItemVerdict,
+from .models import (CalibrationVerdict, CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, Drift, ItemVerdict,
                      RubricVerdict, StepsVerdict, Usage)
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 from .votes import (check_rule, jury_item, jury_label, majority_item, mark_unstable_questions,
@@ -502,6 +503,35 @@ class Critic:
         if verdict.unscored_sub_aspects:
             first = verdict.unscored_sub_aspects[0]
             raise UnscoredError(f"{verdict.headline}: {first.name}: {first.error}", verdict)
+        return verdict
+
+    def calibrate(self, labels: str | os.PathLike[str], *, reference: Any = None, min_kappa: float | None = None,
+                  **overrides: Any) -> CalibrationVerdict:
+        """Judge the questions of a labels file (recorded-judge JSONL) and measure agreement with the labels.
+
+        Reports accuracy, Cohen's kappa, the confusion counts, figures per ``category`` and every
+        disagreement.  ``reference`` (a model string, ``recorded:PATH`` or a backend) replaces
+        the labels with that judge's verdicts on the same questions: judge against judge.
+        ``passed`` is False when kappa is below ``min_kappa`` (default: the min_kappa setting).
+        Relative paths are relative to the rootdir.  Raises :class:`UnscoredError` when no
+        labelled question could be compared.
+        """
+        __tracebackhide__ = True
+        from .calibrate import calibration_verdict
+
+        settings = self._settings_for("calibrate()", overrides)
+        path = Path(labels)
+        path = path if path.is_absolute() else self.runtime.root / path
+        limit = settings.min_kappa if min_kappa is None else min_kappa
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))
+                                  or not -1.0 <= limit <= 1.0):
+            raise CritiqueUsageError(f"critique: min_kappa must be a number from -1 to 1, got {limit!r}")
+        verdict = calibration_verdict(self, path, settings, reference=reference,
+                                      min_kappa=None if limit is None else float(limit))
+        self._record(verdict)
+        if verdict.compared == 0:
+            reason = verdict.unscored[0].reason if verdict.unscored else "no labelled questions"
+            raise UnscoredError(f"{verdict.headline}: {reason}", verdict)
         return verdict
 
     def _record(self, verdict: Any) -> None:

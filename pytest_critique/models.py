@@ -522,3 +522,71 @@ class CompareVerdict(_Verdict):
             return "critique: a and b tie in both orders"
         loser = "b" if self.winner == "a" else "a"
         return f"critique: {self.winner} preferred over {loser} in both orders"
+
+
+class CalibrationItem(BaseModel):
+    """One labelled question where the judge and the reference differ (or the judge gave no verdict)."""
+
+    line: int
+    """Line of the labels file."""
+    question: str
+    response: str
+    instruction: str | None = None
+    label: bool
+    """The reference answer (the label, or the reference judge's verdict)."""
+    judged: bool | None
+    reason: str = ""
+    categories: list[str] = Field(default_factory=list)
+
+
+class CategoryFigures(BaseModel):
+    items: int
+    accuracy: float | None
+    kappa: float | None
+
+
+class CalibrationVerdict(_Verdict):
+    """How far a judge agrees with labelled verdicts (people's, or another judge's)."""
+
+    kind: Literal["calibration"] = "calibration"
+    judge: str
+    offline: bool = False
+    labels: str
+    """The labels file."""
+    reference: str
+    """Where the reference answers come from: the labels file, or a reference judge."""
+    compared: int
+    """Labelled questions both sides answered (the figures are computed over these)."""
+    accuracy: float | None
+    kappa: float | None
+    """Cohen's kappa between the judge and the reference."""
+    confusion: dict[str, int]
+    """Counts keyed ``label_yes_judged_yes``, ``label_yes_judged_no``, ``label_no_judged_yes``, ``label_no_judged_no``."""
+    categories: dict[str, CategoryFigures] = Field(default_factory=dict)
+    disagreements: list[CalibrationItem] = Field(default_factory=list)
+    unscored: list[CalibrationItem] = Field(default_factory=list)
+    """Labelled questions without a verdict from the judge or the reference (left out of the figures)."""
+    skipped_lines: int = 0
+    """Lines of the labels file that are not YES/NO verdicts (checklist or step lines)."""
+    min_kappa: float | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """Some items were compared, and kappa reaches ``min_kappa`` when one is set."""
+        if self.compared == 0 or self.kappa is None:
+            return False
+        return self.min_kappa is None or self.kappa >= self.min_kappa
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline(self) -> str:
+        if self.compared == 0 or self.kappa is None or self.accuracy is None:
+            return f"critique: calibration against {self.reference} compared no items"
+        figures = (f"{self.compared - len(self.disagreements)}/{self.compared} agree, accuracy {self.accuracy:.3f}, "
+                   f"Cohen's kappa {self.kappa:.3f}")
+        if self.min_kappa is not None and self.kappa < self.min_kappa:
+            return (f"critique: judge {self.judge} is below --critique-min-kappa {self.min_kappa:g} against "
+                    f"{self.reference} ({figures})")
+        return f"critique: judge {self.judge} against {self.reference}: {figures}"

@@ -36,9 +36,28 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = from_pytest_config(config)
     except CritiqueUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if settings.calibrate:
+        from .calibrate import read_labels
+        from .calibration_item import labels_path
+
+        try:
+            read_labels(labels_path(config, settings.calibrate))  # a bad labels file stops the run at once
+        except CritiqueUsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     session = CritiqueSession(config, settings)
     config.stash[_SESSION_KEY] = session
     config.pluginmanager.register(session, "critique-session")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    labels = config.stash[_SESSION_KEY].settings.calibrate
+    if labels:
+        from .calibration_item import CalibrationItem, labels_path
+
+        path = labels_path(config, labels)
+        name = f"critique-calibration[{path.name}]"
+        items.append(CalibrationItem.from_parent(session, name=name, nodeid=name, path=path, labels=path,
+                                                 critic_key=_CRITIC_KEY, session_key=_SESSION_KEY))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -221,10 +221,10 @@ def _kind_lines(verdict: Mapping[str, Any]) -> list[str]:
         return steps_lines(verdict)
     if kind == "checkeval":
         return checkeval_lines(verdict)
-    if kind in ("compare", "rubric"):
-        from .report_grading import compare_lines, rubric_lines
+    if kind in ("compare", "rubric", "calibration"):
+        from .report_trust import calibration_lines, compare_lines, rubric_lines
 
-        return compare_lines(verdict) if kind == "compare" else rubric_lines(verdict)
+        return {"compare": compare_lines, "rubric": rubric_lines, "calibration": calibration_lines}[kind](verdict)
     return checklist_lines(verdict)
 
 
@@ -238,6 +238,8 @@ def _shows_unscored(verdict: Mapping[str, Any]) -> bool:
                    for sub in dimension.get("sub_aspects", []))
     if kind in ("compare", "rubric"):
         return bool(verdict.get("error"))
+    if kind == "calibration":
+        return bool(verdict.get("unscored"))
     return any(item.get("answer") is None for item in verdict.get("items", []))
 
 

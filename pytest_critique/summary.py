@@ -102,7 +102,7 @@ class Totals:
     def verdict_count(self) -> int:
         """Questions, steps, comparisons and grades judged."""
         return (self.items + self.steps_judged + self.checkeval_questions + self.trust.comparisons
-                + len(self.trust.rubric_scores))
+                + len(self.trust.rubric_scores) + sum(c["compared"] or 0 for c in self.trust.calibrations))
 
     def as_dict(self) -> dict[str, Any]:
         return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,

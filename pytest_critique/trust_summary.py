@@ -33,6 +33,7 @@ class TrustTotals:
         self.inconsistent: list[tuple[str, str]] = []
         self.rubric_scores: list[int] = []
         self.drift: list[dict[str, Any]] = []
+        self.calibrations: list[dict[str, Any]] = []
         for result in results:
             nodeid = result["nodeid"]
             for verdict in result.get("verdicts", []):
@@ -69,6 +70,10 @@ class TrustTotals:
                 self.inconsistent.append((nodeid, verdict.get("headline", "")))
         if kind == "rubric" and verdict.get("score") is not None:
             self.rubric_scores.append(verdict["score"])
+        if kind == "calibration":
+            self.calibrations.append({"nodeid": nodeid, **{name: verdict.get(name) for name in (
+                "judge", "reference", "compared", "accuracy", "kappa", "min_kappa", "passed")},
+                "disagreements": len(verdict.get("disagreements", [])), "unscored": len(verdict.get("unscored", []))})
         for change in verdict.get("drift", []):
             self.drift.append({"nodeid": nodeid, **change})
 
@@ -103,10 +108,20 @@ class TrustTotals:
             "position_inconsistency_rate": self.position_inconsistency,
             "rubric_scores": self.rubric_scores,
             "drift": self.drift,
+            "calibrations": self.calibrations,
         }
 
     def lines(self, show_nodeid: Callable[[str], str], max_listed: int) -> list[str]:
         lines: list[str] = []
+        for calibration in self.calibrations:
+            kappa, accuracy = calibration["kappa"], calibration["accuracy"]
+            shown = ("no items compared" if kappa is None or accuracy is None else
+                     f"accuracy {accuracy:.3f}, Cohen's kappa {kappa + 0.0:.3f}")
+            below = calibration["min_kappa"] is not None and not calibration["passed"]
+            lines.append(f"calibration: judge {calibration['judge']} against {calibration['reference']}: "
+                         f"{_plural(calibration['compared'] or 0, 'item')}, {shown}, "
+                         f"{calibration['disagreements']} disagreements"
+                         + (f" · BELOW --critique-min-kappa {calibration['min_kappa']:g}" if below else ""))
         for jury in self.juries.values():
             kappa = jury.kappa
             shown = "n/a" if kappa is None else f"{kappa + 0.0:.3f}"  # + 0.0: no "-0.000"

@@ -1,4 +1,4 @@
-"""How pairwise comparisons and rubric grades look in a test's ``critique`` section (standard library only)."""
+"""How comparisons, rubric grades and calibrations look in a test's ``critique`` section (standard library only)."""
 
 from __future__ import annotations
 
@@ -57,4 +57,55 @@ def rubric_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         lines.extend(_wrapped(verdict.get("feedback") or "(no feedback given)", width))
     else:
         lines.extend(_wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
+    return lines
+
+
+def _figure(value: Any, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value + 0.0:.{digits}f}"
+
+
+def _calibration_item(item: Mapping[str, Any], width: int) -> list[str]:
+    said = {True: "YES", False: "NO", None: "no verdict"}
+    lines = [f"    ✗ line {item['line']}: label {said[item.get('label')]}, judged {said[item.get('judged')]} · "
+             f"{shorten(item['question'], width - 45)}"]
+    if item.get("instruction"):
+        lines.append(f"       instruction: {shorten(item['instruction'], width - 20)}")
+    if item.get("reason"):
+        lines.extend(_wrapped(item["reason"], width))
+    return lines
+
+
+def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: int = 20) -> list[str]:
+    usage = verdict.get("usage", {})
+    minimum = verdict.get("min_kappa")
+    lines = [f"calibration · judge {judge_label(verdict)} against {verdict.get('reference')} · "
+             f"{_plural(verdict.get('compared', 0), 'item')} · accuracy {_figure(verdict.get('accuracy'))} · "
+             f"Cohen's kappa {_figure(verdict.get('kappa'))}"
+             + (f" (min {minimum:g})" if minimum is not None else "")
+             + f" · {_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+    counts = verdict.get("confusion", {})
+    lines.append(f"  {'':<12}{'judged YES':>12}{'judged NO':>12}")
+    for said in ("yes", "no"):
+        lines.append(f"  {'label ' + said.upper():<12}{counts.get(f'label_{said}_judged_yes', 0):>12}"
+                     f"{counts.get(f'label_{said}_judged_no', 0):>12}")
+    categories = verdict.get("categories", {})
+    if categories:
+        lines.append("  by category:")
+        for name, figures in categories.items():
+            lines.append(f"    {shorten(name, 30):<30} {_plural(figures['items'], 'item'):>10} · accuracy "
+                         f"{_figure(figures.get('accuracy'))} · kappa {_figure(figures.get('kappa'))}")
+    if verdict.get("skipped_lines"):
+        lines.append(f"  {_plural(verdict['skipped_lines'], 'checklist or step line')} of the labels file skipped")
+    disagreements = verdict.get("disagreements", [])
+    if disagreements:
+        lines.append(f"  the judge differs from the reference on {_plural(len(disagreements), 'item')}:")
+        for item in disagreements[:max_listed]:
+            lines.extend(_calibration_item(item, width))
+        if len(disagreements) > max_listed:
+            lines.append(f"    ... and {len(disagreements) - max_listed} more (--critique-report=PATH lists all)")
+    unscored = verdict.get("unscored", [])
+    if unscored:
+        lines.append(f"  UNSCORED, left out of the figures: {_plural(len(unscored), 'item')}")
+        for item in unscored[:max_listed]:
+            lines.extend(_calibration_item(item, width))
     return lines

@@ -1,0 +1,186 @@
+"""Calibration: run a judge on labelled YES/NO verdicts and measure how far it agrees.
+
+Labels use the recorded judge's format (JSON Lines): a verdict line holds ``question``,
+``response`` and ``verdict`` (true/false or YES/NO), optionally ``instruction``, ``input``,
+``reason`` and ``category`` (a string or a list of strings).  Checklist and step lines, which
+the recorded judge also reads, are skipped here and counted.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .agreement import accuracy, cohen_kappa
+from .errors import CritiqueUsageError
+
+if TYPE_CHECKING:
+    from .backends.base import Backend
+    from .critic import Critic
+    from .models import CalibrationVerdict, ItemVerdict
+    from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Label:
+    line: int
+    question: str
+    response: str
+    instruction: str | None
+    input: str | None
+    label: bool
+    categories: tuple[str, ...]
+
+
+def _verdict_value(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str) and raw.strip().upper() in ("YES", "NO", "TRUE", "FALSE"):
+        return raw.strip().upper() in ("YES", "TRUE")
+    return None
+
+
+def _categories(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,) if raw.strip() else ()
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return tuple(dict.fromkeys(item for item in raw if item.strip()))
+    raise CritiqueUsageError(f"critique: {where}: 'category' must be a string or a list of strings")
+
+
+def read_labels(path: str | Path) -> tuple[list[Label], int]:
+    """The verdict lines of a labels file, and how many other (checklist, step) lines it holds."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CritiqueUsageError(f"critique: cannot read calibration labels {path}: {exc}") from None
+    labels: list[Label] = []
+    skipped = 0
+    for number, line_bytes in enumerate(raw.splitlines(), start=1):
+        where = f"{path}:{number}"
+        try:
+            line = line_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CritiqueUsageError(f"critique: {where}: not valid UTF-8 ({exc.reason})") from None
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CritiqueUsageError(f"critique: {where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise CritiqueUsageError(f"critique: {where}: expected a JSON object")
+        if "questions" in record or "steps" in record:
+            skipped += 1
+            continue
+        for name in ("question", "response"):
+            if not isinstance(record.get(name), str):
+                raise CritiqueUsageError(f"critique: {where}: missing string field {name!r}")
+        for name in ("instruction", "input"):
+            if record.get(name) is not None and not isinstance(record[name], str):
+                raise CritiqueUsageError(f"critique: {where}: {name!r} must be a string")
+        label = _verdict_value(record.get("verdict"))
+        if label is None:
+            raise CritiqueUsageError(f"critique: {where}: 'verdict' must be true/false or YES/NO, "
+                                     f"got {record.get('verdict')!r}")
+        labels.append(Label(number, record["question"], record["response"], record.get("instruction"),
+                            record.get("input"), label, _categories(record.get("category"), where)))
+    if not labels:
+        raise CritiqueUsageError(f"critique: {path} holds no labelled verdicts (lines with question, response "
+                                 "and verdict)")
+    return labels, skipped
+
+
+def _groups(labels: list[Label]) -> list[list[Label]]:
+    """Labels judged together: the same response to the same instruction and input, in file order."""
+    grouped: dict[tuple[str, str | None, str | None], list[Label]] = {}
+    for label in labels:
+        grouped.setdefault((label.response, label.instruction, label.input), []).append(label)
+    return list(grouped.values())
+
+
+def judge_labels(critic: "Critic", backend: "Backend", labels: list[Label],
+                 settings: "Settings") -> tuple[dict[int, "ItemVerdict"], Any]:
+    """The backend's verdict on every labelled question, by label line; and the usage."""
+    from .models import Checklist, Usage
+
+    one_at_a_time = settings.replace(concurrency=1)  # groups run concurrently instead
+
+    def judge(group: list[Label]) -> tuple[list[Label], list["ItemVerdict"], Usage]:
+        first = group[0]
+        checklist = Checklist(questions=[label.question for label in group], instruction=first.instruction,
+                              input=first.input)
+        items, usage = critic._judge(backend, checklist, first.response, one_at_a_time)
+        return group, items, usage
+
+    verdicts: dict[int, ItemVerdict] = {}
+    usage = Usage()
+    with ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="critique-calibrate") as pool:
+        for group, items, spent in pool.map(judge, _groups(labels)):
+            usage = usage + spent
+            for label, item in zip(group, items):
+                verdicts[label.line] = item
+    return verdicts, usage
+
+
+def _confusion(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
+    said = {True: "yes", False: "no"}
+    counts = {f"label_{said[a]}_judged_{said[b]}": 0 for a in (True, False) for b in (True, False)}
+    for label, judged in pairs:
+        counts[f"label_{said[label]}_judged_{said[judged]}"] += 1
+    return counts
+
+
+def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Settings", *,
+                        reference: Any = None, min_kappa: float | None = None) -> "CalibrationVerdict":
+    from .models import CalibrationItem, CalibrationVerdict, CategoryFigures
+
+    labels, skipped = read_labels(labels_path)
+    backend = critic._backend(settings)
+    judged, usage = judge_labels(critic, backend, labels, settings)
+    source = Path(labels_path).name
+    expected = {label.line: (label.label, "") for label in labels}
+    if reference is not None:
+        other = (critic._backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
+                 else reference)
+        if other.name == backend.name:
+            raise CritiqueUsageError(f"critique: the reference judge is the judge under calibration ({other.name})")
+        by_reference, spent = judge_labels(critic, other, labels, settings)
+        usage = usage + spent
+        expected = {line: (item.answer, item.reason) for line, item in by_reference.items()}
+        source = other.name
+
+    pairs: list[tuple[bool, bool]] = []
+    per_category: dict[str, list[tuple[bool, bool]]] = {}
+    disagreements: list[CalibrationItem] = []
+    unscored: list[CalibrationItem] = []
+    for label in labels:
+        wanted, _ = expected[label.line]
+        item = judged[label.line]
+        record = CalibrationItem(line=label.line, question=label.question, response=label.response,
+                                 instruction=label.instruction, label=bool(wanted), judged=item.answer,
+                                 reason=item.reason, categories=list(label.categories))
+        if item.answer is None or wanted is None:
+            if wanted is None:
+                record.reason = f"the reference gave no verdict: {expected[label.line][1]}"
+            unscored.append(record)
+            continue
+        pairs.append((wanted, item.answer))
+        for category in label.categories:
+            per_category.setdefault(category, []).append((wanted, item.answer))
+        if wanted != item.answer:
+            disagreements.append(record)
+    categories = {name: CategoryFigures(items=len(found), accuracy=accuracy(found), kappa=cohen_kappa(found))
+                  for name, found in sorted(per_category.items())}
+    return CalibrationVerdict(judge=backend.name, offline=backend.offline, labels=Path(labels_path).name,
+                              reference=source, compared=len(pairs), accuracy=accuracy(pairs), kappa=cohen_kappa(pairs),
+                              confusion=_confusion(pairs), categories=categories, disagreements=disagreements,
+                              unscored=unscored, skipped_lines=skipped, min_kappa=min_kappa, usage=usage)
