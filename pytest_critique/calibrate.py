@@ -149,7 +149,8 @@ def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Se
     source = Path(labels_path).name
     expected = {label.line: (label.label, "") for label in labels}
     if reference is not None:
-        other = (critic._backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
+        # a model string names its own judge: never the test's critique_backend fixture
+        other = (critic.runtime.backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
                  else reference)
         if other.name == backend.name:
             raise CritiqueUsageError(f"critique: the reference judge is the judge under calibration ({other.name})")
