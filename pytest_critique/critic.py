@@ -77,6 +77,12 @@ def _questions(items: Any) -> list[str]:
     return questions
 
 
+def _as_list(value: Any, what: str) -> list[Any]:
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise CritiqueUsageError(f"critique: {what} must be a non-empty list")
+    return list(value)
+
+
 def _thresholds(thresholds: Any, names: list[str], default: float) -> dict[str, float]:
     if thresholds is None or isinstance(thresholds, (int, float)) and not isinstance(thresholds, bool):
         value = default if thresholds is None else float(thresholds)
@@ -123,6 +129,7 @@ class Critic:
         """Generated checklists not read from the frozen file (what --critique-freeze writes)."""
         self._on_verdict = on_verdict
         self._drift: list[dict[str, Any]] = []
+        self._pending_usage = Usage()
 
     def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
         """This critic's settings with a call's keyword arguments (those not None) on top."""
@@ -505,6 +512,37 @@ class Critic:
             raise UnscoredError(f"{verdict.headline}: {first.name}: {first.error}", verdict)
         return verdict
 
+    def define_dimension(self, name: str, definition: str, *, path: str | os.PathLike[str],
+                         sub_aspects: Sequence[str] | None = None,
+                         seeds: Mapping[str, Sequence[str]] | None = None, **overrides: Any) -> Any:
+        """A CheckEval checklist for a dimension defined in words, generated once into a YAML file.
+
+        If ``path`` (relative to the rootdir) exists it is loaded as it is, with no judge call.
+        Otherwise the judge writes seed questions (for ``sub_aspects`` when given; ``seeds``
+        maps sub-aspect names to questions you wrote, skipping that step), augments them twice
+        (rephrased; more specific), filters out questions whose YES is bad, that stray off the
+        dimension or repeat another, and writes the result to ``path`` for you to review and
+        commit.  Returns the checklist, ready for ``checkeval(response, checklist=...)``.
+        """
+        __tracebackhide__ = True
+        from .checkeval_generate import define_dimension
+
+        settings = self._settings_for("define_dimension()", overrides)
+        name, definition = _text(name, "name").strip(), _text(definition, "definition").strip()
+        if not name or not definition:
+            raise CritiqueUsageError("critique: define_dimension() needs a name and a definition in words")
+        if sub_aspects is not None:
+            sub_aspects = [_text(item, "sub_aspects[]").strip() for item in _as_list(sub_aspects, "sub_aspects")]
+        if seeds is not None:
+            if not isinstance(seeds, Mapping) or not seeds:
+                raise CritiqueUsageError("critique: seeds must map sub-aspect names to lists of questions")
+            seeds = {_text(key, "seeds key").strip(): _questions(value) for key, value in seeds.items()}
+        target = Path(path)
+        target = target if target.is_absolute() else self.runtime.root / target
+        checklist, usage = define_dimension(self, settings, name, definition, target, sub_aspects, seeds)
+        self._pending_usage = self._pending_usage + usage  # counted with the next verdict, as TICK's generation is
+        return checklist
+
     def calibrate(self, labels: str | os.PathLike[str], *, reference: Any = None, min_kappa: float | None = None,
                   **overrides: Any) -> CalibrationVerdict:
         """Judge the questions of a labels file (recorded-judge JSONL) and measure agreement with the labels.
@@ -538,6 +576,9 @@ class Critic:
         if self._drift and hasattr(verdict, "drift"):
             verdict.drift = [*verdict.drift, *(Drift(**change) for change in self._drift)]
         self._drift = []
+        if self._pending_usage.calls or self._pending_usage.cached:
+            verdict.usage = verdict.usage + self._pending_usage
+            self._pending_usage = Usage()
         self.verdicts.append(verdict)
         if self._on_verdict is not None:
             self._on_verdict(verdict)

@@ -113,10 +113,17 @@ class OfflineJudge:
         """A rubric score from 1 to 5 and the feedback; None when there is no answer."""
         return None
 
+    def dimension_questions(self, *, dimension: str, definition: str,
+                            sub_aspects: list[str]) -> dict[str, list[str]] | None:
+        """Seed questions by sub-aspect for a CheckEval dimension; None when there is no answer."""
+        return None
+
     def complete(self, call: JudgeCall) -> Reply:
         fields = call.fields
         if call.task.startswith(("pairwise.", "rubric.")):
             return self._trust_reply(call)
+        if call.task in ("checkeval.seed", "checkeval.augment", "checkeval.filter"):
+            return self._generation_reply(call)
         context = {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
                    "input": fields.get("input")}
         if call.task == "tick.item":
@@ -153,6 +160,20 @@ class OfflineJudge:
                 raise JudgeFailure(f"{self.name} has no verdict for these steps", "missing")
             return Reply(data={"first_wrong_step": located[0], "explanation": located[1], "reasoning": ""})
         raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
+
+    def _generation_reply(self, call: JudgeCall) -> Reply:
+        """An offline judge seeds questions; it adds none when augmenting and keeps all when filtering."""
+        fields = call.fields
+        if call.task == "checkeval.augment":
+            return Reply(data={"questions": []})
+        if call.task == "checkeval.filter":
+            return Reply(data={"decisions": [{"decision": "keep"} for _ in fields["candidates"]]})
+        seeded = self.dimension_questions(dimension=fields["dimension"], definition=fields["definition"],
+                                          sub_aspects=list(fields.get("sub_aspects") or []))
+        if not seeded:
+            raise JudgeFailure(f"{self.name} has no questions for dimension {fields['dimension']!r}", "missing")
+        return Reply(data={"sub_aspects": [{"name": name, "questions": list(questions)}
+                                           for name, questions in seeded.items()]})
 
     def _trust_reply(self, call: JudgeCall) -> Reply:
         fields = call.fields

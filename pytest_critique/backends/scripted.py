@@ -38,7 +38,10 @@ class ScriptedJudge(OfflineJudge):
     criteria=...)`` returning "first", "second" or "tie" (or that and a reason); it sees them
     in the order shown, so position bias can be scripted too.  ``grade`` scores a response
     for ``rubric()``: ``f(response, criteria=..., scores=[...], reference=..., instruction=...)``
-    returning a score from 1 to 5 (or the score and feedback).
+    returning a score from 1 to 5 (or the score and feedback).  ``dimensions`` seeds
+    ``define_dimension()``: dimension name -> {sub-aspect: [questions]}, or a function of
+    ``(name, definition=..., sub_aspects=[...])`` returning that mapping; an offline judge adds
+    no augmented questions and its filter keeps every question.
     A question nothing answers is UNSCORED, never a default answer.
     """
 
@@ -54,8 +57,10 @@ class ScriptedJudge(OfflineJudge):
         step: Callable[..., RuleResult] | None = None,
         prefer: Callable[..., Any] | None = None,
         grade: Callable[..., Any] | None = None,
+        dimensions: Mapping[str, Mapping[str, Sequence[str]]] | Callable[..., Any] | None = None,
         name: str = "scripted",
     ):
+        self._dimensions = dimensions
         self.name = name
         self._step = step
         self._prefer = prefer
@@ -107,3 +112,13 @@ class ScriptedJudge(OfflineJudge):
                              instruction=instruction)
         score, feedback = result if isinstance(result, tuple) else (result, "scripted grade")
         return None if score is None else (score, str(feedback))
+
+    def dimension_questions(self, *, dimension: str, definition: str,
+                            sub_aspects: list[str]) -> dict[str, list[str]] | None:
+        if self._dimensions is None:
+            return None
+        if callable(self._dimensions):
+            found = self._dimensions(dimension, definition=definition, sub_aspects=sub_aspects)
+        else:
+            found = self._dimensions.get(dimension)
+        return None if found is None else {name: list(questions) for name, questions in found.items()}
