@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .agreement import accuracy, cohen_kappa
+from .backends.recorded import _verdict_value
 from .errors import CritiqueUsageError
 
 if TYPE_CHECKING:
@@ -33,16 +34,6 @@ class Label:
     input: str | None
     label: bool
     categories: tuple[str, ...]
-
-
-def _verdict_value(raw: Any) -> bool | None:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int) and raw in (0, 1):
-        return bool(raw)
-    if isinstance(raw, str) and raw.strip().upper() in ("YES", "NO", "TRUE", "FALSE"):
-        return raw.strip().upper() in ("YES", "TRUE")
-    return None
 
 
 def _categories(raw: Any, where: str) -> tuple[str, ...]:

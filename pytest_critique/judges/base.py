@@ -77,6 +77,25 @@ def extract_json_object(text: str, untrusted: str = "") -> dict[str, Any] | None
     return None
 
 
+def one_per_entry(entries: list[Any], expected: int, entry: str, of: str) -> None:
+    """A numbered list in a reply must hold one ``entry`` per ``of``, in order (numbers may be left out)."""
+    if len(entries) != expected:
+        raise ReplyProblem(f"expected {expected} {entry}s, one per {of} in order, got {len(entries)}")
+    numbers = [item.question for item in entries]
+    if all(number is not None for number in numbers) and numbers != list(range(1, expected + 1)):
+        raise ReplyProblem(f"{entry}s must follow the {of}s' order 1..{expected}, got {numbers}")
+
+
+def final_line(pattern: re.Pattern[str], text: str, before: str, value: str,
+               convert: Callable[[str], Any] = str) -> dict[str, Any] | None:
+    """A reply ending in a line such as ``ANSWER: YES`` instead of JSON: the text before it is ``before``."""
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return None
+    last = matches[-1]
+    return {before: text[: last.start()].strip(), value: convert(last.group(1))}
+
+
 def _summarise(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:3]:

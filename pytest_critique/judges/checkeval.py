@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..backends.base import JudgeCall
-from .base import ReplyProblem, Task
+from .base import Task, one_per_entry
 from .tick import BatchItem
 
 
@@ -22,13 +22,7 @@ class SubAspectAnswers(BaseModel):
 
 
 def _matches_questions(answer: BaseModel, call: JudgeCall) -> None:
-    expected = len(call.fields["questions"])
-    answers = answer.answers  # type: ignore[attr-defined]
-    if len(answers) != expected:
-        raise ReplyProblem(f"expected {expected} answers, one per question in order, got {len(answers)}")
-    numbers = [item.question for item in answers]
-    if all(number is not None for number in numbers) and numbers != list(range(1, expected + 1)):
-        raise ReplyProblem(f"answers must follow the questions' order 1..{expected}, got {numbers}")
+    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")  # type: ignore[attr-defined]
 
 
 _Q_LINE = re.compile(r"^\W*Q(\d+)\W*[:.)-]\s*\**\s*(yes|no)\b", re.IGNORECASE | re.MULTILINE)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ..backends.base import JudgeCall
-from .base import ReplyProblem, Task
+from .base import ReplyProblem, Task, one_per_entry
 
 MIN_SUB_ASPECTS, MAX_SUB_ASPECTS = 1, 6
 MAX_QUESTIONS = 8
@@ -71,13 +71,7 @@ def _named_as_asked(answer: BaseModel, call: JudgeCall) -> None:
 
 
 def _one_decision_per_candidate(answer: BaseModel, call: JudgeCall) -> None:
-    expected = len(call.fields["candidates"])
-    decisions = answer.decisions  # type: ignore[attr-defined]
-    if len(decisions) != expected:
-        raise ReplyProblem(f"expected {expected} decisions, one per candidate question in order, got {len(decisions)}")
-    numbers = [item.question for item in decisions]
-    if all(number is not None for number in numbers) and numbers != list(range(1, expected + 1)):
-        raise ReplyProblem(f"decisions must follow the candidates' order 1..{expected}, got {numbers}")
+    one_per_entry(answer.decisions, len(call.fields["candidates"]), "decision", "candidate")  # type: ignore[attr-defined]
 
 
 SEED = Task("checkeval.seed", "checkeval_seed.j2", Seeds, check=_named_as_asked)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
-from .base import Task
+from .base import Task, final_line
 
 _CHOICES = {"1": "1", "2": "2", "TIE": "tie", "RESPONSE 1": "1", "RESPONSE 2": "2", "FIRST": "1",
             "SECOND": "2", "NEITHER": "tie", "EQUAL": "tie"}
@@ -37,10 +37,7 @@ _WINNER_LINE = re.compile(r"^\W*(?:final\s+)?winner\W*[:=]\W*(1|2|tie)\b", re.IG
 
 def _winner_line(text: str) -> dict[str, Any] | None:
     """A reply that ends with a ``WINNER: 1`` line instead of JSON."""
-    matches = list(_WINNER_LINE.finditer(text))
-    if not matches:
-        return None
-    return {"reasoning": text[: matches[-1].start()].strip(), "winner": matches[-1].group(1)}
+    return final_line(_WINNER_LINE, text, "reasoning", "winner")
 
 
 COMPARE = Task("pairwise.compare", "pairwise_compare.j2", Preference, text_fallback=_winner_line)

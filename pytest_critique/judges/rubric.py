@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-
-from .base import Task
+from .base import Task, final_line
 
 
 def _whole_number(value: Any) -> Any:
@@ -31,10 +30,7 @@ _SCORE_LINE = re.compile(r"^\W*(?:\[RESULT\]|(?:final\s+)?score\W*[:=])\s*(\d+)\
 
 def _score_line(text: str) -> dict[str, Any] | None:
     """A reply that ends with ``Score: 4`` or ``[RESULT] 4`` instead of JSON."""
-    matches = list(_SCORE_LINE.finditer(text))
-    if not matches:
-        return None
-    return {"feedback": text[: matches[-1].start()].strip(), "score": int(matches[-1].group(1))}
+    return final_line(_SCORE_LINE, text, "feedback", "score", int)
 
 
 GRADE = Task("rubric.grade", "rubric_grade.j2", Grade, text_fallback=_score_line)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, field_validator
 from ..backends.base import JudgeCall
 from ..engine import Outcome
 from ..models import StepVerdict, Usage, Vote
-from .base import ReplyProblem, Task
+from .base import ReplyProblem, Task, final_line
 
 Run = Callable[[Task, list[JudgeCall]], list[Outcome]]
 MakeCall = Callable[[Task, dict[str, Any], int], JudgeCall]
@@ -65,10 +65,7 @@ _VERDICT_LINE = re.compile(r"^\W*(?:final\s+)?verdict\W*[:=]\W*(correct|incorrec
 
 
 def _verdict_line(text: str) -> dict[str, Any] | None:
-    matches = list(_VERDICT_LINE.finditer(text))
-    if not matches:
-        return None
-    return {"reasoning": text[: matches[-1].start()].strip(), "verdict": matches[-1].group(1)}
+    return final_line(_VERDICT_LINE, text, "reasoning", "verdict")
 
 
 FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range)

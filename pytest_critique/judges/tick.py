@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ..backends.base import JudgeCall
-from .base import ReplyProblem, Task
+from .base import Task, final_line, one_per_entry
 
 MIN_QUESTIONS, MAX_QUESTIONS = 2, 8
 
@@ -64,21 +64,11 @@ _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\W*(YES|NO)\b", re.IGN
 
 def _answer_line(text: str) -> dict[str, Any] | None:
     """A reply that ends its reasoning with an ``ANSWER: YES`` line instead of JSON."""
-    matches = list(_ANSWER_LINE.finditer(text))
-    if not matches:
-        return None
-    last = matches[-1]
-    return {"reasoning": text[: last.start()].strip(), "answer": last.group(1)}
+    return final_line(_ANSWER_LINE, text, "reasoning", "answer")
 
 
 def _one_answer_per_question(answer: BaseModel, call: JudgeCall) -> None:
-    expected = len(call.fields["questions"])
-    got = len(answer.answers)  # type: ignore[attr-defined]
-    if got != expected:
-        raise ReplyProblem(f"expected {expected} answers, one per question in order, got {got}")
-    numbers = [item.question for item in answer.answers]  # type: ignore[attr-defined]
-    if all(n is not None for n in numbers) and numbers != list(range(1, expected + 1)):
-        raise ReplyProblem(f"answers must follow the checklist's order 1..{expected}, got {numbers}")
+    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")  # type: ignore[attr-defined]
 
 
 ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line)

@@ -53,7 +53,7 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
                       "reason": "critique: 1 of 2 checklist items unscored: item 2: scripted has no answer for "
                                 "question 'Is it blue?'"}],
         "unstable": [], "juries": [], "comparisons": 0, "position_inconsistent": [],
-        "position_inconsistency_rate": None, "rubric_scores": [], "drift": [],
+        "position_inconsistency_rate": None, "rubric_scores": [], "drift": [], "calibrations": [],
     }
 
     tests = report["tests"]

@@ -250,7 +250,7 @@ def test_an_unstable_first_error_location_can_refuse_to_decide(pytester: pytest.
             return Wavering()
     ''')
     pytester.makeini("[pytest]\ncritique_concurrency = 1\n")
-    pytester.makepyfile(test_steps="def test_steps(critique):\n    critique.steps(['a', 'b', 'c'], samples=3)\n")
+    pytester.makepyfile(test_wavering="def test_steps(critique):\n    critique.steps(['a', 'b', 'c'], samples=3)\n")
     marked = pytester.runpytest("-rA")
     marked.stdout.fnmatch_lines(["  located by 3 samples: 2, 3, 2 (agreement 0.67, unstable: below min_agreement 0.70)"])
     refused = pytester.runpytest("--critique-on-unstable=error")

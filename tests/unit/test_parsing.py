@@ -206,7 +206,7 @@ def test_batch_order_must_follow_the_checklist() -> None:
     answers = [{"question": n, "answer": "YES"} for n in (2, 1, 3)]
     with pytest.raises(ReplyProblem) as caught:
         tick.BATCH.read(batch_reply(answers), batch_call(3))
-    assert str(caught.value) == "answers must follow the checklist's order 1..3, got [2, 1, 3]"
+    assert str(caught.value) == "answers must follow the questions' order 1..3, got [2, 1, 3]"
 
 
 def test_batch_has_no_answer_line_fallback() -> None:
