@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Critic": "critic",
-    "Runtime": "critic",
+    "Runtime": "runtime",
     "Settings": "settings",
     "Checklist": "models",
     "ChecklistVerdict": "models",
@@ -25,11 +25,12 @@ _EXPORTS = {
     "CheckEvalVerdict": "models",
     "DimensionVerdict": "models",
     "JurorVote": "models",
-    "CompareVerdict": "models",
-    "OrderJudgement": "models",
-    "Rubric": "models",
-    "RubricVerdict": "models",
+    "CompareVerdict": "trust_models",
+    "OrderJudgement": "trust_models",
+    "Rubric": "trust_models",
+    "RubricVerdict": "trust_models",
     "Drift": "models",
+    "CalibrationVerdict": "trust_models",
     "CacheMode": "cache.modes",
     "ScriptedJudge": "backends.scripted",
     "RecordedJudge": "backends.recorded",
@@ -53,12 +54,13 @@ if TYPE_CHECKING:
     from .backends.recorded import RecordedJudge
     from .backends.scripted import ScriptedJudge
     from .cache.modes import CacheMode
-    from .critic import Critic, Runtime
+    from .critic import Critic
+    from .runtime import Runtime
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
-    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, DimensionVerdict, Drift,
-                         ItemVerdict, JurorVote, OrderJudgement, Rubric, RubricVerdict, StepsVerdict, StepVerdict,
-                         Usage, Vote)
+    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, Drift, ItemVerdict,
+                         JurorVote, StepsVerdict, StepVerdict, Usage, Vote)
+    from .trust_models import CalibrationVerdict, CompareVerdict, OrderJudgement, Rubric, RubricVerdict
     from .settings import Settings
 
 

@@ -21,7 +21,8 @@ from .errors import CritiqueUsageError
 if TYPE_CHECKING:
     from .backends.base import Backend
     from .critic import Critic
-    from .models import CalibrationVerdict, ItemVerdict
+    from .models import ItemVerdict
+    from .trust_models import CalibrationVerdict
     from .settings import Settings
 
 
@@ -132,7 +133,7 @@ def _confusion(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
 
 def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Settings", *,
                         reference: Any = None, min_kappa: float | None = None) -> "CalibrationVerdict":
-    from .models import CalibrationItem, CalibrationVerdict, CategoryFigures
+    from .trust_models import CalibrationItem, CalibrationVerdict, CategoryFigures
 
     labels, skipped = read_labels(labels_path)
     backend = critic._backend(settings)

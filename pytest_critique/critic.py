@@ -3,107 +3,23 @@
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from .backends import builtin_backend
+from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
 from .backends.base import Backend, JudgeCall
 from .budget import Budget
-from .engine import JudgeEngine, Outcome
+from .engine import Outcome
 from .errors import CritiqueUsageError, UnscoredError
-from .freeze import FrozenChecklists
 from .judges import steps as step_critic
 from .judges import tick
-from .models import (CalibrationVerdict, CheckEvalVerdict, Checklist, ChecklistVerdict, CompareVerdict, Drift, ItemVerdict,
-                     RubricVerdict, StepsVerdict, Usage)
+from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, Drift, ItemVerdict, StepsVerdict, Usage
+from .runtime import Runtime
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
+from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 from .votes import (check_rule, jury_item, jury_label, majority_item, mark_unstable_questions,
                     mark_unstable_steps)
-
-
-class Runtime:
-    """What the critics of one session share: the engine, backends and frozen checklists."""
-
-    def __init__(self, root: Path | str = ".",
-                 make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None):
-        self.root = Path(root).resolve()
-        self.engine = JudgeEngine(self.root, budget)
-        self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
-        self._backends: dict[tuple[Any, ...], Backend] = {}
-        self._frozen: dict[Path, FrozenChecklists] = {}
-        self._lock = threading.Lock()
-
-    def backend(self, settings: Settings) -> Backend:
-        __tracebackhide__ = True
-        key = (settings.model, settings.api_base, settings.api_key)
-        with self._lock:
-            if key not in self._backends:
-                self._backends[key] = self._make_backend(settings)
-            return self._backends[key]
-
-    def frozen(self, settings: Settings) -> FrozenChecklists:
-        path = Path(settings.checklists)
-        path = path if path.is_absolute() else self.root / path
-        with self._lock:
-            if path not in self._frozen:
-                self._frozen[path] = FrozenChecklists(path)
-            return self._frozen[path]
-
-    def close(self) -> None:
-        self.engine.close()
-
-
-def _text(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise CritiqueUsageError(f"critique: {what} must be a str, got {type(value).__name__}")
-    return value
-
-
-def _optional_text(value: Any, what: str) -> str | None:
-    return None if value is None else _text(value, what)
-
-
-def _questions(items: Any) -> list[str]:
-    if isinstance(items, str) or not isinstance(items, Sequence):
-        raise CritiqueUsageError("critique: items must be a list of YES/NO questions, "
-                                 f"got {type(items).__name__}")
-    questions = [_text(item, f"items[{number}]").strip() for number, item in enumerate(items)]
-    if not questions:
-        raise CritiqueUsageError("critique: items is empty; give at least one YES/NO question")
-    if any(not question for question in questions):
-        raise CritiqueUsageError("critique: items holds an empty question")
-    return questions
-
-
-def _as_list(value: Any, what: str) -> list[Any]:
-    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        raise CritiqueUsageError(f"critique: {what} must be a non-empty list")
-    return list(value)
-
-
-def _thresholds(thresholds: Any, names: list[str], default: float) -> dict[str, float]:
-    if thresholds is None or isinstance(thresholds, (int, float)) and not isinstance(thresholds, bool):
-        value = default if thresholds is None else float(thresholds)
-        given = {name: value for name in names}
-    elif isinstance(thresholds, dict):
-        unknown = sorted(set(thresholds) - set(names))
-        if unknown:
-            raise CritiqueUsageError(f"critique: thresholds for dimensions not judged: {', '.join(unknown)}; "
-                                     f"judged: {', '.join(names)}")
-        values = {name: thresholds.get(name, default) for name in names}
-        wrong = [name for name, value in values.items()
-                 if isinstance(value, bool) or not isinstance(value, (int, float))]
-        if wrong:
-            raise CritiqueUsageError(f"critique: thresholds must be numbers; got {values[wrong[0]]!r} for {wrong[0]}")
-        given = {name: float(value) for name, value in values.items()}
-    else:
-        raise CritiqueUsageError("critique: thresholds must be a number or a mapping of dimension -> number")
-    for name, value in given.items():
-        if not 0.0 <= value <= 1.0:
-            raise CritiqueUsageError(f"critique: threshold for {name} must be between 0 and 1, got {value}")
-    return given
 
 
 class Critic:
@@ -188,7 +104,7 @@ class Critic:
         """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
         __tracebackhide__ = True
         settings = self._settings_for("generate_checklist()", overrides)
-        checklist, _ = self._checklist_for(_text(instruction, "instruction"), _optional_text(input, "input"),
+        checklist, _ = self._checklist_for(require_text(instruction, "instruction"), optional_text(input, "input"),
                                            settings)
         return checklist
 
@@ -238,16 +154,16 @@ class Critic:
         __tracebackhide__ = True
         settings = self._settings_for("checklist()", {"threshold": threshold, "samples": samples, "batch": batch,
                                                       "jury_rule": jury_rule, **overrides})
-        response = _text(response, "response")
-        instruction = _optional_text(instruction, "instruction")
-        input = _optional_text(input, "input")
+        response = require_text(response, "response")
+        instruction = optional_text(instruction, "instruction")
+        input = optional_text(input, "input")
         if items is None and instruction is None:
             raise CritiqueUsageError("critique: checklist() needs instruction=... (to generate a checklist) "
                                      "or items=[...] (the questions to judge)")
         usage = Usage()
         jurors = self._jurors(jury, settings)
         if items is not None:
-            checklist = Checklist(questions=_questions(items), instruction=instruction, input=input)
+            checklist = Checklist(questions=question_list(items), instruction=instruction, input=input)
         else:  # a jury's first juror writes the checklist
             checklist, usage = self._checklist_for(instruction or "", input, settings, jurors[0] if jurors else None)
         if jurors:
@@ -338,9 +254,9 @@ class Critic:
         from . import grading
 
         settings = self._settings_for("compare()", {"samples": samples, **overrides})
-        a, b = _text(a, "a"), _text(b, "b")
-        instruction, criteria = _optional_text(instruction, "instruction"), _optional_text(criteria, "criteria")
-        input = _optional_text(input, "input")
+        a, b = require_text(a, "a"), require_text(b, "b")
+        instruction, criteria = optional_text(instruction, "instruction"), optional_text(criteria, "criteria")
+        input = optional_text(input, "input")
         if method == "direct":
             if items is not None:
                 raise CritiqueUsageError("critique: items=[...] belongs to method='checklist'")
@@ -349,7 +265,7 @@ class Critic:
             if items is None and instruction is None:
                 raise CritiqueUsageError("critique: compare(method='checklist') needs instruction=... or items=[...]")
             verdict = grading.compare_by_checklist(self, settings, a, b, instruction,
-                                                   None if items is None else _questions(items), input,
+                                                   None if items is None else question_list(items), input,
                                                    bool(allow_tie))
         else:
             raise CritiqueUsageError(f"critique: unknown compare method {method!r}; expected direct or checklist")
@@ -380,11 +296,11 @@ class Critic:
         from . import grading
 
         settings = self._settings_for("rubric()", {"samples": samples, **overrides})
-        response = _text(response, "response")
+        response = require_text(response, "response")
         if isinstance(min_score, bool) or not isinstance(min_score, int) or not 1 <= min_score <= 5:
             raise CritiqueUsageError(f"critique: min_score must be a whole number from 1 to 5, got {min_score!r}")
         verdict = grading.grade(self, settings, response, grading.as_rubric(rubric),
-                                _optional_text(reference, "reference"), _optional_text(instruction, "instruction"),
+                                optional_text(reference, "reference"), optional_text(instruction, "instruction"),
                                 min_score)
         self._record(verdict)
         if verdict.score is None:
@@ -416,7 +332,7 @@ class Critic:
         from .steps_split import split_steps
 
         settings = self._settings_for("steps()", {"samples": samples, **overrides})
-        problem = _optional_text(problem, "problem")
+        problem = optional_text(problem, "problem")
         if mode not in ("first_error", "per_step"):
             raise CritiqueUsageError(f"critique: unknown steps mode {mode!r}; expected first_error or per_step")
         if (solution is None) == (steps is None):
@@ -488,15 +404,15 @@ class Critic:
         from .judges import checkeval as checkeval_judge
 
         settings = self._settings_for("checkeval()", {"samples": samples, **overrides})
-        response = _text(response, "response")
-        fields = {"response": response, "source": _optional_text(source, "source") or "",
-                  "context": _optional_text(context, "context") or "",
-                  "question": _optional_text(question, "question") or ""}
+        response = require_text(response, "response")
+        fields = {"response": response, "source": optional_text(source, "source") or "",
+                  "context": optional_text(context, "context") or "",
+                  "question": optional_text(question, "question") or ""}
         try:
             chosen = resolve_checklist(checklist, dimensions, self.runtime.root)
         except (KeyError, ValueError, OSError) as exc:
             raise CritiqueUsageError(f"critique: {exc}") from None
-        limits = _thresholds(thresholds, [dimension.name for dimension in chosen], settings.threshold)
+        limits = dimension_thresholds(thresholds, [dimension.name for dimension in chosen], settings.threshold)
         backend = self._backend(settings)
         temperature = settings.effective_temperature(settings.samples)
         judged, usage = checkeval_judge.judge_dimensions(
@@ -528,15 +444,15 @@ class Critic:
         from .checkeval_generate import define_dimension
 
         settings = self._settings_for("define_dimension()", overrides)
-        name, definition = _text(name, "name").strip(), _text(definition, "definition").strip()
+        name, definition = require_text(name, "name").strip(), require_text(definition, "definition").strip()
         if not name or not definition:
             raise CritiqueUsageError("critique: define_dimension() needs a name and a definition in words")
         if sub_aspects is not None:
-            sub_aspects = [_text(item, "sub_aspects[]").strip() for item in _as_list(sub_aspects, "sub_aspects")]
+            sub_aspects = [require_text(item, "sub_aspects[]").strip() for item in nonempty_list(sub_aspects, "sub_aspects")]
         if seeds is not None:
             if not isinstance(seeds, Mapping) or not seeds:
                 raise CritiqueUsageError("critique: seeds must map sub-aspect names to lists of questions")
-            seeds = {_text(key, "seeds key").strip(): _questions(value) for key, value in seeds.items()}
+            seeds = {require_text(key, "seeds key").strip(): question_list(value) for key, value in seeds.items()}
         target = Path(path)
         target = target if target.is_absolute() else self.runtime.root / target
         checklist, usage = define_dimension(self, settings, name, definition, target, sub_aspects, seeds)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .errors import CritiqueUsageError
 from .judges.pairwise import COMPARE
 from .judges.rubric import GRADE
-from .models import Checklist, ComparedItem, CompareVerdict, OrderJudgement, Rubric, RubricVerdict, Usage
+from .models import Checklist, Usage
+from .trust_models import ComparedItem, CompareVerdict, OrderJudgement, Rubric, RubricVerdict
 from .votes import is_unstable, unstable_reason
 
 if TYPE_CHECKING:

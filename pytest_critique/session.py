@@ -16,7 +16,8 @@ from .settings import Settings, apply_overrides
 if TYPE_CHECKING:
     import pytest
 
-    from .critic import Critic, Runtime
+    from .critic import Critic
+    from .runtime import Runtime
 
 REPORT_VERSION = 1
 
@@ -40,7 +41,7 @@ class CritiqueSession:
     def runtime(self) -> "Runtime":
         if self._runtime is None:
             from .budget import Budget
-            from .critic import Runtime
+            from .runtime import Runtime
 
             run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
             budget = Budget(self.settings.max_calls, self.settings.max_cost, shared_run_id=run_id)

@@ -1,0 +1,46 @@
+"""What the critics of one session share: the judge engine, backends and frozen checklists."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from .backends import builtin_backend
+from .backends.base import Backend
+from .budget import Budget
+from .engine import JudgeEngine
+from .freeze import FrozenChecklists
+from .settings import Settings
+
+
+class Runtime:
+    """What the critics of one session share: the engine, backends and frozen checklists."""
+
+    def __init__(self, root: Path | str = ".",
+                 make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None):
+        self.root = Path(root).resolve()
+        self.engine = JudgeEngine(self.root, budget)
+        self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
+        self._backends: dict[tuple[Any, ...], Backend] = {}
+        self._frozen: dict[Path, FrozenChecklists] = {}
+        self._lock = threading.Lock()
+
+    def backend(self, settings: Settings) -> Backend:
+        __tracebackhide__ = True
+        key = (settings.model, settings.api_base, settings.api_key)
+        with self._lock:
+            if key not in self._backends:
+                self._backends[key] = self._make_backend(settings)
+            return self._backends[key]
+
+    def frozen(self, settings: Settings) -> FrozenChecklists:
+        path = Path(settings.checklists)
+        path = path if path.is_absolute() else self.root / path
+        with self._lock:
+            if path not in self._frozen:
+                self._frozen[path] = FrozenChecklists(path)
+            return self._frozen[path]
+
+    def close(self) -> None:
+        self.engine.close()
