@@ -13,9 +13,9 @@ from .report import _plural, _said, shorten, tally
 
 
 class _Jury:
-    def __init__(self, names: list[str], rule: str):
+    def __init__(self, names: list[str]):
         self.names = names
-        self.rule = rule
+        self.rules: dict[str, None] = {}
         self.ratings: list[list[bool]] = []
         self.split: list[tuple[str, int, str, list[tuple[str, bool]]]] = []
 
@@ -28,7 +28,7 @@ class TrustTotals:
     def __init__(self, results: Iterable[Mapping[str, Any]]):
         self.unstable: list[tuple[str, str]] = []
         """(nodeid, what was unstable and how the votes fell)"""
-        self.juries: dict[tuple[tuple[str, ...], str], _Jury] = {}
+        self.juries: dict[tuple[str, ...], _Jury] = {}
         self.comparisons = 0
         self.inconsistent: list[tuple[str, str]] = []
         self.rubric_scores: list[int] = []
@@ -79,8 +79,8 @@ class TrustTotals:
 
     def _add_jury(self, nodeid: str, verdict: Mapping[str, Any]) -> None:
         names = list(verdict["jury"])
-        rule = verdict.get("jury_rule") or "majority"
-        jury = self.juries.setdefault((tuple(names), rule), _Jury(names, rule))
+        jury = self.juries.setdefault(tuple(names), _Jury(names))  # agreement does not depend on the rule
+        jury.rules[verdict.get("jury_rule") or "majority"] = None
         for item in verdict.get("items", []):
             answers = [juror.get("answer") for juror in item.get("jurors", [])]
             if len(answers) != len(names) or any(answer is None for answer in answers):
@@ -96,7 +96,7 @@ class TrustTotals:
     def as_dict(self) -> dict[str, Any]:
         return {
             "unstable": [{"nodeid": nodeid, "what": what} for nodeid, what in self.unstable],
-            "juries": [{"jurors": jury.names, "rule": jury.rule, "items": len(jury.ratings),
+            "juries": [{"jurors": jury.names, "rules": list(jury.rules), "items": len(jury.ratings),
                         "fleiss_kappa": jury.kappa,
                         "split": [{"nodeid": nodeid, "index": index, "question": question,
                                    "votes": {name: answer for name, answer in votes}}
@@ -125,7 +125,8 @@ class TrustTotals:
         for jury in self.juries.values():
             kappa = jury.kappa
             shown = "n/a" if kappa is None else f"{kappa + 0.0:.3f}"  # + 0.0: no "-0.000"
-            lines.append(f"jury ({jury.rule}) {', '.join(jury.names)}: {_plural(len(jury.ratings), 'item')}, "
+            lines.append(f"jury {', '.join(jury.names)} ({', '.join(jury.rules)}): "
+                         f"{_plural(len(jury.ratings), 'item')}, "
                          f"Fleiss' kappa {shown}, split on {len(jury.split)}")
             for nodeid, index, question, votes in jury.split[:max_listed]:
                 said = " · ".join(f"{name} {'YES' if answer else 'NO'}" for name, answer in votes)

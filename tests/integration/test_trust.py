@@ -138,16 +138,15 @@ def test_three_jurors_decide_by_rule_and_their_agreement_is_measured(pytester: p
         assert [item["answer"] for item in verdict["items"]] == EXPECTED[rule], rule
         assert verdict["jury"] == ["a", "b", "c"] and verdict["jury_rule"] == rule
         assert verdict["judge"] == f"jury ({rule}): a, b, c"
-    # each rule is its own jury in the summary; all four saw the same 4 items
-    votes = [[True, True, True], [True, True, False], [True, False, False], [False, False, False]]
+    # one jury over every item it judged (4 tests x 4 questions), whatever the rule
+    votes = [[True, True, True], [True, True, False], [True, False, False], [False, False, False]] * 4
     kappa = fleiss(votes)
-    juries = report["totals"]["juries"]
-    assert sorted(jury["rule"] for jury in juries) == sorted(EXPECTED)
-    for jury in juries:
-        assert jury["items"] == 4 and jury["fleiss_kappa"] == pytest.approx(kappa)
-        assert [split["index"] for split in jury["split"]] == [2, 3]
-        assert jury["split"][0]["votes"] == {"a": True, "b": True, "c": False}
-    result.stdout.fnmatch_lines([f"jury (majority) a, b, c: 4 items, Fleiss' kappa {kappa:.3f}, split on 2",
+    [jury] = report["totals"]["juries"]
+    assert jury["jurors"] == ["a", "b", "c"] and sorted(jury["rules"]) == sorted(EXPECTED)
+    assert jury["items"] == 16 and jury["fleiss_kappa"] == pytest.approx(kappa)
+    assert [split["index"] for split in jury["split"]] == [2, 3] * 4
+    assert jury["split"][0]["votes"] == {"a": True, "b": True, "c": False}
+    result.stdout.fnmatch_lines([f"jury a, b, c (*): 16 items, Fleiss' kappa {kappa:.3f}, split on 8",
                                  "  test_jury.py::test_jury?majority?  #2 q2  (a YES · b YES · c NO)"])
     result.stdout.fnmatch_lines(["  ✓  2  q2", "       jurors: a YES · b YES · c NO (split)"])
 
