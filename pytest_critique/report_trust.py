@@ -66,8 +66,8 @@ def _figure(value: Any, digits: int = 3) -> str:
 
 def _calibration_item(item: Mapping[str, Any], width: int) -> list[str]:
     said = {True: "YES", False: "NO", None: "no verdict"}
-    lines = [f"    ✗ line {item['line']}: label {said[item.get('label')]}, judged {said[item.get('judged')]} · "
-             f"{shorten(item['question'], width - 45)}"]
+    lines = [f"    ✗ line {item['line']}: label {said[item.get('label')]}, judged {said[item.get('judged')]}",
+             f"       {shorten(item['question'], width - 7)}"]
     if item.get("instruction"):
         lines.append(f"       instruction: {shorten(item['instruction'], width - 20)}")
     if item.get("reason"):

@@ -57,7 +57,8 @@ def test_the_calibration_item_reports_figures_categories_and_disagreements(
         "    Style                             3 items · accuracy 0.667 · kappa 0.400",
         "  1 checklist or step line of the labels file skipped",
         "  the judge differs from the reference on 1 item:",
-        "    ✗ line 5: label YES, judged NO · Is it about autumn?",
+        "    ✗ line 5: label YES, judged NO",
+        "       Is it about autumn?",
         "       looked for autumn",
     ])
     result.stdout.fnmatch_lines(["calibration: judge word-judge against labels.jsonl: 5 items, accuracy 0.800, "
@@ -116,7 +117,8 @@ def test_questions_the_judge_cannot_answer_are_left_out_and_listed(labelled: pyt
     result.stdout.fnmatch_lines([
         "calibration · judge word-judge (offline) against labels.jsonl · 2 items · accuracy 1.000 *",
         "  UNSCORED, left out of the figures: 1 item",
-        "    ✗ line 3: label YES, judged no verdict · Is it a haiku?",
+        "    ✗ line 3: label YES, judged no verdict",
+        "       Is it a haiku?",
         "       word-judge has no answer for question 'Is it a haiku?'",
     ])
 
