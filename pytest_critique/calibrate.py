@@ -2,8 +2,10 @@
 
 Labels use the recorded judge's format (JSON Lines): a verdict line holds ``question``,
 ``response`` and ``verdict`` (true/false or YES/NO), optionally ``instruction``, ``input``,
-``reason`` and ``category`` (a string or a list of strings).  Checklist and step lines, which
-the recorded judge also reads, are skipped here and counted.
+``reason`` and ``category`` (a string or a list of strings).  A step line holds ``steps``
+(strings), ``first_error`` (the 1-based number of the first wrong step, or null) and optionally
+``problem``: it calibrates the step critic (ProcessBench's figures).  Checklist lines are
+skipped and counted.
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class StepLabel:
+    line: int
+    steps: tuple[str, ...]
+    problem: str | None
+    first_error: int | None
+
+
+@dataclass
+class Labels:
+    verdicts: list["Label"]
+    solutions: list[StepLabel]
+    skipped: int
+
+
+@dataclass(frozen=True)
 class Label:
     line: int
     question: str
@@ -47,14 +64,30 @@ def _categories(raw: Any, where: str) -> tuple[str, ...]:
     raise CritiqueUsageError(f"critique: {where}: 'category' must be a string or a list of strings")
 
 
-def read_labels(path: str | Path) -> tuple[list[Label], int]:
-    """The verdict lines of a labels file, and how many other (checklist, step) lines it holds."""
+def _step_label(record: dict[str, Any], number: int, where: str) -> StepLabel:
+    steps = record["steps"]
+    if not isinstance(steps, list) or not steps or not all(isinstance(step, str) for step in steps):
+        raise CritiqueUsageError(f"critique: {where}: 'steps' must be a non-empty list of strings")
+    first_error = record.get("first_error")
+    if first_error is not None and (isinstance(first_error, bool) or not isinstance(first_error, int)
+                                    or not 1 <= first_error <= len(steps)):
+        raise CritiqueUsageError(f"critique: {where}: 'first_error' must be null or a step number from 1 to "
+                                 f"{len(steps)}, got {first_error!r}")
+    problem = record.get("problem")
+    if problem is not None and not isinstance(problem, str):
+        raise CritiqueUsageError(f"critique: {where}: 'problem' must be a string")
+    return StepLabel(number, tuple(steps), problem, first_error)
+
+
+def read_labels(path: str | Path) -> Labels:
+    """The verdict and step lines of a labels file, and how many checklist lines it holds."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CritiqueUsageError(f"critique: cannot read calibration labels {path}: {exc}") from None
     labels: list[Label] = []
+    solutions: list[StepLabel] = []
     skipped = 0
     for number, line_bytes in enumerate(raw.splitlines(), start=1):
         where = f"{path}:{number}"
@@ -70,7 +103,10 @@ def read_labels(path: str | Path) -> tuple[list[Label], int]:
             raise CritiqueUsageError(f"critique: {where}: not valid JSON ({exc.msg})") from None
         if not isinstance(record, dict):
             raise CritiqueUsageError(f"critique: {where}: expected a JSON object")
-        if "questions" in record or "steps" in record:
+        if "steps" in record:
+            solutions.append(_step_label(record, number, where))
+            continue
+        if "questions" in record:
             skipped += 1
             continue
         for name in ("question", "response"):
@@ -85,10 +121,10 @@ def read_labels(path: str | Path) -> tuple[list[Label], int]:
                                      f"got {record.get('verdict')!r}")
         labels.append(Label(number, record["question"], record["response"], record.get("instruction"),
                             record.get("input"), label, _categories(record.get("category"), where)))
-    if not labels:
+    if not labels and not solutions:
         raise CritiqueUsageError(f"critique: {path} holds no labelled verdicts (lines with question, response "
-                                 "and verdict)")
-    return labels, skipped
+                                 "and verdict, or steps and first_error)")
+    return Labels(labels, solutions, skipped)
 
 
 def _groups(labels: list[Label]) -> list[list[Label]]:
@@ -135,9 +171,13 @@ def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Se
                         reference: Any = None, min_kappa: float | None = None) -> "CalibrationVerdict":
     from .trust_models import CalibrationItem, CalibrationVerdict, CategoryFigures
 
-    labels, skipped = read_labels(labels_path)
+    read = read_labels(labels_path)
+    labels, skipped = read.verdicts, read.skipped
     backend = critic._backend(settings)
-    judged, usage = judge_labels(critic, backend, labels, settings)
+    judged, usage = judge_labels(critic, backend, labels, settings) if labels else ({}, None)
+    from .models import Usage
+
+    usage = usage or Usage()
     source = Path(labels_path).name
     expected = {label.line: (label.label, "") for label in labels}
     if reference is not None:
@@ -146,7 +186,7 @@ def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Se
                  else reference)
         if other.name == backend.name:
             raise CritiqueUsageError(f"critique: the reference judge is the judge under calibration ({other.name})")
-        by_reference, spent = judge_labels(critic, other, labels, settings)
+        by_reference, spent = judge_labels(critic, other, labels, settings) if labels else ({}, Usage())
         usage = usage + spent
         expected = {line: (item.answer, item.reason) for line, item in by_reference.items()}
         source = other.name
@@ -173,7 +213,60 @@ def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Se
             disagreements.append(record)
     categories = {name: CategoryFigures(items=len(found), accuracy=accuracy(found), kappa=cohen_kappa(found))
                   for name, found in sorted(per_category.items())}
+    steps, spent = (calibrate_steps(critic, backend, other if reference is not None else None, read.solutions,
+                                    settings) if read.solutions else (None, Usage()))
+    usage = usage + spent
     return CalibrationVerdict(judge=backend.name, offline=backend.offline, labels=Path(labels_path).name,
+                              steps=steps,
                               reference=source, compared=len(pairs), accuracy=accuracy(pairs), kappa=cohen_kappa(pairs),
                               confusion=_confusion(pairs), categories=categories, disagreements=disagreements,
                               unscored=unscored, skipped_lines=skipped, min_kappa=min_kappa, usage=usage)
+
+
+def _harmonic(first: float | None, second: float | None) -> float | None:
+    """ProcessBench's F1: the harmonic mean of the accuracies on erroneous and on correct solutions."""
+    if first is None or second is None:
+        return None
+    return 0.0 if first + second == 0 else 2 * first * second / (first + second)
+
+
+def calibrate_steps(critic: "Critic", backend: "Backend", reference: "Backend | None", solutions: list[StepLabel],
+                    settings: "Settings") -> tuple[Any, Any]:
+    """The step critic's first error on each labelled solution against the label (ProcessBench's figures)."""
+    from .models import Usage
+    from .trust_models import StepCalibration, StepDisagreement
+
+    def locate(judge: "Backend", solution: StepLabel) -> tuple[int | None, str, str | None, Usage]:
+        judging = critic.__class__(settings, backend=judge, runtime=critic.runtime)
+        verdict = judging._judge_solution(list(solution.steps), solution.problem, settings, "first_error")
+        failure = next((step.error for step in verdict.steps if step.status == "unscored"), None)
+        wrong = next((step for step in verdict.steps if step.status == "wrong"), None)
+        return verdict.first_error, wrong.reason if wrong else "", failure, verdict.usage
+
+    usage = Usage()
+    erroneous, correct = [], []
+    disagreements, unscored = [], []
+    with ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="critique-calibrate") as pool:
+        judged = list(pool.map(lambda solution: locate(backend, solution), solutions))
+        expected = (list(pool.map(lambda solution: locate(reference, solution), solutions)) if reference
+                    else [(solution.first_error, "", None, Usage()) for solution in solutions])
+    for solution, (found, reason, failure, spent), (label, _, label_failure, spent_reference) in zip(
+            solutions, judged, expected):
+        usage = usage + spent + spent_reference
+        record = StepDisagreement(line=solution.line, problem=solution.problem, steps=len(solution.steps),
+                                  label=label, judged=found, reason=failure or reason)
+        if failure or label_failure:
+            if label_failure:
+                record.reason = f"the reference gave no verdict: {label_failure}"
+            unscored.append(record)
+            continue
+        (erroneous if label is not None else correct).append(found == label)
+        if found != label:
+            disagreements.append(record)
+    erroneous_accuracy = sum(erroneous) / len(erroneous) if erroneous else None
+    correct_accuracy = sum(correct) / len(correct) if correct else None
+    figures = StepCalibration(solutions=len(erroneous) + len(correct), erroneous=len(erroneous),
+                              correct=len(correct), erroneous_accuracy=erroneous_accuracy,
+                              correct_accuracy=correct_accuracy, f1=_harmonic(erroneous_accuracy, correct_accuracy),
+                              disagreements=disagreements, unscored=unscored)
+    return figures, usage

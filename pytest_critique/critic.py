@@ -349,6 +349,17 @@ class Critic:
             from .trajectory import trajectory_context
 
             problem = trajectory_context(solution) or None  # the user's request is the problem
+        verdict = self._judge_solution(parts.steps, problem, settings, mode, stop_at_first, parts.method)
+        self._record(verdict)
+        if verdict.unscored_steps:
+            first = verdict.unscored_steps[0]
+            raise UnscoredError(f"{verdict.headline}: step {first.index}: {first.error}", verdict)
+        return verdict
+
+    def _judge_solution(self, steps: list[str], problem: str | None, settings: Settings, mode: str,
+                        stop_at_first: bool = True, split: str = "list") -> StepsVerdict:
+        """The step critic's verdict on steps already split (not recorded)."""
+        __tracebackhide__ = True
         backend = self._backend(settings)
         temperature = settings.effective_temperature(settings.samples)
 
@@ -362,18 +373,14 @@ class Critic:
         agreement = None
         if mode == "first_error":
             judged, located, agreement, usage = step_critic.locate_first_error(
-                parts.steps, problem or "", settings.samples, run, make_call)
+                steps, problem or "", settings.samples, run, make_call)
         else:
-            judged, usage = step_critic.judge_each_step(parts.steps, problem or "", settings.samples,
+            judged, usage = step_critic.judge_each_step(steps, problem or "", settings.samples,
                                                         stop_at_first, run, make_call)
         verdict = StepsVerdict(judge=backend.name, offline=backend.offline, problem=problem, mode=mode,  # type: ignore[arg-type]
-                               split=parts.method, steps=judged, samples=settings.samples,
+                               split=split, steps=judged, samples=settings.samples,
                                located_votes=located, agreement=agreement, usage=usage)
         mark_unstable_steps(verdict, settings.min_agreement, settings.on_unstable)
-        self._record(verdict)
-        if verdict.unscored_steps:
-            first = verdict.unscored_steps[0]
-            raise UnscoredError(f"{verdict.headline}: step {first.index}: {first.error}", verdict)
         return verdict
 
     def checkeval(
@@ -483,8 +490,9 @@ class Critic:
         verdict = calibration_verdict(self, path, settings, reference=reference,
                                       min_kappa=None if limit is None else float(limit))
         self._record(verdict)
-        if verdict.compared == 0:
-            reason = verdict.unscored[0].reason if verdict.unscored else "no labelled questions"
+        if verdict.compared == 0 and not (verdict.steps and verdict.steps.solutions):
+            missing = verdict.unscored or (verdict.steps.unscored if verdict.steps else [])
+            reason = missing[0].reason if missing else "no labelled questions"
             raise UnscoredError(f"{verdict.headline}: {reason}", verdict)
         return verdict
 

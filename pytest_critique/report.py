@@ -239,7 +239,7 @@ def _shows_unscored(verdict: Mapping[str, Any]) -> bool:
     if kind in ("compare", "rubric"):
         return bool(verdict.get("error"))
     if kind == "calibration":
-        return bool(verdict.get("unscored"))
+        return bool(verdict.get("unscored") or (verdict.get("steps") or {}).get("unscored"))
     return any(item.get("answer") is None for item in verdict.get("items", []))
 
 

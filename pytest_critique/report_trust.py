@@ -75,8 +75,38 @@ def _calibration_item(item: Mapping[str, Any], width: int) -> list[str]:
     return lines
 
 
+def _step_lines(figures: Mapping[str, Any], width: int, max_listed: int) -> list[str]:
+    def share(value: Any) -> str:
+        return "n/a" if value is None else f"{value * 100:.1f}%"
+
+    f1 = figures.get("f1")
+    lines = [f"  step critic: {_plural(figures['solutions'], 'solution')} · first error located exactly in "
+             f"{share(figures.get('erroneous_accuracy'))} of {figures['erroneous']} erroneous · "
+             f"{share(figures.get('correct_accuracy'))} of {figures['correct']} correct judged correct · "
+             f"F1 {'n/a' if f1 is None else f'{f1 * 100:.1f}'}"]
+    said = lambda value: "none" if value is None else f"step {value}"  # noqa: E731
+    for title, entries in (("differs from the label on", figures.get("disagreements", [])),
+                           ("UNSCORED, left out of the figures:", figures.get("unscored", []))):
+        if not entries:
+            continue
+        lines.append(f"  the step critic {title} {_plural(len(entries), 'solution')}:")
+        for entry in entries[:max_listed]:
+            problem = f" · {shorten(entry['problem'], width - 50)}" if entry.get("problem") else ""
+            lines.append(f"    ✗ line {entry['line']}: label {said(entry.get('label'))}, judged "
+                         f"{said(entry.get('judged'))} ({entry['steps']} steps){problem}")
+            if entry.get("reason"):
+                lines.extend(_wrapped(entry["reason"], width))
+        if len(entries) > max_listed:
+            lines.append(f"    ... and {len(entries) - max_listed} more (--critique-report=PATH lists all)")
+    return lines
+
+
 def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: int = 20) -> list[str]:
     usage = verdict.get("usage", {})
+    if not verdict.get("compared") and verdict.get("steps"):
+        return ([f"calibration · step critic {judge_label(verdict)} against {verdict.get('reference')} · "
+                 f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+                + _step_lines(verdict["steps"], width, max_listed))
     minimum = verdict.get("min_kappa")
     lines = [f"calibration · judge {judge_label(verdict)} against {verdict.get('reference')} · "
              f"{_plural(verdict.get('compared', 0), 'item')} · accuracy {_figure(verdict.get('accuracy'))} · "
@@ -108,4 +138,6 @@ def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: 
         lines.append(f"  UNSCORED, left out of the figures: {_plural(len(unscored), 'item')}")
         for item in unscored[:max_listed]:
             lines.extend(_calibration_item(item, width))
+    if verdict.get("steps"):
+        lines.extend(_step_lines(verdict["steps"], width, max_listed))
     return lines

@@ -155,6 +155,35 @@ class CalibrationItem(BaseModel):
     categories: list[str] = Field(default_factory=list)
 
 
+class StepDisagreement(BaseModel):
+    """A labelled solution where the step critic located another first error (or none)."""
+
+    line: int
+    problem: str | None = None
+    steps: int
+    label: int | None
+    """The labelled first wrong step (1-based), None when every step is correct."""
+    judged: int | None
+    reason: str = ""
+
+
+class StepCalibration(BaseModel):
+    """The step critic against labelled solutions, with ProcessBench's figures."""
+
+    solutions: int
+    erroneous: int
+    """Labelled solutions with a wrong step."""
+    correct: int
+    erroneous_accuracy: float | None
+    """Share of erroneous solutions whose first wrong step was located exactly."""
+    correct_accuracy: float | None
+    """Share of correct solutions judged to have no wrong step."""
+    f1: float | None
+    """Harmonic mean of the two accuracies (None unless both kinds of solution are labelled)."""
+    disagreements: list[StepDisagreement] = Field(default_factory=list)
+    unscored: list[StepDisagreement] = Field(default_factory=list)
+
+
 class CategoryFigures(BaseModel):
     items: int
     accuracy: float | None
@@ -185,19 +214,26 @@ class CalibrationVerdict(_Verdict):
     skipped_lines: int = 0
     """Lines of the labels file that are not YES/NO verdicts (checklist or step lines)."""
     min_kappa: float | None = None
+    steps: StepCalibration | None = None
+    """The step critic against the labels' step lines, when there are any."""
     usage: Usage = Field(default_factory=Usage)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def passed(self) -> bool:
-        """Some items were compared, and kappa reaches ``min_kappa`` when one is set."""
+        """Something was compared, and kappa (of the YES/NO labels) reaches ``min_kappa`` when one is set."""
         if self.compared == 0 or self.kappa is None:
-            return False
+            return bool(self.steps and self.steps.solutions)  # min_kappa is about the YES/NO labels
         return self.min_kappa is None or self.kappa >= self.min_kappa
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def headline(self) -> str:
+        if self.steps and self.steps.solutions and not self.compared:
+            figures = self.steps
+            shown = "n/a" if figures.f1 is None else f"{figures.f1 * 100:.1f}"
+            return (f"critique: step critic {self.judge} against {self.reference}: "
+                    f"{figures.solutions - len(figures.disagreements)}/{figures.solutions} solutions agree, F1 {shown}")
         if self.compared == 0 or self.kappa is None or self.accuracy is None:
             return f"critique: calibration against {self.reference} compared no items"
         figures = (f"{self.compared - len(self.disagreements)}/{self.compared} agree, accuracy {self.accuracy:.3f}, "

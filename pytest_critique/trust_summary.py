@@ -24,6 +24,14 @@ class _Jury:
         return fleiss_kappa(self.ratings)
 
 
+def _step_figures(steps: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not steps:
+        return None
+    return {"solutions": steps["solutions"], "erroneous_accuracy": steps["erroneous_accuracy"],
+            "correct_accuracy": steps["correct_accuracy"], "f1": steps["f1"],
+            "disagreements": len(steps.get("disagreements", [])), "unscored": len(steps.get("unscored", []))}
+
+
 class TrustTotals:
     def __init__(self, results: Iterable[Mapping[str, Any]]):
         self.unstable: list[tuple[str, str]] = []
@@ -73,7 +81,8 @@ class TrustTotals:
         if kind == "calibration":
             self.calibrations.append({"nodeid": nodeid, **{name: verdict.get(name) for name in (
                 "judge", "reference", "compared", "accuracy", "kappa", "min_kappa", "passed")},
-                "disagreements": len(verdict.get("disagreements", [])), "unscored": len(verdict.get("unscored", []))})
+                "disagreements": len(verdict.get("disagreements", [])), "unscored": len(verdict.get("unscored", [])),
+                "steps": _step_figures(verdict.get("steps"))})
         for change in verdict.get("drift", []):
             self.drift.append({"nodeid": nodeid, **change})
 
@@ -114,6 +123,14 @@ class TrustTotals:
     def lines(self, show_nodeid: Callable[[str], str], max_listed: int) -> list[str]:
         lines: list[str] = []
         for calibration in self.calibrations:
+            steps = calibration["steps"]
+            if steps:
+                f1 = steps["f1"]
+                lines.append(f"calibration: step critic {calibration['judge']} against {calibration['reference']}: "
+                             f"{_plural(steps['solutions'], 'solution')}, F1 "
+                             f"{'n/a' if f1 is None else f'{f1 * 100:.1f}'}, {steps['disagreements']} disagreements")
+            if not calibration["compared"] and steps:
+                continue
             kappa, accuracy = calibration["kappa"], calibration["accuracy"]
             shown = ("no items compared" if kappa is None or accuracy is None else
                      f"accuracy {accuracy:.3f}, Cohen's kappa {kappa + 0.0:.3f}")

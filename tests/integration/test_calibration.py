@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -15,14 +16,27 @@ LABELS = [
     {"question": "Is it about autumn?", "response": "falling leaves in October", "verdict": "YES", "category": "Style"},
     {"instruction": "Write a haiku about a fox.", "questions": ["Does it mention a fox?"]},
 ]
+STEP_LABELS = [
+    {"problem": "2 + 3 + 4", "steps": ["2 + 3 = 5", "5 + 4 = 9"], "first_error": None},
+    {"problem": "2 + 3 + 4", "steps": ["2 + 3 = 6", "6 + 4 = 10"], "first_error": 1},
+    # the scripted critic below checks arithmetic only: it misses this wrong reading of the problem
+    {"problem": "2 + 3 + 4", "steps": ["2 + 4 = 6", "6 + 3 = 9", "so the answer is 10"], "first_error": 3},
+]
 
 # Answers by looking for the question's key word: wrong on "falling leaves in October".
 WORD_JUDGE = '''
 import pytest
 from pytest_critique import ScriptedJudge
 
+def sums_right(step, previous, problem):
+    left, _, right = step.partition("=")
+    if not right:
+        return True, "nothing to compute"
+    return eval(left) == int(right), f"{left.strip()} is {eval(left)}"
+
 JUDGE = ScriptedJudge({"fox": lambda r: ("fox" in r, "looked for fox"),
-                       "autumn": lambda r: ("autumn" in r, "looked for autumn")}, name="word-judge")
+                       "autumn": lambda r: ("autumn" in r, "looked for autumn")}, step=sums_right,
+                      name="word-judge")
 
 def pytest_critique_make_backend(settings, config):
     return JUDGE if settings.model is None else None  # a named model (recorded:...) is built as usual
@@ -68,7 +82,7 @@ def test_the_calibration_item_reports_figures_categories_and_disagreements(
     assert calibration == {"nodeid": "critique-calibration[labels.jsonl]", "judge": "word-judge",
                            "reference": "labels.jsonl", "compared": 5, "accuracy": 0.8,
                            "kappa": pytest.approx(0.6153846), "min_kappa": None, "passed": True,
-                           "disagreements": 1, "unscored": 0}
+                           "disagreements": 1, "unscored": 0, "steps": None}
 
 
 @pytest.mark.parametrize(("minimum", "outcome", "code"), [("0.6", "passed", 0), ("0.62", "failed", 1)])
@@ -151,3 +165,36 @@ def test_calibrate_in_a_test_judge_against_judge(labelled: pytest.Pytester, plug
     ''')
     result = labelled.runpytest(*plugin_args)
     result.assert_outcomes(passed=2)
+
+
+def test_step_lines_calibrate_the_step_critic(labelled: pytest.Pytester, plugin_args: list[str]) -> None:
+    rows = LABELS + STEP_LABELS
+    (labelled.path / "labels.jsonl").write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    result = labelled.runpytest("--critique-calibrate=labels.jsonl", "--critique-report=report.json", "-rA",
+                                *plugin_args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "  step critic: 3 solutions · first error located exactly in 50.0% of 2 erroneous · "
+        "100.0% of 1 correct judged correct · F1 66.7",
+        "  the step critic differs from the label on 1 solution:",
+        "    ✗ line 9: label step 3, judged none (3 steps) · 2 + 3 + 4",
+    ])
+    result.stdout.fnmatch_lines(["calibration: step critic word-judge against labels.jsonl: 3 solutions, F1 66.7, "
+                                 "1 disagreements",
+                                 "calibration: judge word-judge against labels.jsonl: 5 items, *"])
+    report = json.loads((labelled.path / "report.json").read_text(encoding="utf-8"))
+    steps = report["tests"][0]["verdicts"][0]["steps"]
+    assert (steps["erroneous_accuracy"], steps["correct_accuracy"]) == (0.5, 1.0)
+    assert steps["f1"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"steps": [], "first_error": None}, "'steps' must be a non-empty list of strings"),
+    ({"steps": ["a"], "first_error": 2}, "'first_error' must be null or a step number from 1 to 1, got 2"),
+    ({"steps": ["a"], "first_error": None, "problem": 3}, "'problem' must be a string"),
+])
+def test_a_bad_step_line_stops_the_run(pytester: pytest.Pytester, row: dict[str, Any], message: str) -> None:
+    (pytester.path / "labels.jsonl").write_text(json.dumps(row), encoding="utf-8")
+    result = pytester.runpytest("--critique-calibrate=labels.jsonl")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: critique: *labels.jsonl:1: {message}"])

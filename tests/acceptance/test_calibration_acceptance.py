@@ -1,4 +1,4 @@
-"""Acceptance: calibrating judges against InFoBench's GPT-4 verdicts used as labels.
+"""Acceptance: calibrating judges against InFoBench's GPT-4 verdicts and ProcessBench's step labels.
 
 The 2,250 YES/NO verdicts GPT-4 gave in ``../shared/datasets/infobench/`` become a labels file
 (the recorded judge's format, with InFoBench's question categories).  Then, through
@@ -7,7 +7,9 @@ The 2,250 YES/NO verdicts GPT-4 gave in ``../shared/datasets/infobench/`` become
 - the recorded judge replaying the same file agrees on every question: accuracy 1.0, kappa 1.0;
 - a scripted judge that answers the opposite of the label on every tenth label line (a fixed,
   known 10%) scores accuracy 0.90 and the kappa this test computes on its own from the labels,
-  and the report names exactly the flipped questions (by label line), in process and under xdist.
+  and the report names exactly the flipped questions (by label line), in process and under xdist;
+- with ProcessBench's 400 GSM8K solutions as step labels, the recorded oracle scores F1 100 and a
+  critic that never finds a wrong step scores F1 0, listing exactly the erroneous solutions.
 """
 
 from __future__ import annotations
@@ -145,4 +147,64 @@ def test_min_kappa_fails_the_run_when_the_judge_falls_below(pytester: pytest.Pyt
     result.stdout.fnmatch_lines([
         "FAILED critique-calibration[labels.jsonl] - critique: judge flip-every-tenth is below "
         "--critique-min-kappa 0.7 against labels.jsonl (2025/2250 agree, accuracy 0.900, Cohen's kappa 0.638)",
+    ])
+
+
+# --- the step critic against ProcessBench's labels ---------------------------------------------------
+
+NAIVE_STEP_JUDGE = '''
+from pytest_critique import ScriptedJudge
+
+def pytest_critique_make_backend(settings, config):
+    if settings.model is None:  # a step judge that finds nothing wrong, ever
+        return ScriptedJudge(step=lambda step, previous, problem: True, name="trusting")
+'''
+
+
+@pytest.fixture
+def processbench_labels(pytester: pytest.Pytester, shared_datasets: Path) -> list[dict[str, Any]]:
+    path = shared_datasets / "processbench" / "gsm8k.json"
+    if not path.is_file():
+        pytest.skip("ProcessBench's gsm8k split not found under ../shared/datasets")
+    items = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{"problem": item["problem"], "steps": item["steps"],
+             "first_error": None if item["label"] == -1 else item["label"] + 1} for item in items]
+    (pytester.path / "steps.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    return rows
+
+
+def step_calibration(pytester: pytest.Pytester) -> dict[str, Any]:
+    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    [result] = report["tests"]
+    return result["verdicts"][0]["steps"]
+
+
+def test_the_processbench_oracle_calibrates_at_f1_100(pytester: pytest.Pytester,
+                                                      processbench_labels: list[dict[str, Any]],
+                                                      plugin_args: list[str]) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--critique-model=recorded:steps.jsonl",
+                                "--critique-calibrate=steps.jsonl", "--critique-report=report.json", *plugin_args)
+    result.assert_outcomes(passed=1)
+    erroneous = sum(1 for row in processbench_labels if row["first_error"] is not None)
+    figures = step_calibration(pytester)
+    assert (figures["solutions"], figures["erroneous"], figures["correct"]) == (400, erroneous, 400 - erroneous)
+    assert (figures["erroneous_accuracy"], figures["correct_accuracy"], figures["f1"]) == (1.0, 1.0, 1.0)
+    result.stdout.fnmatch_lines(["calibration: step critic recorded:steps.jsonl@* against steps.jsonl: "
+                                 "400 solutions, F1 100.0, 0 disagreements"])
+
+
+def test_a_critic_that_finds_no_error_scores_f1_0(pytester: pytest.Pytester,
+                                                  processbench_labels: list[dict[str, Any]]) -> None:
+    pytester.makeconftest(NAIVE_STEP_JUDGE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--critique-calibrate=steps.jsonl",
+                                "--critique-report=report.json", "-rA")
+    result.assert_outcomes(passed=1)
+    figures = step_calibration(pytester)
+    erroneous = [number for number, row in enumerate(processbench_labels, start=1) if row["first_error"]]
+    assert (figures["erroneous_accuracy"], figures["correct_accuracy"], figures["f1"]) == (0.0, 1.0, 0.0)
+    assert [entry["line"] for entry in figures["disagreements"]] == erroneous
+    assert all(entry["judged"] is None for entry in figures["disagreements"])
+    result.stdout.fnmatch_lines([
+        f"  step critic: 400 solutions · first error located exactly in 0.0% of {len(erroneous)} erroneous · "
+        f"100.0% of {400 - len(erroneous)} correct judged correct · F1 0.0",
     ])
