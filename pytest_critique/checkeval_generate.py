@@ -44,7 +44,8 @@ class _Steps:
         self.usage = Usage()
 
     def ask(self, task: Any, fields: dict[str, Any]) -> dict[str, Any]:
-        call = self.critic._call(task, {**self.context, **fields}, self.settings, 0, 0.0)
+        call = self.critic._call(task, {**self.context, **fields}, self.settings, 0,
+                                 self.settings.effective_temperature(1))
         [outcome] = self.critic._run(self.backend, task, [call], self.settings)
         self.usage = self.usage + outcome.usage
         if outcome.failure is not None or outcome.data is None:
@@ -55,11 +56,18 @@ class _Steps:
 
 
 def _seeds(steps: _Steps, sub_aspects: Sequence[str] | None,
-           seeds: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
-    if seeds is not None:
-        return {name: list(questions) for name, questions in seeds.items()}
-    data = steps.ask(SEED, {"sub_aspects": list(sub_aspects or [])})
-    return {item["name"].strip(): item["questions"] for item in data["sub_aspects"]}
+           given: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Seed questions by sub-aspect: the user's, and the judge's for named sub-aspects the user left empty.
+
+    Without any user seeds the judge also chooses the sub-aspects unless they are named.
+    """
+    named = list(sub_aspects or [])
+    missing = [name for name in named if name not in given]
+    if given and not missing:
+        return {**{name: given[name] for name in named}, **given}
+    data = steps.ask(SEED, {"sub_aspects": missing})
+    written = {item["name"].strip(): item["questions"] for item in data["sub_aspects"]}
+    return {**{name: given.get(name) or written[name] for name in named or written}, **given}
 
 
 def _candidates(steps: _Steps, sub_aspect: str, seeded: list[str]) -> list[str]:
@@ -78,11 +86,13 @@ def _candidates(steps: _Steps, sub_aspect: str, seeded: list[str]) -> list[str]:
     return found
 
 
-def _filtered(steps: _Steps, sub_aspect: str, candidates: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+def _filtered(steps: _Steps, sub_aspect: str, candidates: list[str],
+              protected: set[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The candidates the filter keeps, plus the ``protected`` ones (questions the user wrote)."""
     decisions = steps.ask(FILTER, {"sub_aspect": sub_aspect, "candidates": candidates})["decisions"]
     kept, dropped = [], []
     for question, decision in zip(candidates, decisions):
-        if decision["decision"] == "keep":
+        if decision["decision"] == "keep" or normalised(question) in protected:
             kept.append(question)
         else:
             dropped.append((question, decision["decision"]))
@@ -140,10 +150,11 @@ def define_dimension(critic: "Critic", settings: "Settings", name: str, definiti
         return existing.select([name]), Usage()
     backend = critic._backend(settings)
     steps = _Steps(critic, backend, settings, name, definition)
-    seeded = _seeds(steps, sub_aspects, seeds)
+    given = {name: list(questions) for name, questions in (seeds or {}).items()}
     built, dropped = [], []
-    for sub_aspect, questions in seeded.items():
-        kept, thrown = _filtered(steps, sub_aspect, _candidates(steps, sub_aspect, list(questions)))
+    for sub_aspect, questions in _seeds(steps, sub_aspects, given).items():
+        protected = {normalised(question) for question in given.get(sub_aspect, [])}
+        kept, thrown = _filtered(steps, sub_aspect, _candidates(steps, sub_aspect, list(questions)), protected)
         dropped.extend((sub_aspect, question, reason) for question, reason in thrown)
         if kept:
             built.append(SubAspect(name=sub_aspect, questions=[Question(text=question) for question in kept]))

@@ -168,10 +168,17 @@ class OfflineJudge:
             return Reply(data={"questions": []})
         if call.task == "checkeval.filter":
             return Reply(data={"decisions": [{"decision": "keep"} for _ in fields["candidates"]]})
+        wanted = list(fields.get("sub_aspects") or [])
         seeded = self.dimension_questions(dimension=fields["dimension"], definition=fields["definition"],
-                                          sub_aspects=list(fields.get("sub_aspects") or []))
+                                          sub_aspects=wanted)
         if not seeded:
             raise JudgeFailure(f"{self.name} has no questions for dimension {fields['dimension']!r}", "missing")
+        if wanted:
+            absent = [name for name in wanted if not seeded.get(name)]
+            if absent:
+                raise JudgeFailure(f"{self.name} has no questions for sub-aspects {absent} of dimension "
+                                   f"{fields['dimension']!r}", "missing")
+            seeded = {name: seeded[name] for name in wanted}
         return Reply(data={"sub_aspects": [{"name": name, "questions": list(questions)}
                                            for name, questions in seeded.items()]})
 

@@ -139,13 +139,60 @@ def test_a_filter_reply_with_the_wrong_count_is_repaired_then_unscored(tmp_path:
 
 
 def test_user_seeds_skip_the_seed_step_and_sub_aspects_are_kept_as_named(tmp_path: Path) -> None:
-    judge = ScriptedJudge(dimensions=lambda name, definition, sub_aspects: {s: [f"Is it {s.lower()}?"]
-                                                                            for s in sub_aspects})
-    critic = Critic(backend=judge, cache="off", runtime=Runtime(tmp_path))
+    asked: list[list[str]] = []
+
+    def seed(name: str, definition: str, sub_aspects: list[str]) -> dict[str, list[str]]:
+        asked.append(sub_aspects)
+        return {s: [f"Is it {s.lower()}?"] for s in sub_aspects}
+
+    critic = Critic(backend=ScriptedJudge(dimensions=seed), cache="off", runtime=Runtime(tmp_path))
     seeded = critic.define_dimension("tone", DEFINITION, path="a.yaml", seeds={"Warmth": ["Is the reply warm?"]})
     assert [q.text for q in seeded.dimension("tone").questions] == ["Is the reply warm?"]
+    assert asked == []
     named = critic.define_dimension("tone", DEFINITION, path="b.yaml", sub_aspects=["Calm", "Kind"])
     assert [s.name for s in named.dimension("tone").sub_aspects] == ["Calm", "Kind"]
+    assert asked == [["Calm", "Kind"]]
+
+    # seeds for some named sub-aspects: the judge seeds only the others; unnamed seeds come last
+    mixed = critic.define_dimension("tone", DEFINITION, path="c.yaml", sub_aspects=["Calm", "Kind"],
+                                    seeds={"Warmth": ["Is the reply warm?"], "Kind": ["Is the reply kind?"]})
+    assert asked[-1] == ["Calm"]
+    assert {s.name: [q.text for q in s.questions] for s in mixed.dimension("tone").sub_aspects} == {
+        "Calm": ["Is it calm?"], "Kind": ["Is the reply kind?"], "Warmth": ["Is the reply warm?"]}
+    assert [s.name for s in mixed.dimension("tone").sub_aspects] == ["Calm", "Kind", "Warmth"]
+    assert seeded.dimension("tone").questions[0].yes_is_good
+
+
+def test_an_offline_mapping_answers_only_the_sub_aspects_asked_for(tmp_path: Path) -> None:
+    judge = ScriptedJudge(dimensions={"tone": {"Politeness": ["Is the reply polite?"],
+                                               "Fairness": ["Does the reply avoid blame?"]}})
+    critic = Critic(backend=judge, cache="off", runtime=Runtime(tmp_path))
+    chosen = critic.define_dimension("tone", DEFINITION, path="a.yaml", sub_aspects=["Fairness"])
+    assert [s.name for s in chosen.dimension("tone").sub_aspects] == ["Fairness"]
+    with pytest.raises(UnscoredError, match=r"no questions for sub-aspects \['Calm'\] of dimension 'tone'"):
+        critic.define_dimension("tone", DEFINITION, path="b.yaml", sub_aspects=["Fairness", "Calm"])
+    assert not (tmp_path / "b.yaml").exists()
+
+
+def test_user_seeds_are_kept_whatever_the_filter_says(tmp_path: Path) -> None:
+    requests: list[dict[str, Any]] = []
+
+    def dropping_everything(request: dict[str, Any]) -> str:
+        requests.append(request)
+        content = request["messages"][-1]["content"]
+        if "Candidate questions:" in content:
+            count = len(re.findall(r"^\d+\. ", content.split("Candidate questions:")[1], re.MULTILINE))
+            return json.dumps({"decisions": [{"decision": "off_dimension"}] * count})
+        return json.dumps({"questions": ["Does the reply sound warm?"]})
+
+    with LoopbackServer(handler=dropping_everything) as server:
+        checklist = make_critic(server, tmp_path).define_dimension(
+            "tone", DEFINITION, path="tone.yaml", seeds={"Warmth": ["Is the reply warm?"]})
+    assert [q.text for q in checklist.dimension("tone").questions] == ["Is the reply warm?"]
+    assert len(requests) == 3  # no seed call: two augmentations and the filter
+    assert {request.get("temperature") for request in requests} == {0}
+    assert "#   [Warmth · off the dimension] Does the reply sound warm?" in (tmp_path / "tone.yaml").read_text(
+        encoding="utf-8")
 
 
 @pytest.mark.parametrize(("setup", "kwargs", "message"), [
