@@ -162,12 +162,13 @@ class Critic:
                                      "or items=[...] (the questions to judge)")
         usage = Usage()
         jurors = self._jurors(jury, settings)
+        if jurors:
+            check_rule(settings.jury_rule, len(jurors))  # before any call: a usage error costs nothing
         if items is not None:
             checklist = Checklist(questions=question_list(items), instruction=instruction, input=input)
         else:  # a jury's first juror writes the checklist
             checklist, usage = self._checklist_for(instruction or "", input, settings, jurors[0] if jurors else None)
         if jurors:
-            check_rule(settings.jury_rule, len(jurors))
             if settings.cache != "off":
                 self.runtime.engine.note_judges(settings.cache_dir, [juror.name for juror in jurors])
             items_judged, judged_usage = self._judge_by_jury(jurors, checklist, response, settings)

@@ -94,6 +94,8 @@ class JudgeEngine:
         """Run ``calls`` (in order of the result), at most ``concurrency`` at a time."""
         mode = CacheMode.parse(cache)
         store = self.store_for(cache_dir) if backend.cacheable and mode is not CacheMode.OFF else None
+        if store is not None:  # used in this run, even from the cache: not a model another one replaced
+            self.drift_index(store).note_judges([backend.name])
         # Cache hits are answered on this thread: handing them to the pool only adds contention.
         results: list[Outcome | None] = [self._cached(backend, task, call, mode, store) for call in calls]
         misses = [index for index, result in enumerate(results) if result is None]

@@ -60,9 +60,12 @@ def _order(critic: "Critic", backend: "Backend", settings: "Settings", first: st
                                   if vote == preferred)
     judgement = OrderJudgement(first=first, preferred=preferred, reason=reason, votes=votes,
                                cached=all(outcome.cached for outcome in outcomes))
-    if is_unstable(agreement, len(votes), settings.min_agreement) and settings.on_unstable == "error":
-        judgement.error = unstable_reason(f"{first} first: {', '.join(votes)}", agreement, settings.min_agreement)
-        judgement.preferred = None
+    if is_unstable(agreement, len(votes), settings.min_agreement):
+        judgement.unstable = True
+        if settings.on_unstable == "error":
+            judgement.error = unstable_reason(f"{first} first: {', '.join(votes)}", agreement,
+                                              settings.min_agreement)
+            judgement.preferred = None
     return judgement, usage
 
 
@@ -135,7 +138,8 @@ def as_rubric(rubric: Any) -> Rubric:
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rubric'}: {e['msg']}" for e in exc.errors()[:3])
+        problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rubric'}: {e['msg'].removeprefix('Value error, ')}"
+                            for e in exc.errors()[:3])
         raise CritiqueUsageError(f"critique: invalid rubric: {problem}") from None
 
 

@@ -21,7 +21,8 @@ def compare_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     for order in verdict.get("orders", []):
         second = "b" if order["first"] == "a" else "a"
         votes = order.get("votes") or []
-        shown = f" (samples: {', '.join(votes)})" if len(votes) > 1 else ""
+        unstable = ", unstable" if order.get("unstable") else ""
+        shown = f" (samples: {', '.join(votes)}{unstable})" if len(votes) > 1 else ""
         lines.append(f"  {order['first']} shown first, {second} second: prefers {_SIDE[order.get('preferred')]}{shown}")
         lines.extend(_wrapped(order.get("error") or order.get("reason") or "(no reason given)", width))
     if verdict.get("consistent") is False:

@@ -79,6 +79,8 @@ class OrderJudgement(BaseModel):
     """The response preferred in this order (translated back to a/b); None when UNSCORED."""
     reason: str = ""
     votes: list[Side] = Field(default_factory=list)
+    unstable: bool = False
+    """The samples agree less than ``min_agreement``."""
     cached: bool = False
     error: str | None = None
 

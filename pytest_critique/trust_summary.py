@@ -42,10 +42,16 @@ class TrustTotals:
         self.rubric_scores: list[int] = []
         self.drift: list[dict[str, Any]] = []
         self.calibrations: list[dict[str, Any]] = []
+        used: set[str] = set()
         for result in results:
             nodeid = result["nodeid"]
             for verdict in result.get("verdicts", []):
                 self._add(nodeid, verdict)
+                used.update(verdict.get("jury") or [verdict.get("judge")])
+        # A judge used anywhere in this run was not replaced: a change from it to another judge is a
+        # difference between judges used side by side (xdist workers cannot know that as they judge).
+        self.drift = [change for change in self.drift
+                      if change["judge_before"] == change["judge_after"] or change["judge_before"] not in used]
 
     def _add(self, nodeid: str, verdict: Mapping[str, Any]) -> None:
         kind = verdict.get("kind")
@@ -72,6 +78,12 @@ class TrustTotals:
                         if question.get("unstable"):
                             self.unstable.append((nodeid, f"{dimension['name']} · {question['text']} "
                                                           f"[{tally(question.get('votes') or [])}]"))
+        if kind == "rubric" and verdict.get("unstable"):
+            self.unstable.append((nodeid, f"rubric score [{', '.join(map(str, verdict.get('votes', [])))}]"))
+        for order in verdict.get("orders", []) if kind == "compare" else []:
+            if order.get("unstable"):
+                self.unstable.append((nodeid, f"comparison, {order['first']} shown first "
+                                              f"[{', '.join(order.get('votes', []))}]"))
         if kind == "compare" and verdict.get("winner") is not None:
             self.comparisons += 1
             if verdict.get("consistent") is False:
