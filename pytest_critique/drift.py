@@ -27,7 +27,7 @@ def verdicts_of(task: str, data: dict[str, Any], fields: dict[str, Any]) -> dict
     if task in ("tick.batch", "checkeval.subaspect"):
         return {question: answer["answer"] for question, answer in zip(fields["questions"], data["answers"])}
     if task == "steps.step":
-        return {f"step {len(fields['previous']) + 1}: {fields['step']}": data["verdict"]}
+        return {f"step {len(fields['previous']) + fields.get('first', 1)}: {fields['step']}": data["verdict"]}
     if task == "steps.first_error":
         located = data["first_wrong_step"]
         return {"first wrong step": "none" if located is None else located}
@@ -42,7 +42,7 @@ class DriftIndex:
     """The latest verdict per judge for each judge-free request digest, stored beside the cache."""
 
     def __init__(self, cache_directory: Path):
-        self.store = DiskStore(Path(cache_directory) / "drift")
+        self.store = DiskStore(Path(cache_directory) / "drift", nested=True)
         self._active: set[str] = set()
         self._lock = threading.Lock()
 

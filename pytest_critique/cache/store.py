@@ -1,22 +1,57 @@
 """Where cached verdicts live: a diskcache directory holding JSON text, never pickles.
 
-A cache is an optimisation, never a source of truth for correctness: an unreadable or
-corrupted entry is a miss, and a failed write is a warning, so the run goes on.
+A cache is an optimisation, never a source of truth for correctness: an unreadable entry is a
+miss, and a failed write is a warning, so the run goes on.  A cache may be committed or restored
+in CI, so its content is untrusted data: entries diskcache would unpickle are refused (never
+loaded), the database's stored settings are overridden, files are never followed through
+symbolic links, and a damaged database is moved aside and replaced by a fresh one.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import stat
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 _GITIGNORE = "# Created by pytest-critique: cached judge verdicts.\n*\n"
+_DATABASE = "cache.db"
+_DATABASE_FILES = (_DATABASE, _DATABASE + "-wal", _DATABASE + "-shm")
+
+# Values are always kept inside the SQLite database (no value files), and every setting that
+# diskcache would otherwise read back from the database (some become PRAGMA statements) is
+# given here, so a planted Settings table changes nothing.
+_SETTINGS: dict[str, Any] = {
+    "statistics": 0,
+    "tag_index": 0,
+    "eviction_policy": "none",
+    "size_limit": 2**34,
+    "cull_limit": 0,
+    "sqlite_auto_vacuum": 1,
+    "sqlite_cache_size": 2**13,
+    "sqlite_journal_mode": "wal",
+    "sqlite_mmap_size": 2**26,
+    "sqlite_synchronous": 1,
+    "disk_min_file_size": 2**40,
+    "disk_pickle_protocol": 0,
+}
 
 
 class CacheWarning(UserWarning):
     """The verdict cache could not be read or written; the run goes on without it."""
+
+
+class ForeignEntry(Exception):
+    """A cache entry that is not JSON text (a pickle, bytes, a linked file): never loaded."""
+
+
+class UnsafeCacheDirectory(Exception):
+    """The cache directory holds a symbolic link where the plugin keeps its files."""
 
 
 def _warn(warning: CacheWarning) -> None:
@@ -27,14 +62,121 @@ def _warn(warning: CacheWarning) -> None:
         pass
 
 
-class DiskStore:
-    """A directory of cached verdicts, opened on first use; safe across threads and processes."""
+def _damaged(exc: BaseException) -> bool:
+    """SQLite says the file is not a database, or a damaged one (not: locked, busy, read-only)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
 
-    def __init__(self, directory: Path):
+
+def json_only_disk() -> type:
+    """A diskcache ``Disk`` that stores and loads text only: what it would unpickle it refuses."""
+    import diskcache
+    from diskcache.core import MODE_RAW, MODE_TEXT
+
+    class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+        def __init__(self, directory: str, **_ignored: Any):
+            super().__init__(directory, min_file_size=2**40, pickle_protocol=0)
+
+        def get(self, key: Any, raw: bool) -> Any:
+            if not raw:
+                raise ForeignEntry("a pickled key")
+            return super().get(key, raw)
+
+        def store(self, value: Any, read: bool, key: Any = None) -> Any:
+            if read or not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise TypeError("the verdict cache stores text and counters only")
+            return 0, MODE_RAW, None, value
+
+        def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+            if mode == MODE_RAW and isinstance(value, (str, int)):
+                return value
+            if mode == MODE_TEXT and filename:
+                return self._read_text_file(filename)
+            what = {MODE_RAW: "raw bytes", MODE_TEXT: "text"}.get(mode, "a pickle" if mode == 4 else "binary data")
+            raise ForeignEntry(f"stored as {what}")
+
+        def _read_text_file(self, filename: str) -> str:
+            """A long value an older diskcache wrote to a file: read only a regular file inside the directory."""
+            parts = Path(filename).parts
+            if Path(filename).is_absolute() or ".." in parts:
+                raise ForeignEntry("a value file outside the cache directory")
+            path = Path(self._directory)
+            for part in parts:
+                path = path / part
+                if path.is_symlink():
+                    raise ForeignEntry("a value file reached through a symbolic link")
+            try:
+                descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            except OSError as exc:
+                raise ForeignEntry(f"an unreadable value file ({exc.strerror})") from None
+            with os.fdopen(descriptor, "r", encoding="utf-8") as reader:
+                return reader.read()
+
+        def remove(self, file_path: str) -> None:
+            return None  # values never live in files this store writes; leave others alone
+
+    return JsonOnlyDisk
+
+
+def check_no_links(directory: Path, names: tuple[str, ...] = (*_DATABASE_FILES, ".gitignore")) -> None:
+    """Refuse a directory whose plugin files are symbolic links (writes would land elsewhere)."""
+    for name in names:
+        path = directory / name
+        if path.is_symlink():
+            raise UnsafeCacheDirectory(
+                f"{path} is a symbolic link (to {os.readlink(path)}); pytest-critique never follows links "
+                "inside its cache directory. Remove the link (or point the cache directory itself elsewhere)")
+
+
+def write_gitignore(directory: Path) -> None:
+    """Create ``.gitignore`` unless it exists; never through a link, with the user's umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(directory / ".gitignore", flags, 0o666)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(_GITIGNORE)
+
+
+def _vet_settings(database: Path) -> None:
+    """Refuse a database whose stored settings diskcache would run as PRAGMA statements we did not choose."""
+    if not database.exists() or database.stat().st_size == 0:
+        return
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            keys = [key for (key,) in connection.execute("SELECT key FROM Settings")]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return  # being created by another process, or damaged: opening it tells which
+    unknown = sorted(str(key) for key in keys if str(key).startswith("sqlite_") and key not in _SETTINGS)
+    if unknown:
+        raise UnsafeCacheDirectory(f"{database} asks for SQLite settings pytest-critique never writes "
+                                   f"({', '.join(unknown)}); refusing it. Delete the file to start afresh")
+
+
+class DiskStore:
+    """A directory of cached verdicts, opened on first use; safe across threads and processes.
+
+    ``nested`` stores live inside another store's directory, so their directory itself must not
+    be a link either.
+    """
+
+    def __init__(self, directory: Path, nested: bool = False):
         self.directory = Path(directory)
+        self.nested = nested
         self._cache: Any = None
         self._lock = threading.Lock()
         self._broken = False
+        self.refused: dict[str, str] = {}
+        """Keys whose entries were refused, with the reason (shown when read mode misses them)."""
 
     def _open(self, create: bool = True) -> Any:
         if not create and self._cache is None and not self.directory.exists():
@@ -43,14 +185,7 @@ class DiskStore:
             with self._lock:
                 if self._cache is None and not self._broken:
                     try:
-                        import diskcache
-
-                        self.directory.mkdir(parents=True, exist_ok=True)
-                        gitignore = self.directory / ".gitignore"
-                        if not gitignore.exists():
-                            gitignore.write_text(_GITIGNORE, encoding="utf-8")
-                        self._cache = diskcache.Cache(str(self.directory), size_limit=2**34,
-                                                      eviction_policy="none")
+                        self._cache = self._connect()
                     except Exception as exc:  # noqa: BLE001 - any failure means: no cache
                         self._broken = True
                         _warn(CacheWarning(
@@ -58,28 +193,122 @@ class DiskStore:
                             "continuing without it"))
         return self._cache
 
+    def _connect(self) -> Any:
+        import diskcache
+
+        if self.nested and self.directory.is_symlink():
+            raise UnsafeCacheDirectory(f"{self.directory} is a symbolic link; pytest-critique never follows "
+                                       "links inside its cache directory. Remove the link")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        check_no_links(self.directory)
+        if not self.nested:
+            write_gitignore(self.directory)
+        _vet_settings(self.directory / _DATABASE)
+        for attempt in range(3):
+            try:
+                return diskcache.Cache(str(self.directory), disk=json_only_disk(), **_SETTINGS)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc):
+                    raise
+                if attempt == 0:
+                    time.sleep(0.2)  # another process may be creating it: look again before judging it damaged
+                elif attempt == 1:
+                    self._move_aside(exc)
+                else:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _move_aside(self, exc: BaseException) -> None:
+        """Keep a damaged database for inspection under a new name; the next open starts afresh."""
+        database = self.directory / _DATABASE
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.directory / f"{_DATABASE}.damaged-{stamp}-{os.getpid()}"
+        try:
+            info = os.lstat(database)
+            if not stat.S_ISREG(info.st_mode):
+                raise UnsafeCacheDirectory(f"{database} is not a regular file")
+            os.rename(database, target)
+        except FileNotFoundError:
+            return  # another process moved it first and started the fresh one
+        for suffix in ("-wal", "-shm"):
+            try:
+                os.rename(str(database) + suffix, str(target) + suffix)
+            except OSError:
+                pass
+        _warn(CacheWarning(f"critique: the verdict cache {database} was damaged ({exc}); moved it to {target} "
+                           "and started a fresh cache: verdicts it held are judged again"))
+
+    def _recover(self, exc: BaseException) -> bool:
+        """After SQLite reports damage mid-run: move the file aside and reopen; False if that fails."""
+        time.sleep(0.2)
+        try:
+            self._cache.get("pytest-critique probe")  # still damaged? (not a passing glitch)
+            return False
+        except sqlite3.DatabaseError as again:
+            if not _damaged(again):
+                return False
+        except Exception:  # noqa: BLE001
+            return False
+        with self._lock:
+            if self._cache is not None:
+                try:
+                    self._cache.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self._cache = None
+            try:
+                self._move_aside(exc)
+                self._cache = self._connect()
+                return True
+            except Exception as second:  # noqa: BLE001
+                self._broken = True
+                _warn(CacheWarning(f"critique: verdict cache at {self.directory} unusable ({second}); "
+                                   "continuing without it"))
+                return False
+
     def get(self, key: str) -> dict[str, Any] | None:
         cache = self._open(create=False)
         if cache is None:
             return None
         try:
-            text = cache.get(key)
+            try:
+                text = cache.get(key)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc) or not self._recover(exc):
+                    raise
+                return None
             if text is None:
                 return None
+            if not isinstance(text, str):
+                raise ForeignEntry(f"stored as {type(text).__name__}")
             value = json.loads(text)
             if not isinstance(value, dict):
                 raise ValueError("entry is not a JSON object")
             return value
+        except ForeignEntry as exc:
+            self.refused[key] = f"foreign entry refused: {exc}; only JSON text is ever loaded"
+            _warn(CacheWarning(f"critique: foreign entry refused in the verdict cache {self.directory} "
+                               f"(key {key[:12]}, {exc}): pytest-critique stores JSON text only and never "
+                               "unpickles; the entry counts as not cached"))
+            return None
         except Exception as exc:  # noqa: BLE001
-            _warn(CacheWarning(f"critique: unreadable cache entry {key[:12]} ({exc}); judging again"))
+            self.refused[key] = f"unreadable entry: {exc}"
+            _warn(CacheWarning(f"critique: unreadable cache entry {key[:12]} ({exc}); it counts as not cached"))
             return None
 
     def set(self, key: str, value: dict[str, Any]) -> bool:
         cache = self._open()
         if cache is None:
             return False
+        text = json.dumps(value)
         try:
-            cache.set(key, json.dumps(value))
+            try:
+                cache.set(key, text)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc) or not self._recover(exc):
+                    raise
+                self._cache.set(key, text)
+            self.refused.pop(key, None)
             return True
         except Exception as exc:  # noqa: BLE001
             _warn(CacheWarning(f"critique: could not write cache entry {key[:12]} ({exc})"))
@@ -90,8 +319,12 @@ class DiskStore:
         return 0 if cache is None else len(cache)
 
     def keys(self) -> list[str]:
+        """The keys of JSON entries (foreign keys are skipped, never loaded)."""
         cache = self._open(create=False)
-        return [] if cache is None else list(cache.iterkeys())
+        if cache is None:
+            return []
+        rows = cache._sql("SELECT key FROM Cache WHERE raw = 1").fetchall()
+        return [key for (key,) in rows if isinstance(key, str)]
 
     def close(self) -> None:
         with self._lock:
@@ -105,6 +338,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._data: dict[str, str] = {}
+        self.refused: dict[str, str] = {}
 
     def get(self, key: str) -> dict[str, Any] | None:
         text = self._data.get(key)

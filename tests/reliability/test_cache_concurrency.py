@@ -310,10 +310,12 @@ def test_corrupted_entries_are_judged_again_and_rewritten(pytester: pytest.Pytes
     result = pytester.runpytest("--critique-report=report.json", *RECORDED)
     result.assert_outcomes(passed=1)
     assert usage_of(pytester)["calls"] == len(KINDS)  # every corrupted verdict judged again
-    unreadable = [line for line in result.stdout.lines
-                  if "CacheWarning: critique: unreadable cache entry" in line and "judging again" in line]
-    assert sorted(line.split("unreadable cache entry ")[1][:12] for line in unreadable) == sorted(
-        key[:12] for key, kind in kinds.items() if kind in UNREADABLE)
+    unreadable = [line.split("unreadable cache entry ")[1][:12] for line in result.stdout.lines
+                  if "CacheWarning: critique: unreadable cache entry" in line and "counts as not cached" in line]
+    foreign = [line.split("(key ")[1][:12] for line in result.stdout.lines
+               if "CacheWarning: critique: foreign entry refused" in line and "never unpickles" in line]
+    assert sorted(unreadable) == sorted(key[:12] for key, kind in kinds.items() if kind in ("not-json", "json-list"))
+    assert sorted(foreign) == sorted(key[:12] for key, kind in kinds.items() if kind in ("bytes", "pickled-object"))
     entries = cache_entries(directory)
     assert sorted(entries) == sorted(kinds) and all(valid_entry(value) for value in entries.values())
 
@@ -322,8 +324,8 @@ def test_corrupted_entries_are_judged_again_and_rewritten(pytester: pytest.Pytes
     missed = pytester.runpytest("--critique-cache=read", *RECORDED)
     assert missed.ret == 1 and missed.parseoutcomes().get("unscored") == 1
     missed.stdout.fnmatch_lines([
-        f"  test_six.py::test_six  critique: {len(KINDS)} of {len(KINDS)} checklist items unscored: item 1: no "
-        "cached verdict for question*",
+        f"  test_six.py::test_six  critique: {len(KINDS)} of {len(KINDS)} checklist items unscored: item 1: its entry "
+        "was refused (*",
         "hint: cache mode 'read' found no verdict for some questions*",
     ])
 
