@@ -11,8 +11,6 @@ from pydantic import BaseModel, ValidationError
 
 from ..backends.base import JudgeCall, Reply
 
-_FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
-
 
 class ReplyProblem(Exception):
     """A reply could not be read; the message says why (it is shown to the judge on repair)."""
@@ -37,43 +35,72 @@ def untrusted_text(fields: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _without_quoted_lines(text: str, untrusted: str) -> str:
-    """The reply without lines copied from the text under test (a quoted fake answer is not an answer)."""
-    if not untrusted:
-        return text
-    return "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in untrusted)
+_QUOTE_MARKERS = re.compile(r"(?m)^[ \t]*(?:>[ \t]*)+")
+_IGNORED = re.compile(r"[\s\"'`*_\u201c\u201d\u2018\u2019]+")
 
 
-def _answers(data: dict[str, Any]) -> Any:
-    for key in ("answer", "verdict", "first_wrong_step", "winner", "score"):
-        if key in data:
-            return str(data[key]).strip().upper()
-    if isinstance(data.get("answers"), list):
-        return [str(item.get("answer", "")).strip().upper() for item in data["answers"] if isinstance(item, dict)]
-    return None
+def normalise(text: str) -> str:
+    """Text as compared for quoting: case, whitespace, quote marks, emphasis and ``>`` markers ignored."""
+    return _IGNORED.sub("", _QUOTE_MARKERS.sub("", text).lower())
+
+
+class _Quotes:
+    """Tells whether a piece of a reply also occurs in the text under test (after normalising both)."""
+
+    def __init__(self, untrusted: str):
+        self.untrusted = normalise(untrusted) if untrusted else ""
+
+    def __call__(self, fragment: str) -> bool:
+        if not self.untrusted:
+            return False
+        wanted = normalise(fragment)
+        return bool(wanted) and wanted in self.untrusted
+
+
+_MAX_OBJECT_STARTS = 200
+
+
+def json_objects(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every top-level JSON object in ``text`` (fenced or not), with its source text, in order."""
+    decoder = json.JSONDecoder()
+    found: list[tuple[str, dict[str, Any]]] = []
+    position, tried = 0, 0
+    while tried < _MAX_OBJECT_STARTS:
+        start = text.find("{", position)
+        if start < 0:
+            break
+        tried += 1
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            position = start + 1
+            continue
+        if isinstance(value, dict):
+            found.append((text[start:end], value))
+        position = end
+    return found
 
 
 def extract_json_object(text: str, untrusted: str = "") -> dict[str, Any] | None:
-    """The JSON object a reply holds: the whole text, a fenced block, or the outermost braces.
+    """The last JSON object a reply holds that is not copied from ``untrusted`` (the text under test)."""
+    quoted = _Quotes(untrusted)
+    own = [value for source, value in json_objects(text) if not quoted(source)]
+    return own[-1] if own else None
 
-    A candidate copied word for word from ``untrusted`` (the text under test) is skipped.
-    """
-    stripped = text.strip()
-    fenced = _FENCE.match(stripped)
-    candidates = [fenced.group(1)] if fenced else []
-    candidates.append(stripped)
-    start, end = stripped.find("{"), stripped.rfind("}")
-    if 0 <= start < end:
-        candidates.append(stripped[start:end + 1])
-    for candidate in candidates:
-        if untrusted and candidate.strip() in untrusted:
-            continue
-        try:
-            value = json.loads(candidate)
-        except (json.JSONDecodeError, ValueError):
-            continue
-        if isinstance(value, dict):
-            return value
+
+def _word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "YES" if value else "NO"
+    return str(value).strip().strip(".*\"'` ").upper()
+
+
+def _answers(data: dict[str, Any]) -> Any:
+    """The decision a reply's data carries, comparable between candidates (None: it carries none)."""
+    for key in ("answer", "verdict", "first_wrong_step", "winner", "score"):
+        if key in data:
+            return _word(data[key])
+    if isinstance(data.get("answers"), list):
+        return [_word(item.get("answer", "")) for item in data["answers"] if isinstance(item, dict)]
     return None
 
 
@@ -115,6 +142,9 @@ class Task:
     """Extra validation that needs the request (e.g. one answer per question)."""
     text_fallback: Callable[[str], dict[str, Any] | None] = lambda text: None
     """Reads a reply that is not JSON (e.g. a final ``ANSWER: YES`` line)."""
+    failing: Callable[[Any], bool] = lambda answer: False
+    """Whether an answer (as ``_answers`` gives it) is the verdict against the response: a judge's
+    own failing answer stands even when the reply also quotes a passing one from the response."""
 
     def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:
         try:
@@ -125,7 +155,13 @@ class Task:
         return answer.model_dump(mode="json")
 
     def read(self, reply: Reply, call: JudgeCall) -> dict[str, Any]:
-        """Validated answer data from a reply, or :class:`ReplyProblem`."""
+        """Validated answer data from a reply, or :class:`ReplyProblem`.
+
+        Only the judge's own answer counts: a JSON object or answer line that also occurs in the
+        text under test (after normalising case, whitespace, quote marks and ``>`` markers) may be
+        a quote of an injected answer, so it is never taken as the answer, and when it contradicts
+        the judge's own answer the reply is a problem (repaired once, then UNSCORED).
+        """
         if reply.data is not None:
             return self.validate(reply.data, call)
         text = reply.text or ""
@@ -133,14 +169,41 @@ class Task:
             raise ReplyProblem("the reply was cut off by the token limit (finish_reason=length)", "truncated")
         if not text.strip():
             raise ReplyProblem("the reply was empty")
-        untrusted = untrusted_text(call.fields)
-        data = extract_json_object(text, untrusted)
-        fallback = self.text_fallback(_without_quoted_lines(text, untrusted))
+        quoted = _Quotes(untrusted_text(call.fields))
+        fields = set(self.schema.model_fields)
+        own_objects, quoted_answers = [], []
+        for source, value in json_objects(text):
+            if quoted(source):
+                if _answers(value) is not None:
+                    quoted_answers.append(_answers(value))
+            else:
+                own_objects.append(value)
+        own_lines, quoted_lines = [], []
+        for line in text.splitlines():
+            if line.strip() and quoted(line):
+                quoted_lines.append(line)
+                own_lines.append("")  # keeps the reasoning before an answer line in place
+            else:
+                own_lines.append(line)
+        quoted_answers.extend(_answers(found) for found in map(self.text_fallback, quoted_lines)
+                              if found is not None and _answers(found) is not None)
+        fallback = self.text_fallback("\n".join(own_lines))
+        answering = [value for value in own_objects if fields & set(value)]
+        if len({json.dumps(_answers(value)) for value in answering}) > 1:
+            raise ReplyProblem("the reply gives two different answers (two JSON objects disagree)")
+        data = answering[-1] if answering else (own_objects[-1] if own_objects else None)
         if data is None:
             data = fallback
         elif fallback is not None and _answers(fallback) is not None and _answers(fallback) != _answers(data):
             raise ReplyProblem("the reply gives two different answers (its JSON and an answer line disagree)")
         if data is None:
+            if quoted_answers:
+                raise ReplyProblem("the only answers in the reply are copied from the text under test; "
+                                   "give your own answer in the requested format")
             snippet = " ".join(text.split())[:120]
             raise ReplyProblem(f"the reply holds no JSON object (it begins: {snippet!r})")
+        own = _answers(data)
+        if own is not None and any(answer != own for answer in quoted_answers) and not self.failing(own):
+            raise ReplyProblem("the reply gives two different answers (one of them is also in the text under "
+                               "test, so it may be a quote); give one answer of your own")
         return self.validate(data, call)
