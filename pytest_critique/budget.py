@@ -6,12 +6,15 @@ directory named after the run (xdist gives all workers one run id), updated atom
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-_MICRO = 1_000_000
+_UNIT = 1_000_000_000
+"""Costs are counted in billionths of a dollar: a small model's call costs a few millionths."""
 
 
 class Budget:
@@ -23,7 +26,8 @@ class Budget:
         self.max_cost = max_cost
         self._lock = threading.Lock()
         self._calls = 0
-        self._microdollars = 0
+        self._spent = 0
+        self._reserved = 0
         self._shared: Any = None
         self._run_id = shared_run_id
         self.refused = 0
@@ -38,44 +42,79 @@ class Budget:
         if self._shared is None:
             import diskcache
 
+            from .cache.store import json_only_disk
+
             directory = Path(tempfile.gettempdir()) / f"pytest-critique-budget-{self._run_id}"
-            self._shared = diskcache.Cache(str(directory))
+            self._shared = diskcache.Cache(str(directory), disk=json_only_disk())
         return self._shared
 
-    def reserve(self) -> str | None:
-        """Take one call from the budget; returns why not when the budget is spent."""
+    def reserve(self, estimate: float = 0.0) -> str | None:
+        """Take one call, and ``estimate`` dollars, from the budget; returns why not when it is spent.
+
+        A call whose estimate does not fit beside the calls in flight waits for them to settle;
+        when nothing is in flight it may go as long as anything is left, so the spend passes
+        ``max_cost`` by at most one call's cost beyond its estimate (see docs/configuration.md).
+        """
         if not self.limited:
             return None
+        units = int(round(max(estimate, 0.0) * _UNIT)) if self.max_cost is not None else 0
+        while True:
+            with self._lock:
+                shared = self._counters()
+                with shared.transact() if shared is not None else _nothing():
+                    calls, spent, reserved = self._read(shared)
+                    reason = None
+                    if self.max_calls is not None and calls >= self.max_calls:
+                        reason = f"judge budget reached: {calls} of --critique-max-calls={self.max_calls} calls made"
+                    elif self.max_cost is not None and spent >= self.max_cost * _UNIT:
+                        reason = (f"judge budget reached: ${spent / _UNIT:.6g} of "
+                                  f"--critique-max-cost={self.max_cost:g} spent")
+                    if reason is not None:
+                        self.refused += 1
+                        return reason + "; cached verdicts still serve"
+                    fits = self.max_cost is None or reserved == 0 or spent + reserved + units <= self.max_cost * _UNIT
+                    if fits:
+                        self._add(shared, calls=1, reserved=units)
+                        return None
+            time.sleep(0.02)  # calls in flight hold the rest of the budget: wait for them to settle
+
+    def settle(self, estimate: float, cost: float) -> None:
+        """A reserved call ended: release its estimate and count what it really cost."""
+        if not self.limited:
+            return
+        reserved = int(round(max(estimate, 0.0) * _UNIT)) if self.max_cost is not None else 0
+        spent = int(round(max(cost, 0.0) * _UNIT))
+        if not reserved and not spent:
+            return
         with self._lock:
             shared = self._counters()
-            calls = shared.get("calls", 0) if shared is not None else self._calls
-            cost = (shared.get("microdollars", 0) if shared is not None else self._microdollars) / _MICRO
-            reason = None
-            if self.max_calls is not None and calls >= self.max_calls:
-                reason = f"judge budget reached: {calls} of --critique-max-calls={self.max_calls} calls made"
-            elif self.max_cost is not None and cost >= self.max_cost:
-                reason = f"judge budget reached: ${cost:.6g} of --critique-max-cost={self.max_cost:g} spent"
-            if reason is not None:
-                self.refused += 1
-                return reason + "; cached verdicts still serve"
-            if shared is not None:
-                shared.incr("calls", 1, default=0)
-            else:
-                self._calls += 1
-            return None
+            with shared.transact() if shared is not None else _nothing():
+                self._add(shared, spent=spent, reserved=-reserved)
 
     def spend(self, cost: float) -> None:
-        if not self.limited or cost <= 0:
+        self.settle(0.0, cost)
+
+    def _read(self, shared: Any) -> tuple[int, int, int]:
+        if shared is None:
+            return self._calls, self._spent, self._reserved
+        return shared.get("calls", 0), shared.get("spent", 0), shared.get("reserved", 0)
+
+    def _add(self, shared: Any, calls: int = 0, spent: int = 0, reserved: int = 0) -> None:
+        if shared is None:
+            self._calls += calls
+            self._spent += spent
+            self._reserved += reserved
             return
-        micro = int(round(cost * _MICRO))
-        with self._lock:
-            shared = self._counters()
-            if shared is not None:
-                shared.incr("microdollars", micro, default=0)
-            else:
-                self._microdollars += micro
+        for name, amount in (("calls", calls), ("spent", spent), ("reserved", reserved)):
+            if amount:
+                shared.incr(name, amount, default=0)
 
     def close(self) -> None:
         if self._shared is not None:
             self._shared.close()
             self._shared = None
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield

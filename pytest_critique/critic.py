@@ -38,7 +38,7 @@ class Critic:
         self.settings = apply_overrides(base, overrides, "Critic()", ALL_KEYS) if overrides else base
         self.backend = backend
         self.runtime = runtime if runtime is not None else Runtime(
-            budget=Budget(self.settings.max_calls, self.settings.max_cost))
+            budget=Budget(self.settings.max_calls, self.settings.max_cost), breaker=self.settings.breaker)
         self.verdicts: list[Any] = []
         """Every verdict this critic returned, in order."""
         self.new_checklists: list[dict[str, Any]] = []
@@ -98,6 +98,7 @@ class Critic:
               temperature: float = 0.0) -> JudgeCall:
         return JudgeCall(task=task.name, template=task.template, fields=fields,
                          params={"temperature": temperature}, sample=sample, timeout=settings.timeout,
+                         max_reply_bytes=settings.max_reply_bytes,
                          retries=settings.retries)
 
     def generate_checklist(self, instruction: str, input: str | None = None, **overrides: Any) -> Checklist:
@@ -318,6 +319,7 @@ class Critic:
         mode: str = "first_error",
         samples: int | None = None,
         stop_at_first: bool = True,
+        context: str = "all",
         **overrides: Any,
     ) -> StepsVerdict:
         """Find the first wrong step of a solution or agent trajectory (step-level critic).
@@ -326,7 +328,8 @@ class Critic:
         "lines" or a callable), a list of step strings, or a list of chat messages with tool
         calls; ``steps=[...]`` gives the steps explicitly.  ``mode="first_error"`` asks the judge
         once for the earliest wrong step; ``mode="per_step"`` judges each step with the earlier
-        ones as context, stopping at the first wrong one unless ``stop_at_first=False``.
+        ones as context, stopping at the first wrong one unless ``stop_at_first=False``;
+        ``context="window:K"`` sends only the K steps before each judged step instead of all of them.
         Raises :class:`UnscoredError` when the critic gave no verdict.
         """
         __tracebackhide__ = True
@@ -342,6 +345,7 @@ class Critic:
                                      "(text, a list of steps or a trajectory) or steps=[...]")
         if steps is not None and split != "auto":
             raise CritiqueUsageError("critique: split= applies to a solution; steps=[...] is already split")
+        window = step_critic.parse_context(context, mode)
         try:
             parts = split_steps(solution if steps is None else list(steps), split if steps is None else "auto")
         except (TypeError, ValueError) as exc:
@@ -350,7 +354,7 @@ class Critic:
             from .trajectory import trajectory_context
 
             problem = trajectory_context(solution) or None  # the user's request is the problem
-        verdict = self._judge_solution(parts.steps, problem, settings, mode, stop_at_first, parts.method)
+        verdict = self._judge_solution(parts.steps, problem, settings, mode, stop_at_first, parts.method, window)
         self._record(verdict)
         if verdict.unscored_steps:
             first = verdict.unscored_steps[0]
@@ -358,7 +362,7 @@ class Critic:
         return verdict
 
     def _judge_solution(self, steps: list[str], problem: str | None, settings: Settings, mode: str,
-                        stop_at_first: bool = True, split: str = "list") -> StepsVerdict:
+                        stop_at_first: bool = True, split: str = "list", window: int | None = None) -> StepsVerdict:
         """The step critic's verdict on steps already split (not recorded)."""
         __tracebackhide__ = True
         backend = self._backend(settings)
@@ -376,8 +380,9 @@ class Critic:
             judged, located, agreement, usage = step_critic.locate_first_error(
                 steps, problem or "", settings.samples, run, make_call)
         else:
+            step_critic.warn_if_quadratic(steps, problem or "", window, self.runtime.warned)
             judged, usage = step_critic.judge_each_step(steps, problem or "", settings.samples,
-                                                        stop_at_first, run, make_call)
+                                                        stop_at_first, run, make_call, window)
         verdict = StepsVerdict(judge=backend.name, offline=backend.offline, problem=problem, mode=mode,  # type: ignore[arg-type]
                                split=split, steps=judged, samples=settings.samples,
                                located_votes=located, agreement=agreement, usage=usage)

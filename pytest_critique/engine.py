@@ -7,20 +7,22 @@ never cached.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from .backends import transport
 from .backends.base import Backend, JudgeCall, Reply
 from .budget import Budget
 from .cache.keys import cache_key
 from .cache.modes import CacheMode
 from .cache.store import DiskStore
 from .drift import DriftIndex
-from .errors import CacheMissError, JudgeFailure
+from .errors import TRANSPORT_KINDS, CacheMissError, JudgeFailure
 from .judges.base import ReplyProblem, Task
 from .models import Usage
 from .prompts import template_digest
@@ -44,16 +46,97 @@ def _usage_of(reply: Reply) -> Usage:
                  completion_tokens=reply.completion_tokens, cost=reply.cost)
 
 
+class Breaker:
+    """Stops calling a judge for the rest of the run after ``threshold`` failed requests in a row.
+
+    Only failures that say the judge is down count (timeouts, connection and server errors, rate
+    limits, replies too large or not a completion); any answer resets the count.  A dead judge
+    then costs ``threshold`` requests, not a timeout and its retries for every remaining test.
+    """
+
+    def __init__(self, threshold: int):
+        self.threshold = threshold
+        self._failed: dict[str, int] = {}
+        self._open: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, judge: str) -> str | None:
+        return self._open.get(judge)
+
+    def record(self, judge: str, failure: JudgeFailure | None, test: str | None) -> None:
+        if self.threshold <= 0:
+            return
+        with self._lock:
+            if failure is None or failure.kind not in TRANSPORT_KINDS:
+                self._failed[judge] = 0
+                return
+            count = self._failed.get(judge, 0) + max(failure.calls, 1)
+            self._failed[judge] = count
+            if count >= self.threshold and judge not in self._open:
+                self._open[judge] = (
+                    f"judge {judge} unavailable since {test or 'the start of the run'}: {count} requests in a "
+                    f"row failed (the last: {failure.reason}); no more calls to it in this run "
+                    f"(--critique-breaker={self.threshold})")
+
+
+class _Workers:
+    """Daemon threads for judge calls: an interrupted run exits without waiting for calls in flight."""
+
+    def __init__(self, size: int = 64):
+        self._size = size
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._queue.put((future, function, args))
+        with self._lock:
+            if self._idle == 0 and len(self._threads) < self._size:
+                thread = threading.Thread(target=self._work, name=f"critique-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            elif self._idle > 0:
+                self._idle -= 1
+        return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, function, args = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function(*args))
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                    future.set_exception(exc)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for _ in self._threads:
+                self._queue.put(None)
+            self._threads = []
+            self._idle = 0
+
+
 class JudgeEngine:
     """Runs judge calls for every critic of a session; owns the stores and the thread pool."""
 
-    def __init__(self, root: Path, budget: Budget | None = None):
+    def __init__(self, root: Path, budget: Budget | None = None, breaker: int = 5):
         self.root = Path(root)
         self.budget = budget or Budget()
+        self.breaker = Breaker(breaker)
+        self.current_test: str | None = None
+        """The test being run (named when the breaker opens)."""
         self._stores: dict[Path, DiskStore] = {}
         self._drift: dict[Path, DriftIndex] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: _Workers | None = None
+        transport.reset()
 
     def store_for(self, cache_dir: str) -> DiskStore:
         path = Path(cache_dir)
@@ -73,15 +156,15 @@ class JudgeEngine:
         """Judges used side by side (a jury): their verdicts are never reported as drift from each other."""
         self.drift_index(self.store_for(cache_dir)).note_judges(names)
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _workers(self) -> _Workers:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="critique")
+                self._pool = _Workers()
             return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None
         for store in self._stores.values():
             store.close()
@@ -99,19 +182,28 @@ class JudgeEngine:
         # Cache hits are answered on this thread: handing them to the pool only adds contention.
         results: list[Outcome | None] = [self._cached(backend, task, call, mode, store) for call in calls]
         misses = [index for index, result in enumerate(results) if result is None]
-        if len(misses) <= 1 or concurrency <= 1:
-            for index in misses:
-                results[index] = self._run_one(backend, task, calls[index], mode, store)
+        try:
+            if len(misses) <= 1 or concurrency <= 1:
+                for index in misses:
+                    results[index] = self._run_one(backend, task, calls[index], mode, store)
+                return results  # type: ignore[return-value]
+            gate = threading.Semaphore(concurrency)
+
+            def gated(index: int) -> Outcome:
+                with gate:
+                    return self._run_one(backend, task, calls[index], mode, store)
+
+            futures = [self._workers().submit(gated, index) for index in misses]
+            try:
+                for index, future in zip(misses, futures):
+                    results[index] = future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
             return results  # type: ignore[return-value]
-        gate = threading.Semaphore(concurrency)
-
-        def gated(index: int) -> Outcome:
-            with gate:
-                return self._run_one(backend, task, calls[index], mode, store)
-
-        for index, outcome in zip(misses, self._executor().map(gated, misses)):
-            results[index] = outcome
-        return results  # type: ignore[return-value]
+        except KeyboardInterrupt:
+            transport.interrupt_all()  # calls still in flight end now; nothing more is written
+            raise
 
     def key(self, backend: Backend, task: Task, call: JudgeCall) -> str:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
@@ -119,13 +211,26 @@ class JudgeEngine:
 
     def _complete(self, backend: Backend, call: JudgeCall) -> Reply:
         """One backend call, drawn from the run's budget (offline judges cost nothing)."""
-        if not _offline(backend):
-            refusal = self.budget.reserve()
-            if refusal is not None:
-                raise JudgeFailure(refusal, "budget", calls=0)
-        reply = backend.complete(call)
-        if not _offline(backend):
-            self.budget.spend(reply.cost)
+        if _offline(backend):
+            return backend.complete(call)
+        refusal = self.breaker.refusal(backend.name)
+        if refusal is not None:
+            raise JudgeFailure(refusal, "unavailable", calls=0)
+        estimate = 0.0
+        if self.budget.max_cost is not None and hasattr(backend, "estimate_cost"):
+            estimate = backend.estimate_cost(call)
+        refusal = self.budget.reserve(estimate)
+        if refusal is not None:
+            raise JudgeFailure(refusal, "budget", calls=0)
+        try:
+            reply = backend.complete(call)
+        except BaseException as failure:
+            self.budget.settle(estimate, 0.0)
+            if isinstance(failure, JudgeFailure):
+                self.breaker.record(backend.name, failure, self.current_test)
+            raise
+        self.breaker.record(backend.name, None, self.current_test)
+        self.budget.settle(estimate, reply.cost)
         return reply
 
     def _cached(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
@@ -147,8 +252,10 @@ class JudgeEngine:
         """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
         key = self.key(backend, task, call) if store is not None else ""
         if store is not None and not mode.may_call:
+            refused = store.refused.get(key)
+            found = f"its entry was refused ({refused})" if refused else "no cached verdict"
             return Outcome(failure=CacheMissError(
-                f"no cached verdict for {describe_call(call)} in {store.directory} (cache mode 'read' "
+                f"{found} for {describe_call(call)} in {store.directory} (cache mode 'read' "
                 f"makes no judge calls; key {key[:12]}). Record it by running once with "
                 "--critique-cache=rw and a judge model configured."), key=key)
         usage = Usage()
@@ -180,6 +287,8 @@ class JudgeEngine:
         except Exception as exc:  # noqa: BLE001 - a judge bug must be UNSCORED, not a crash
             return Outcome(failure=JudgeFailure(f"{backend.name} raised {type(exc).__name__}: {exc}"),
                            usage=usage, key=key)
+        if transport.interrupted():
+            return Outcome(failure=JudgeFailure("the run was interrupted", "interrupted"), usage=usage, key=key)
         if store is not None and mode.writes:
             store.set(key, {"data": data, "judge": backend.name, "task": task.name,
                             "created": time.time(), "raw": raw,

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+TRANSPORT_KINDS = frozenset({"timeout", "rate_limit", "server_error", "connection", "too_large", "not_completion"})
+"""Failure kinds that say the judge, or the way to it, is down (what the run's breaker counts)."""
+
+
 class CritiqueError(Exception):
     """Base class of every pytest-critique error."""
 
@@ -17,7 +21,8 @@ class JudgeFailure(CritiqueError):
     """One judge request produced no usable answer (timeout, HTTP error, unparseable reply...).
 
     ``kind`` is a short machine-readable cause: ``timeout``, ``rate_limit``, ``server_error``,
-    ``connection``, ``unparseable``, ``truncated``, ``refused``, ``missing``, ``config``, ``backend``.
+    ``connection``, ``too_large``, ``not_completion``, ``unparseable``, ``truncated``, ``refused``,
+    ``missing``, ``config``, ``unavailable`` (the breaker is open), ``interrupted``, ``budget``, ``backend``.
     """
 
     def __init__(self, reason: str, kind: str = "backend", *, calls: int = 0, retries: int = 0):

@@ -18,13 +18,16 @@ class Runtime:
     """What the critics of one session share: the engine, backends and frozen checklists."""
 
     def __init__(self, root: Path | str = ".",
-                 make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None):
+                 make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None,
+                 breaker: int = Settings.breaker):
         self.root = Path(root).resolve()
-        self.engine = JudgeEngine(self.root, budget)
+        self.engine = JudgeEngine(self.root, budget, breaker)
         self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
         self._backends: dict[tuple[Any, ...], Backend] = {}
         self._frozen: dict[Path, FrozenChecklists] = {}
         self._lock = threading.Lock()
+        self.warned: set[str] = set()
+        """Warnings already given in this run (each is given once)."""
 
     def backend(self, settings: Settings) -> Backend:
         __tracebackhide__ = True

@@ -45,7 +45,8 @@ class CritiqueSession:
 
             run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
             budget = Budget(self.settings.max_calls, self.settings.max_cost, shared_run_id=run_id)
-            self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget)
+            self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget,
+                                    breaker=self.settings.breaker)
         return self._runtime
 
     def _make_backend(self, settings: Settings) -> Any:
@@ -69,6 +70,7 @@ class CritiqueSession:
         from .critic import Critic
 
         settings = self.settings_for(item)
+        self.runtime.engine.current_test = item.nodeid
         hook = self.config.hook.pytest_critique_verdict
         return Critic(settings, backend=backend, runtime=self.runtime,
                       on_verdict=lambda verdict: hook(verdict=verdict, item=item))

@@ -16,6 +16,36 @@ from typing import Any, Callable, Mapping
 from .errors import CritiqueUsageError
 
 CACHE_MODES = ("rw", "read", "refresh", "off")
+
+
+class Secret:
+    """A value that never shows itself: not in ``repr``, ``str``, ``dataclasses.asdict`` copies or JSON."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('[redacted]')"
+
+    def __str__(self) -> str:
+        return "[redacted]"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Secret":
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is not pickled")
 UNSTABLE_ACTIONS = ("report", "error")
 
 
@@ -25,7 +55,8 @@ class Settings:
 
     model: str | None = None
     api_base: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: Secret | None = field(default=None, repr=False)
+    """Shown nowhere: ``settings.api_key.reveal()`` gives the key to the judge's client."""
     cache: str = "rw"
     cache_dir: str = ".critique_cache"
     concurrency: int = 8
@@ -33,6 +64,9 @@ class Settings:
     threshold: float = 1.0
     timeout: float = 60.0
     retries: int = 3
+    max_reply_bytes: int = 4 * 1024 * 1024
+    breaker: int = 5
+    """Failed judge requests in a row after which the run stops calling that judge (0: never)."""
     temperature: float | None = None
     batch: bool = False
     report: str | None = None
@@ -153,14 +187,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("model", "judge model: any litellm model string, or recorded:PATH; several separated by commas "
            "form a jury", _models, _distinct, metavar="MODEL"),
     Option("api_base", "base URL of an OpenAI-compatible server for the judge", str, metavar="URL"),
-    Option("api_key", "API key for the judge (environment only)", str, cli=False, ini=False, marker=False),
+    Option("api_key", "API key for the judge (environment only)", Secret, cli=False, ini=False, marker=False),
     Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
     Option("cache_dir", "verdict cache directory, relative to the rootdir", str, metavar="DIR", marker=False),
     Option("concurrency", "judge calls in flight at once per checklist", int, _at_least(1), "N"),
     Option("samples", "judgements per question; the majority decides", int, _at_least(1), "K"),
     Option("threshold", "pass rate a checklist needs to pass (0-1)", float, _unit_interval, "RATE"),
-    Option("timeout", "seconds to wait for one judge reply", float, _above_zero, "SECONDS"),
+    Option("timeout", "seconds one judge request may take, connection and whole reply", float, _above_zero,
+           "SECONDS"),
     Option("retries", "retries after a rate limit, server error or timeout", int, _at_least(0), "N"),
+    Option("max_reply_bytes", "largest judge reply read, in bytes; a longer one is cut off and UNSCORED", int,
+           _at_least(1024), "BYTES"),
+    Option("breaker", "after N failed judge requests in a row (timeouts, errors, rate limits) stop calling "
+           "that judge for the rest of the run; 0 never stops", int, _at_least(0), "N", marker=False),
     Option("temperature", "judge sampling temperature (default 0, or 0.7 with samples > 1)",
            _optional_float, _temperature, "T"),
     Option("batch", "judge all questions of a checklist in one call", _parse_bool, flag=True),
@@ -224,6 +263,8 @@ def _add_ini(parser: Any, option: Option) -> None:
 
 
 def _coerce(option: Option, raw: Any) -> Any:
+    if option.parse is Secret and isinstance(raw, Secret):
+        return raw
     if isinstance(raw, str):
         return option.parse(raw)
     if isinstance(raw, bool):

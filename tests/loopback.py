@@ -79,6 +79,10 @@ class Reply:
     drop: bool = False
     prompt_tokens: int = 10
     completion_tokens: int = 5
+    drip: float = 0.0
+    """Seconds between the bytes of the body (headers go at once): a reply that arrives byte by byte."""
+    endless: bool = False
+    """Answer 200 with a chunked body of garbage that never ends (until the client leaves, or 60 s)."""
 
 
 ReplyLike = Union[Reply, str]
@@ -172,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+              content_type: str = "application/json", drip: float = 0.0) -> None:
         self.send_response(status)
         extra = dict(headers or {})
         lower = {k.lower() for k in extra}
@@ -185,8 +189,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if drip <= 0:
+            self.wfile.write(body)
+            self.wfile.flush()
+            return
         self.wfile.flush()
+        for index in range(len(body)):
+            if not self.server.owner._sleep(drip):
+                self._drop()
+            self.wfile.write(body[index:index + 1])
+            self.wfile.flush()
 
     def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(obj).encode("utf-8"), headers)
@@ -253,8 +265,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self._drop()
 
+        if reply.endless:
+            self._send_endless(reply)
+            return
         if reply.body is not None:
-            self._send(reply.status, reply.body, reply.headers)
+            self._send(reply.status, reply.body, reply.headers, drip=reply.drip)
             return
         if reply.status != 200:
             message = reply.content if reply.content not in (None, "OK") else None
@@ -264,7 +279,22 @@ class _Handler(BaseHTTPRequestHandler):
         if request.get("stream"):
             self._send_stream(request, reply, model)
         else:
-            self._send_json(200, owner._completion(reply, model), reply.headers)
+            body = json.dumps(owner._completion(reply, model)).encode("utf-8")
+            self._send(200, body, reply.headers, drip=reply.drip)
+
+    def _send_endless(self, reply: Reply) -> None:
+        owner = self.server.owner
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+        stop = time.monotonic() + 60
+        while time.monotonic() < stop and not owner._stop.is_set():
+            self.wfile.write(chunk)
+            with owner._lock:
+                owner.bytes_sent += 65536
+        self.close_connection = True
 
     def _send_stream(self, request: dict, reply: Reply, model: str) -> None:
         owner = self.server.owner
@@ -334,6 +364,8 @@ class LoopbackServer:
         self.requests: list[dict] = []
         self.request_headers: list[dict[str, str]] = []
         self.errors: list[BaseException] = []
+        self.bytes_sent = 0
+        """Body bytes an endless reply sent before the client left."""
         self._queue: deque[ReplyLike] = deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()

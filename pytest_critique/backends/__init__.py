@@ -33,4 +33,5 @@ def builtin_backend(settings: "Settings", root: Path) -> "Backend":
             "override the critique_backend fixture with pytest_critique.ScriptedJudge(...)")
     from .litellm_backend import LiteLLMBackend
 
-    return LiteLLMBackend(spec, api_base=settings.api_base, api_key=settings.api_key)
+    return LiteLLMBackend(spec, api_base=settings.api_base,
+                          api_key=settings.api_key.reveal() if settings.api_key else None)

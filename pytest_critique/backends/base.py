@@ -22,7 +22,9 @@ class JudgeCall:
     """Sampling parameters that change the answer (temperature); part of the cache key."""
     sample: int = 0
     timeout: float = 60.0
+    """Wall-clock seconds for one request: connecting and receiving the whole reply."""
     retries: int = 3
+    max_reply_bytes: int = 4 * 1024 * 1024
     repair: tuple[str, str] | None = None
     """(previous reply, what was wrong with it) when this call asks the judge to repair a reply."""
     _messages: list[dict[str, str]] | None = field(default=None, repr=False)
@@ -152,7 +154,8 @@ class OfflineJudge:
             judged = self.judge_step(step=fields["step"], previous=list(fields["previous"]),
                                      problem=fields.get("problem") or None)
             if judged is None:
-                raise JudgeFailure(f"{self.name} has no verdict for step {len(fields['previous']) + 1}", "missing")
+                number = len(fields["previous"]) + fields.get("first", 1)
+                raise JudgeFailure(f"{self.name} has no verdict for step {number}", "missing")
             return Reply(data={"verdict": "correct" if judged[0] else "wrong", "reasoning": judged[1]})
         if call.task == "steps.first_error":
             located = self.locate_error(steps=list(fields["steps"]), problem=fields.get("problem") or None)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import random
 import re
-import time
 from typing import Any
 
 from ..errors import JudgeFailure
+from . import transport
 from .base import JudgeCall, Reply
 
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
-_RETRY_AFTER_CAP = 30.0
-
+_COMPLETION_RESERVE = 1024
+WAIT_BUDGET = 30.0
+"""Seconds one judge call may spend waiting between its retries (backoff and Retry-After together)."""
 
 def import_litellm() -> Any:
     """Import litellm without letting it fetch its price table over the network."""
@@ -33,7 +34,7 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _retry_after(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (Retry-After), capped; None when it did not say."""
+    """Seconds the server asked us to wait (Retry-After); None when it did not say."""
     candidates = [getattr(exc, "litellm_response_headers", None),
                   getattr(getattr(exc, "response", None), "headers", None)]
     for headers in candidates:
@@ -42,7 +43,7 @@ def _retry_after(exc: BaseException) -> float | None:
         try:
             value = headers.get("retry-after")
             if value is not None:
-                return min(max(float(value), 0.0), _RETRY_AFTER_CAP)
+                return max(float(value), 0.0)
         except (AttributeError, TypeError, ValueError):
             continue
     return None
@@ -54,24 +55,42 @@ def _encodable(text: str) -> str:
 
 
 _BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_SECRET_NAMES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY")
 
 
 def redact(text: str, key: str | None) -> str:
-    """Remove API keys from a message a server sent back (some servers quote the key they got)."""
-    secrets = {value for name, value in os.environ.items() if name.endswith("_API_KEY") and len(value) >= 8}
+    """Remove API keys from text a server sent back (some servers and proxies echo the key they got)."""
+    secrets = {value for name, value in os.environ.items()
+               if name.upper().endswith(_SECRET_NAMES) and len(value) >= 8}
     if key:
         secrets.add(key)
     for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
     return _BEARER.sub(r"\1[redacted]", text)
 
 
-def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
+_EXCEPTION_PREFIX = re.compile(r"^\s*(?:(?:litellm\.)?[A-Za-z]*(?:Error|Exception|Timeout)\s*(?::|-)\s*)+")
+
+
+def _detail(exc: BaseException) -> str:
+    """An exception's message without the exception names litellm and the provider SDK repeat before it."""
+    text = _EXCEPTION_PREFIX.sub("", str(exc)).strip()
+    text = re.sub(r"^Error_str:\s*", "", text)
+    return text
+
+
+def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | None = None) -> tuple[str, bool]:
     """(kind, retryable) for an exception raised by litellm.completion."""
+    if limits is not None and limits.tripped is not None:
+        return {"deadline": ("timeout", True), "size": ("too_large", False)}.get(
+            limits.tripped, ("interrupted", False))
     if isinstance(exc, UnicodeError):
         return "config", False
     if isinstance(exc, litellm.Timeout):
         return "timeout", True
+    if limits is not None and limits.status == 200 and not _is_json(limits):
+        return "not_completion", False  # an HTML page, an event stream...: asking again gets the same
     status = _status(exc)
     message = str(exc).lower()
     if "api_key" in message and "must be set" in message:
@@ -90,6 +109,27 @@ def classify(exc: BaseException, litellm: Any) -> tuple[str, bool]:
             exc, (litellm.InternalServerError, litellm.ServiceUnavailableError)):
         return "server_error", True
     return "backend", True
+
+
+def _is_json(limits: transport.CallLimits) -> bool:
+    import json
+
+    if "json" not in limits.content_type.lower():
+        return False
+    try:
+        json.loads(limits.head.decode("utf-8")) if len(limits.head) < 200 else None
+    except ValueError:
+        return False
+    return True
+
+
+def _after(retries: int) -> str:
+    return f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
+
+
+def pause(seconds: float) -> bool:
+    """Wait between retries; False when the run was interrupted meanwhile."""
+    return transport.pause(seconds)
 
 
 class LiteLLMBackend:
@@ -124,33 +164,75 @@ class LiteLLMBackend:
         elif self.api_base and self.name.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
             # Local OpenAI-compatible servers rarely check keys, but the client insists on one.
             kwargs["api_key"] = "no-key"
-        retries = 0
+        retries, waited = 0, 0.0
         while True:
+            limits: transport.CallLimits | None = None
             try:
-                response = litellm.completion(**kwargs)
+                with transport.bounded(call.timeout, call.max_reply_bytes) as limits:
+                    response = litellm.completion(**kwargs)
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
-                kind, retryable = classify(exc, litellm)
+                kind, retryable = classify(exc, litellm, limits)
                 if not retryable or retries >= call.retries:
-                    raise JudgeFailure(self._describe(exc, kind, retries), kind, calls=1 + retries,
+                    raise JudgeFailure(self._describe(exc, kind, retries, call, limits), kind, calls=1 + retries,
                                        retries=retries) from None
                 delay = _retry_after(exc)
+                if delay is not None and waited + delay > WAIT_BUDGET:
+                    raise JudgeFailure(
+                        f"judge rate-limited{_after(retries)}: the server asked to wait {delay:g} s (Retry-After), "
+                        f"more than the {WAIT_BUDGET - waited:g} s left of the {WAIT_BUDGET:g} s a judge call may "
+                        "wait between retries; not retried", kind, calls=1 + retries, retries=retries) from None
                 if delay is None:
                     delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**retries) * (0.5 + random.random() / 2)
-                time.sleep(delay)
+                    delay = min(delay, max(WAIT_BUDGET - waited, 0.0))
+                waited += delay
+                if not pause(delay):
+                    raise JudgeFailure("the run was interrupted", "interrupted", calls=1 + retries,
+                                       retries=retries) from None
                 retries += 1
         return self._reply(response, litellm, retries)
 
-    def _describe(self, exc: BaseException, kind: str, retries: int) -> str:
-        detail = redact(str(exc), self._api_key).strip()
-        detail = detail.splitlines()[0] if detail else type(exc).__name__
+    def estimate_cost(self, call: JudgeCall) -> float:
+        """An upper estimate of a call's price, reserved from --critique-max-cost before it goes out.
+
+        Prompt tokens are taken as characters / 3 (English runs near 4), the completion as
+        ``max_tokens`` or 1,024 tokens; 0 when litellm does not know the model's price.
+        """
+        litellm = import_litellm()
+        prompt_tokens = sum(len(message["content"]) for message in call.messages()) // 3 + 16
+        completion_tokens = int(call.params.get("max_tokens") or _COMPLETION_RESERVE)
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=self.name, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        except Exception:  # noqa: BLE001 - a model without a known price costs nothing to reserve
+            return 0.0
+        return float(prompt_cost) + float(completion_cost)
+
+    def _describe(self, exc: BaseException, kind: str, retries: int, call: JudgeCall,
+                  limits: transport.CallLimits | None) -> str:
+        after = _after(retries)
+        if kind == "timeout":
+            return (f"judge timed out{after}: no complete reply within {call.timeout:g} s "
+                    f"(--critique-timeout={call.timeout:g})")
+        if kind == "too_large":
+            return (f"judge reply too large: more than {call.max_reply_bytes:,} bytes "
+                    f"(--critique-max-reply-bytes={call.max_reply_bytes}); not retried")
+        if kind == "interrupted":
+            return "the run was interrupted"
+        if kind == "not_completion" and limits is not None:
+            head = redact(limits.head.decode("utf-8", "replace"), self._api_key)
+            shown = " ".join(head.split())[:80]
+            return (f"the judge's reply is not a chat completion (HTTP 200, "
+                    f"{limits.content_type or 'no content type'}, begins {shown!r}); not retried")
+        detail = redact(_detail(exc), self._api_key).strip()
+        detail = detail.splitlines()[0] if detail else ""
         if len(detail) > 300:
             detail = detail[:300] + "..."
-        after = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
-        labels = {"timeout": f"judge timed out{after}", "rate_limit": f"judge rate-limited{after}",
-                  "server_error": f"judge server error{after}", "connection": f"could not reach judge{after}",
-                  "refused": "judge refused the request", "config": "judge call not possible"}
-        return f"{labels.get(kind, 'judge call failed' + after)}: {type(exc).__name__}: {detail}"
+        labels = {"rate_limit": f"judge rate-limited{after}", "server_error": f"judge server error{after}",
+                  "connection": f"could not reach judge{after}", "refused": "judge refused the request",
+                  "config": "judge call not possible"}
+        label = labels.get(kind, "judge call failed" + after)
+        return f"{label} ({type(exc).__name__}): {detail}" if detail else f"{label} ({type(exc).__name__})"
 
     def _reply(self, response: Any, litellm: Any, retries: int) -> Reply:
         try:
@@ -167,6 +249,8 @@ class LiteLLMBackend:
             shown = redact(" ".join(refusal.split()), self._api_key)[:300]
             raise JudgeFailure(f"the judge refused to answer: {shown!r}", "refused", calls=1 + retries,
                                retries=retries)
+        if isinstance(text, str):
+            text = redact(text, self._api_key)
         usage = getattr(response, "usage", None)
         cost = 0.0
         try:

@@ -9,6 +9,7 @@ or editing later steps never re-judges earlier ones.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from typing import Any, Callable, Literal, Sequence
 
@@ -31,9 +32,14 @@ class LocatedError(BaseModel):
     @field_validator("first_wrong_step", mode="before")
     @classmethod
     def _none_words(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().lower() in ("", "null", "none", "-1", "0"):
+        # The prompt numbers steps from 1 and asks for null when every step is correct; -1 is
+        # ProcessBench's "no error".  0 is never "no error": under a 0-based reading it means
+        # step 1, so it is unreadable rather than a pass.
+        if isinstance(value, str) and value.strip().lower() in ("", "null", "none", "-1"):
             return None
-        if value in (-1, 0):
+        if isinstance(value, str) and value.strip() == "0" or value == 0 and not isinstance(value, bool):
+            raise ValueError("steps are numbered from 1: 0 is not a step (give null when every step is correct)")
+        if value == -1 and not isinstance(value, bool):
             return None
         return value
 
@@ -68,8 +74,13 @@ def _verdict_line(text: str) -> dict[str, Any] | None:
     return final_line(_VERDICT_LINE, text, "reasoning", "verdict")
 
 
-FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range)
-STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=_verdict_line)
+FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range,
+                   failing=lambda located: located not in ("NONE", "NULL", "-1", ""))
+STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=_verdict_line,
+            failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"))
+STEP_WINDOW = Task("steps.step", "steps_step_window.j2", StepJudgement, text_fallback=_verdict_line,
+                   failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"))
+"""A step judged with only the steps just before it (``context="window:K"``); ``first`` numbers them."""
 
 
 def _total(outcomes: Sequence[Outcome]) -> Usage:
@@ -130,23 +141,79 @@ def _step_verdict(number: int, text: str, outcomes: Sequence[Outcome]) -> StepVe
                        cached=all(vote.cached for vote in votes))
 
 
+QUADRATIC_WARNING = 400_000
+"""Prompt characters per solution past which per_step judging warns (every step resends the ones before it)."""
+
+
+class StepContextWarning(UserWarning):
+    """per_step judging of a long solution sends the earlier steps again with every step."""
+
+
+def parse_context(context: Any, mode: str) -> int | None:
+    """``"all"`` (None) or ``"window:K"`` (K): how many earlier steps a per_step call sees."""
+    from ..errors import CritiqueUsageError
+
+    text = str(context).strip().lower().replace(" ", "") if isinstance(context, str) else None
+    if text == "all":
+        return None
+    if text and text.startswith("window:") and text[7:].isdigit() and int(text[7:]) >= 1:
+        if mode != "per_step":
+            raise CritiqueUsageError("critique: context='window:K' applies to mode='per_step' (first_error sends "
+                                     "the solution once)")
+        return int(text[7:])
+    raise CritiqueUsageError(f"critique: steps() context must be 'all' or 'window:K' with K >= 1, got {context!r}")
+
+
+def prompt_characters(steps: list[str], problem: str, window: int | None) -> int:
+    """The characters of problem and steps that per_step judging sends, over all its calls."""
+    total, before = 0, 0
+    lengths = [len(step) for step in steps]
+    for number, length in enumerate(lengths, start=1):
+        shown = before if window is None else sum(lengths[max(0, number - 1 - window): number - 1])
+        total += len(problem) + shown + length
+        before += length
+    return total
+
+
+def warn_if_quadratic(steps: list[str], problem: str, window: int | None, warned: set[str]) -> None:
+    if window is not None or "per_step" in warned:
+        return
+    total = prompt_characters(steps, problem, None)
+    if total <= QUADRATIC_WARNING:
+        return
+    warned.add("per_step")
+    message = (f"critique: per_step judging of this {len(steps)}-step solution sends {total:,} prompt characters, "
+               "since every step goes with all the steps before it (the growth is quadratic); "
+               "steps(..., context='window:K') sends only the K steps before each one. Warned once per run.")
+    try:
+        warnings.warn(StepContextWarning(message), stacklevel=4)
+    except Warning:
+        pass
+
+
 def judge_each_step(steps: list[str], problem: str, samples: int, stop_at_first: bool, run: Run,
-                    make_call: MakeCall) -> tuple[list[StepVerdict], Usage]:
-    """Judge every step with the earlier ones as context, in order."""
+                    make_call: MakeCall, window: int | None = None) -> tuple[list[StepVerdict], Usage]:
+    """Judge every step with the earlier ones (or the ``window`` before it) as context, in order."""
 
     def calls_for(number: int) -> list[JudgeCall]:
-        fields = {"problem": problem, "previous": steps[: number - 1], "step": steps[number - 1]}
-        return [make_call(STEP, fields, sample) for sample in range(samples)]
+        if window is None:
+            fields = {"problem": problem, "previous": steps[: number - 1], "step": steps[number - 1]}
+            return [make_call(STEP, fields, sample) for sample in range(samples)]
+        first = max(1, number - window)
+        fields = {"problem": problem, "previous": steps[first - 1: number - 1], "step": steps[number - 1],
+                  "first": first}
+        return [make_call(STEP_WINDOW, fields, sample) for sample in range(samples)]
 
     usage = Usage()
     if not stop_at_first:
-        outcomes = run(STEP, [call for number in range(1, len(steps) + 1) for call in calls_for(number)])
+        outcomes = run(STEP if window is None else STEP_WINDOW,
+                       [call for number in range(1, len(steps) + 1) for call in calls_for(number)])
         usage = _total(outcomes)
         return [_step_verdict(number, text, outcomes[(number - 1) * samples: number * samples])
                 for number, text in enumerate(steps, start=1)], usage
     verdicts: list[StepVerdict] = []
     for number, text in enumerate(steps, start=1):
-        outcomes = run(STEP, calls_for(number))
+        outcomes = run(STEP if window is None else STEP_WINDOW, calls_for(number))
         usage = usage + _total(outcomes)
         verdict = _step_verdict(number, text, outcomes)
         verdicts.append(verdict)

@@ -74,3 +74,20 @@ def test_bad_budget_values_are_usage_errors(pytester):
     result = pytester.runpytest("--critique-max-calls=-1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*invalid value '-1' for --critique-max-calls*expected a number >= 0*"])
+
+
+def test_max_cost_under_four_workers_stays_within_the_documented_bound(pytester, server, monkeypatch):
+    """Spend is reserved before a call, so four workers cannot all slip under the limit at once."""
+    import litellm
+
+    monkeypatch.setenv("CRITIQUE_API_KEY", "sk-test")
+    pytester.makepyfile(ONE_QUESTION_TESTS.format(count=40))
+    prompt_cost, completion_cost = litellm.cost_per_token(model="openai/gpt-4o-mini", prompt_tokens=10,
+                                                          completion_tokens=5)
+    per_call = prompt_cost + completion_cost  # what each loopback reply reports using
+    budget = 9.5 * per_call
+    result = run(pytester, server, f"--critique-max-cost={budget!r}", "-n", "4")
+    outcomes = result.parseoutcomes()
+    # docs/configuration.md: at most budget / cost-per-call + 1 calls (here 10 + 1), never one per worker more
+    assert 10 <= server.calls <= 11, server.calls
+    assert outcomes["passed"] == server.calls and outcomes["unscored"] == 40 - server.calls

@@ -184,7 +184,7 @@ def test_a_pytest_run_with_a_faulty_judge_passes_nothing_it_could_not_judge(
         "judge openai/loopback-judge · 3 tests · 3 verdicts (0 cached) · 6 judge calls (3 retried) · *",
         "unscored (2): *",
         "  test_faulty.py::test_judge_babbles  * unusable judge reply, twice: *",
-        "  test_faulty.py::test_server_always_down  * judge server error after 2 retries: *",
+        "  test_faulty.py::test_server_always_down  * judge server error after 2 retries (ServiceUnavailableError): *",
     ])
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
     outcomes = {test["nodeid"].split("::")[1]: test["outcome"] for test in report["tests"]}
@@ -196,11 +196,11 @@ def test_a_pytest_run_with_a_faulty_judge_passes_nothing_it_could_not_judge(
 
 def test_retry_sleeps_are_recorded_not_slept() -> None:
     """The helper the fault cases use really replaces the backend's sleep, and restores it."""
-    original = litellm_backend.time
+    original = litellm_backend.pause
     with recorded_sleeps() as slept:
-        litellm_backend.time.sleep(12.5)
+        assert litellm_backend.pause(12.5)
     assert slept == [12.5]
-    assert litellm_backend.time is original
+    assert litellm_backend.pause is original
 
 
 def test_an_expected_unscored_failure_is_not_announced_as_a_failure(pytester: pytest.Pytester) -> None:

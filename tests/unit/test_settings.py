@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from pytest_critique.errors import CritiqueUsageError
-from pytest_critique.settings import (ALL_KEYS, CACHE_MODES, MARKER_KEYS, OPTIONS, OPTIONS_BY_NAME, Settings,
+from pytest_critique.settings import (ALL_KEYS, CACHE_MODES, MARKER_KEYS, OPTIONS, OPTIONS_BY_NAME, Secret, Settings,
                                       apply_overrides, from_pytest_config, resolve)
 
 EMPTY_ENV: dict[str, str] = {}
@@ -20,7 +21,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings == Settings()
     assert dataclasses.asdict(settings) == {
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
-        "concurrency": 8, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3, "temperature": None,
+        "concurrency": 8, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3,
+        "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
         "batch": False, "report": None, "checklists": "critique_checklists.json", "freeze": False,
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
         "on_unstable": "report", "calibrate": None, "min_kappa": None,
@@ -33,7 +35,8 @@ def test_option_table() -> None:
     # jury is derived from a model setting that names several models
     assert set(ALL_KEYS) | {"jury"} == {field.name for field in dataclasses.fields(Settings)}
     assert MARKER_KEYS == ("model", "api_base", "cache", "concurrency", "samples", "threshold", "timeout",
-                           "retries", "temperature", "batch", "jury_rule", "min_agreement", "on_unstable")
+                           "retries", "max_reply_bytes", "temperature", "batch", "jury_rule", "min_agreement",
+                           "on_unstable")
     api_key = OPTIONS_BY_NAME["api_key"]
     assert (api_key.cli, api_key.ini, api_key.marker) == (False, False, False)
     freeze = OPTIONS_BY_NAME["freeze"]
@@ -71,18 +74,28 @@ def test_resolve_reads_the_process_environment_by_default(monkeypatch: pytest.Mo
     monkeypatch.setenv("CRITIQUE_API_KEY", "sk-test")
     settings = resolve()
     assert settings.samples == 5
-    assert settings.api_key == "sk-test"
+    assert settings.api_key is not None and settings.api_key.reveal() == "sk-test"
 
 
 def test_api_key_comes_only_from_the_environment() -> None:
     settings = resolve(cli={"api_key": "from-cli"}, ini={"api_key": "from-ini"}, env={})
     assert settings.api_key is None
-    assert resolve(env={"CRITIQUE_API_KEY": "sk-x"}).api_key == "sk-x"
+    assert resolve(env={"CRITIQUE_API_KEY": "sk-x"}).api_key == Secret("sk-x")
 
 
 def test_api_key_is_not_in_the_repr() -> None:
     settings = resolve(env={"CRITIQUE_API_KEY": "sk-secret-123"})
     assert "sk-secret-123" not in repr(settings)
+
+
+def test_api_key_is_not_exposed_by_asdict_str_or_json() -> None:
+    settings = resolve(env={"CRITIQUE_API_KEY": "sk-secret-123"})
+    copied = dataclasses.asdict(settings)
+    assert "sk-secret-123" not in repr(copied) and "sk-secret-123" not in str(copied)
+    assert str(settings.api_key) == "[redacted]"
+    with pytest.raises(TypeError):
+        json.dumps(copied)  # a Secret is not JSON: a report that tried would fail, not leak
+    assert json.dumps({name: value for name, value in copied.items() if name != "api_key"})
 
 
 @pytest.mark.parametrize(
@@ -221,13 +234,14 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
         apply_overrides(Settings(), {name: "x"}, "@pytest.mark.critique")
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
-        "concurrency, samples, threshold, timeout, retries, temperature, batch, jury_rule, min_agreement, on_unstable")
+        "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, min_agreement, "
+        "on_unstable")
 
 
 def test_apply_overrides_with_all_keys_allows_session_settings() -> None:
     changed = apply_overrides(Settings(), {"cache_dir": "elsewhere", "api_key": "k", "report": "r.json"},
                               "Critic()", ALL_KEYS)
-    assert (changed.cache_dir, changed.api_key, changed.report) == ("elsewhere", "k", "r.json")
+    assert (changed.cache_dir, changed.api_key, changed.report) == ("elsewhere", Secret("k"), "r.json")
 
 
 def test_apply_overrides_error_names_the_source() -> None:

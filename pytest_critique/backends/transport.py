@@ -1,0 +1,232 @@
+"""Bounds on one judge request at the HTTP layer: a wall-clock deadline and a reply size cap.
+
+httpx's timeouts bound each socket operation, not a reply: a server sending one byte every
+0.2 s never trips a 3-second read timeout, and one streaming garbage without end fills memory.
+litellm talks HTTP through httpx's ``HTTPTransport`` for every provider it serves synchronously,
+so the judge's thread marks its request with :func:`bounded` and a wrapper around
+``HTTPTransport.handle_request`` applies the bounds to requests made under that mark only
+(other httpx clients in the process, the application's included, are left exactly as they are):
+
+- every phase's timeout is cut to the time left before the deadline;
+- the sockets the request uses are closed when the deadline passes or the run is interrupted,
+  which ends a read that is still receiving bytes;
+- the reply body is counted as it arrives and cut off past the size cap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import Any, Iterator
+
+
+
+class _State:
+    """What the installed wrapper and this module share; kept on the wrapper, so a second import of
+    this module (pytester's in-process runs re-import plugins) adopts it instead of wrapping twice."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.active: set[CallLimits] = set()
+        self.lock = threading.Lock()
+        self.interrupted = threading.Event()
+
+
+_state = _State()
+_install_lock = threading.Lock()
+
+
+class LimitExceeded(Exception):
+    """The reply passed the deadline or the size cap (the limits object says which)."""
+
+
+class CallLimits:
+    """The bounds of one judge request and what was observed of it."""
+
+    def __init__(self, seconds: float, max_bytes: int):
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self.deadline = time.monotonic() + seconds
+        self.received = 0
+        self.tripped: str | None = None
+        """``deadline``, ``size`` or ``interrupted`` once a bound ended the request."""
+        self.status: int | None = None
+        self.content_type = ""
+        self.head = b""
+        """The first bytes of the reply body (to say what a reply that is not JSON was)."""
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self.expire, kwargs={"why": "deadline"})
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check(self) -> None:
+        if self.tripped is None and self.remaining() <= 0:
+            self.tripped = "deadline"
+        if self.tripped is not None:
+            raise LimitExceeded(self.tripped)
+
+    def count(self, chunk: bytes) -> None:
+        if len(self.head) < 200:
+            self.head += chunk[: 200 - len(self.head)]
+        self.received += len(chunk)
+        if self.received > self.max_bytes and self.tripped is None:
+            self.tripped = "size"
+        self.check()
+
+    def watch(self, stream: Any) -> None:
+        """Remember the socket under an httpcore network stream, to close it at the deadline."""
+        try:
+            sock = stream.get_extra_info("socket")
+        except Exception:  # noqa: BLE001 - an unknown stream: the other bounds still apply
+            return
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            tripped = self.tripped is not None
+        if tripped:
+            _shut(sock)
+
+    def expire(self, why: str = "deadline") -> None:
+        with self._lock:
+            if self.tripped is None:
+                self.tripped = why
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def close(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _install() -> None:
+    global _state
+    import httpx
+
+    with _install_lock:
+        installed = getattr(httpx.HTTPTransport.handle_request, "_critique_state", None)
+        if installed is not None:
+            _state = installed
+            return
+        state = _state
+
+        class BoundedStream(httpx.SyncByteStream):
+            """A response body stream that counts bytes and watches the clock."""
+
+            def __init__(self, inner: Any, limits: CallLimits):
+                self._inner = inner
+                self._limits = limits
+
+            def __iter__(self) -> Iterator[bytes]:
+                for chunk in self._inner:
+                    self._limits.count(chunk)
+                    yield chunk
+
+            def close(self) -> None:
+                self._inner.close()
+
+        original = httpx.HTTPTransport.handle_request
+
+        def handle_request(self: Any, request: Any) -> Any:
+            limits: CallLimits | None = getattr(state.local, "limits", None)
+            if limits is None:
+                return original(self, request)
+            limits.check()
+            left = max(limits.remaining(), 0.001)
+            timeout = dict(request.extensions.get("timeout") or {})
+            for phase in ("connect", "read", "write", "pool"):
+                given = timeout.get(phase)
+                timeout[phase] = left if given is None else min(given, left)
+            request.extensions["timeout"] = timeout
+            user_trace = request.extensions.get("trace")
+
+            def trace(event: str, info: dict[str, Any]) -> None:
+                if event.endswith(("connect_tcp.complete", "start_tls.complete")) and "return_value" in info:
+                    limits.watch(info["return_value"])
+                if user_trace is not None:
+                    user_trace(event, info)
+
+            request.extensions["trace"] = trace
+            response = original(self, request)
+            stream = response.extensions.get("network_stream")
+            if stream is not None:
+                limits.watch(stream)
+            limits.status = response.status_code
+            limits.content_type = response.headers.get("content-type", "")
+            response.stream = BoundedStream(response.stream, limits)
+            return response
+
+        handle_request._critique_state = state  # type: ignore[attr-defined]
+        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def bounded(seconds: float, max_bytes: int) -> Iterator[CallLimits]:
+    """Apply a deadline and a size cap to the HTTP requests this thread makes inside the block."""
+    _install()
+    state = _state
+    limits = CallLimits(seconds, max_bytes)
+    if state.interrupted.is_set():
+        limits.tripped = "interrupted"
+    with state.lock:
+        state.active.add(limits)
+    previous = getattr(state.local, "limits", None)
+    state.local.limits = limits
+    try:
+        yield limits
+    finally:
+        state.local.limits = previous
+        limits.close()
+        with state.lock:
+            state.active.discard(limits)
+
+
+def pause(seconds: float) -> bool:
+    """Wait between retries; False at once when the run is interrupted."""
+    return not _state.interrupted.wait(seconds)
+
+
+def interrupted() -> bool:
+    return _state.interrupted.is_set()
+
+
+def reset() -> None:
+    """A new run starts: requests may go out again."""
+    _state.interrupted.clear()
+
+
+def interrupt_all() -> None:
+    """End every judge request in flight now, and every wait between retries (the run was interrupted)."""
+    _state.interrupted.set()
+    with _state.lock:
+        active = list(_state.active)
+    for limits in active:
+        limits.expire("interrupted")
+
+
+def _adopt_installed() -> None:
+    """After a re-import: share the state of the wrapper already installed, if any."""
+    global _state
+    import sys
+
+    httpx = sys.modules.get("httpx")
+    installed = getattr(getattr(httpx, "HTTPTransport", None), "handle_request", None)
+    state = getattr(installed, "_critique_state", None)
+    if isinstance(state, _State) or state is not None:
+        _state = state
+
+
+_adopt_installed()
