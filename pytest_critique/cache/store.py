@@ -75,8 +75,8 @@ def _damaged(exc: BaseException) -> bool:
 
 def json_only_disk() -> type:
     """A diskcache ``Disk`` that stores and loads text only: what it would unpickle it refuses."""
-    import diskcache
-    from diskcache.core import MODE_RAW, MODE_TEXT
+    import diskcache  # type: ignore[import-untyped]
+    from diskcache.core import MODE_RAW, MODE_TEXT  # type: ignore[import-untyped]
 
     class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]
         def __init__(self, directory: str, **_ignored: Any):

@@ -196,6 +196,7 @@ def judge_each_step(steps: list[str], problem: str, samples: int, stop_at_first:
     """Judge every step with the earlier ones (or the ``window`` before it) as context, in order."""
 
     def calls_for(number: int) -> list[JudgeCall]:
+        fields: dict[str, Any]
         if window is None:
             fields = {"problem": problem, "previous": steps[: number - 1], "step": steps[number - 1]}
             return [make_call(STEP, fields, sample) for sample in range(samples)]
