@@ -81,6 +81,8 @@ class Reply:
     completion_tokens: int = 5
     drip: float = 0.0
     """Seconds between the bytes of the body (headers go at once): a reply that arrives byte by byte."""
+    drip_headers: float = 0.0
+    """Seconds between the bytes of the status line and headers (then the body at once)."""
     endless: bool = False
     """Answer 200 with a chunked body of garbage that never ends (until the client leaves, or 60 s)."""
 
@@ -268,6 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.endless:
             self._send_endless(reply)
             return
+        if reply.drip_headers > 0:
+            self._send_dripping_headers(reply, request.get("model") or "loopback-model")
+            return
         if reply.body is not None:
             self._send(reply.status, reply.body, reply.headers, drip=reply.drip)
             return
@@ -281,6 +286,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = json.dumps(owner._completion(reply, model)).encode("utf-8")
             self._send(200, body, reply.headers, drip=reply.drip)
+
+    def _send_dripping_headers(self, reply: Reply, model: str) -> None:
+        owner = self.server.owner
+        body = json.dumps(owner._completion(reply, model)).encode("utf-8")
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: {'p' * 200}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode("ascii")
+        for index in range(len(head)):
+            if not owner._sleep(reply.drip_headers):
+                self._drop()
+            self.wfile.write(head[index:index + 1])
+        self.wfile.write(body)
 
     def _send_endless(self, reply: Reply) -> None:
         owner = self.server.owner

@@ -82,9 +82,11 @@ def _detail(exc: BaseException) -> str:
 
 def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | None = None) -> tuple[str, bool]:
     """(kind, retryable) for an exception raised by litellm.completion."""
-    if limits is not None and limits.tripped is not None:
-        return {"deadline": ("timeout", True), "size": ("too_large", False)}.get(
-            limits.tripped, ("interrupted", False))
+    tripped = limits.tripped if limits is not None else None
+    if tripped is None and isinstance(exc, transport.LimitExceeded):
+        tripped = str(exc)
+    if tripped is not None:
+        return {"deadline": ("timeout", True), "size": ("too_large", False)}.get(tripped, ("interrupted", False))
     if isinstance(exc, UnicodeError):
         return "config", False
     if isinstance(exc, litellm.Timeout):
@@ -168,10 +170,11 @@ class LiteLLMBackend:
         while True:
             limits: transport.CallLimits | None = None
             try:
-                with transport.bounded(call.timeout, call.max_reply_bytes) as limits:
-                    response = litellm.completion(**kwargs)
+                response, limits = transport.run_bounded(lambda: litellm.completion(**kwargs), call.timeout,
+                                                         call.max_reply_bytes)
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
+                limits = getattr(exc, "critique_limits", None)
                 kind, retryable = classify(exc, litellm, limits)
                 if not retryable or retries >= call.retries:
                     raise JudgeFailure(self._describe(exc, kind, retries, call, limits), kind, calls=1 + retries,

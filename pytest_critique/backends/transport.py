@@ -19,7 +19,7 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 
@@ -192,6 +192,55 @@ def bounded(seconds: float, max_bytes: int) -> Iterator[CallLimits]:
         limits.close()
         with state.lock:
             state.active.discard(limits)
+
+
+_GRACE = 1.0
+"""Seconds past the deadline the caller waits for a request to end by itself before leaving it."""
+
+
+def run_bounded(request: Callable[[], Any], seconds: float, max_bytes: int) -> tuple[Any, CallLimits | None]:
+    """Run ``request`` on its own thread under :func:`bounded`; the caller waits no longer than the deadline.
+
+    The bounds end the request itself in every case but one: a server dripping the headers of a
+    reply on a connection kept alive from an earlier request (the socket is not known until the
+    headers are in).  The caller then leaves the request behind, marked as expired, and goes on;
+    its daemon thread ends when the connection does.  Raises what the request raised, with the
+    limits attached as ``exc.critique_limits``.
+    """
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def attempt() -> None:
+        try:
+            with bounded(seconds, max_bytes) as limits:
+                outcome["limits"] = limits
+                outcome["value"] = request()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=attempt, name="critique-request", daemon=True)
+    thread.start()
+    try:
+        if not finished.wait(seconds + _GRACE):
+            limits = outcome.get("limits")
+            if limits is not None:
+                limits.expire("deadline")
+            error = LimitExceeded("deadline")
+            error.critique_limits = limits  # type: ignore[attr-defined]
+            raise error
+    except KeyboardInterrupt:
+        interrupt_all()
+        raise
+    if "error" in outcome:
+        error = outcome["error"]
+        try:
+            error.critique_limits = outcome.get("limits")
+        except AttributeError:
+            pass
+        raise error
+    return outcome["value"], outcome.get("limits")
 
 
 def pause(seconds: float) -> bool:

@@ -402,3 +402,22 @@ def test_planted_sqlite_settings_are_refused(pytester: pytest.Pytester) -> None:
         result = pytester.runpytest(*judge_args(server))
     outcomes(result, passed=1)
     result.stdout.fnmatch_lines(["*asks for SQLite settings pytest-critique never writes (sqlite_writable_schema)*"])
+
+
+def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path: Path) -> None:
+    """The one case the transport cannot cut (the socket is unknown until the headers are in): the
+    caller stops waiting at the deadline and moves on."""
+    from pytest_critique import Critic, Runtime, UnscoredError
+
+    replies = iter([YES, Reply(YES, drip_headers=0.2)])
+    with LoopbackServer(handler=lambda request: next(replies)) as server:
+        critic = Critic(model=MODEL, api_base=server.url, api_key="sk-test", cache="off", retries=0, timeout=1.0,
+                        concurrency=1, runtime=Runtime(tmp_path))
+        assert critic.checklist("first", items=["Is it first?"]).passed
+        started = time.monotonic()
+        with pytest.raises(UnscoredError) as raised:
+            critic.checklist("second", items=["Is it second?"])
+        elapsed = time.monotonic() - started
+        critic.runtime.close()
+    assert raised.value.verdict.items[0].error == "judge timed out: no complete reply within 1 s (--critique-timeout=1)"
+    assert elapsed < 20, f"about 280 header bytes at 0.2 s each take 56 s; the call took {elapsed:.0f} s"
