@@ -164,17 +164,26 @@ def test_a_hung_judge_trips_the_breaker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=200))
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
         started = time.monotonic()
-        result = pytester.runpytest(*judge_args(server, "--critique-timeout=0.5", "--critique-retries=1"))
+        result = pytester.runpytest(*judge_args(server, "--critique-timeout=0.5", "--critique-retries=0"))
         elapsed = time.monotonic() - started
         calls = server.calls
     outcomes(result, unscored=200)
-    # Each call tries twice; the breaker opens once five requests in a row have failed: after
-    # the third test's two requests (the call that crosses the line finishes its retries).  A
-    # request given up at the deadline may not have reached the server's log yet.
-    assert 5 <= calls <= 6
-    result.stdout.fnmatch_lines(["*unavailable since *test_judged[[]2[]]: 6 requests in a row failed (the last: "
-                                 "judge timed out after 1 retry*--critique-breaker=5)*"])
+    # One request per test until five in a row have failed; a request given up at the deadline
+    # may not have reached the server's log yet.
+    assert 4 <= calls <= 5
+    result.stdout.fnmatch_lines(["*unavailable since *test_judged[[]4[]]: 5 requests in a row failed (the last: "
+                                 "judge timed out: no complete reply within 0.5 s (--critique-timeout=0.5)); "
+                                 "no more calls to it in this run (--critique-breaker=5)*"])
     assert elapsed < 60
+
+
+def test_the_call_that_opens_the_breaker_finishes_its_retries(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(ONE_ITEM.format(count=5))
+    with LoopbackServer(handler=lambda request: Reply(status=503)) as server:
+        result = pytester.runpytest(*judge_args(server, "--critique-retries=1"))
+        assert server.calls == 6, "three tests of two requests each; the breaker opens after the third"
+    outcomes(result, unscored=5)
+    result.stdout.fnmatch_lines(["*unavailable since *test_judged[[]2[]]: 6 requests in a row failed*"])
 
 
 def test_breaker_zero_keeps_calling(pytester: pytest.Pytester) -> None:
