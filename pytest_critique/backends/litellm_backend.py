@@ -86,7 +86,8 @@ def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | No
     if tripped is None and isinstance(exc, transport.LimitExceeded):
         tripped = str(exc)
     if tripped is not None:
-        return {"deadline": ("timeout", True), "size": ("too_large", False)}.get(tripped, ("interrupted", False))
+        return {"deadline": ("timeout", True), "size": ("too_large", False),
+                "encoding": ("not_completion", False)}.get(tripped, ("interrupted", False))
     if isinstance(exc, UnicodeError):
         return "config", False
     if isinstance(exc, litellm.Timeout):
@@ -222,6 +223,9 @@ class LiteLLMBackend:
                     f"(--critique-max-reply-bytes={call.max_reply_bytes}); not retried")
         if kind == "interrupted":
             return "the run was interrupted"
+        if kind == "not_completion" and limits is not None and limits.tripped == "encoding":
+            return (f"the judge's reply is encoded as {limits.encoding!r}, which was not asked for "
+                    "(only gzip and deflate are); not read, not retried")
         if kind == "not_completion" and limits is not None:
             head = redact(limits.head.decode("utf-8", "replace"), self._api_key)
             shown = " ".join(head.split())[:80]

@@ -10,7 +10,8 @@ so the judge's thread marks its request with :func:`bounded` and a wrapper aroun
 - every phase's timeout is cut to the time left before the deadline;
 - the sockets the request uses are closed when the deadline passes or the run is interrupted,
   which ends a read that is still receiving bytes;
-- the reply body is counted as it arrives and cut off past the size cap.
+- the reply body is counted as it arrives, decoded (gzip and deflate are the only encodings
+  asked for, and counted as they inflate), and cut off past the size cap.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import socket
 import threading
 import time
+import zlib
 from typing import Any, Callable, Iterator
 
 
@@ -51,11 +53,13 @@ class CallLimits:
         self.deadline = time.monotonic() + seconds
         self.received = 0
         self.tripped: str | None = None
-        """``deadline``, ``size`` or ``interrupted`` once a bound ended the request."""
+        """``deadline``, ``size``, ``encoding`` or ``interrupted`` once a bound ended the request."""
         self.status: int | None = None
         self.content_type = ""
         self.head = b""
-        """The first bytes of the reply body (to say what a reply that is not JSON was)."""
+        """The first bytes of the reply body, decoded (to say what a reply that is not JSON was)."""
+        self.encoding = ""
+        self._inflate: Any = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(seconds, 0.0), self.expire, kwargs={"why": "deadline"})
@@ -71,13 +75,37 @@ class CallLimits:
         if self.tripped is not None:
             raise LimitExceeded(self.tripped)
 
+    def expect_encoding(self, encoding: str) -> None:
+        """Count the reply as it will be decoded: a small compressed body may inflate without bound."""
+        encoding = encoding.strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._inflate = zlib.decompressobj()
+        elif encoding not in ("", "identity"):
+            self.tripped = self.tripped or "encoding"
+            self.encoding = encoding
+
     def count(self, chunk: bytes) -> None:
+        size, decoded = (len(chunk), chunk) if self._inflate is None else self._inflated(chunk)
+        self.received += size
         if len(self.head) < 200:
-            self.head += chunk[: 200 - len(self.head)]
-        self.received += len(chunk)
+            self.head += decoded[: 200 - len(self.head)]
         if self.received > self.max_bytes and self.tripped is None:
             self.tripped = "size"
         self.check()
+
+    def _inflated(self, chunk: bytes) -> tuple[int, bytes]:
+        """How many bytes ``chunk`` inflates to (counted 64 KiB at a time, stopping past the cap), and the first."""
+        try:
+            first = self._inflate.decompress(chunk, 65536)
+            total = len(first)
+            while self._inflate.unconsumed_tail and self.received + total <= self.max_bytes:
+                total += len(self._inflate.decompress(self._inflate.unconsumed_tail, 65536))
+            return total, first
+        except zlib.error:
+            self._inflate = None  # not valid compressed data: httpx says so when it decodes
+            return len(chunk), b""
 
     def watch(self, stream: Any) -> None:
         """Remember the socket under an httpcore network stream, to close it at the deadline."""
@@ -151,6 +179,7 @@ def _install() -> None:
                 given = timeout.get(phase)
                 timeout[phase] = left if given is None else min(given, left)
             request.extensions["timeout"] = timeout
+            request.headers["Accept-Encoding"] = "gzip, deflate"  # encodings whose decoded size is counted
             user_trace = request.extensions.get("trace")
 
             def trace(event: str, info: dict[str, Any]) -> None:
@@ -166,6 +195,7 @@ def _install() -> None:
                 limits.watch(stream)
             limits.status = response.status_code
             limits.content_type = response.headers.get("content-type", "")
+            limits.expect_encoding(response.headers.get("content-encoding", ""))
             response.stream = BoundedStream(response.stream, limits)
             return response
 

@@ -430,3 +430,40 @@ def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path
         critic.runtime.close()
     assert raised.value.verdict.items[0].error == "judge timed out: no complete reply within 1 s (--critique-timeout=1)"
     assert elapsed < 20, f"about 280 header bytes at 0.2 s each take 56 s; the call took {elapsed:.0f} s"
+
+
+def test_a_compressed_reply_is_capped_as_it_inflates(pytester: pytest.Pytester) -> None:
+    import gzip
+
+    pytester.makepyfile(ONE_ITEM.format(count=1))
+    bomb = gzip.compress(b" " * (64 * 2**20), compresslevel=9)  # 64 MiB of spaces in about 64 KiB
+    assert len(bomb) < 2**20
+    reply = Reply(body=bomb, headers={"Content-Encoding": "gzip"})
+    with LoopbackServer(handler=lambda request: reply) as server:
+        result = pytester.runpytest(*judge_args(server, "--critique-max-reply-bytes=1000000"))
+        assert server.request_headers[0]["Accept-Encoding"] == "gzip, deflate"
+    outcomes(result, unscored=1)
+    result.stdout.fnmatch_lines(["*judge reply too large: more than 1,000,000 bytes*"])
+
+
+def test_a_compressed_valid_reply_is_read(pytester: pytest.Pytester) -> None:
+    import gzip
+
+    pytester.makepyfile(ONE_ITEM.format(count=1))
+    body = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": YES},
+                                    "finish_reason": "stop"}],
+                       "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
+    reply = Reply(body=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    with LoopbackServer(handler=lambda request: reply) as server:
+        outcomes(pytester.runpytest(*judge_args(server)), passed=1)
+
+
+def test_an_encoding_nobody_asked_for_is_not_read(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(ONE_ITEM.format(count=1))
+    reply = Reply(body=b"\x00\x01\x02", headers={"Content-Encoding": "br"})
+    with LoopbackServer(handler=lambda request: reply) as server:
+        result = pytester.runpytest(*judge_args(server))
+        assert server.calls == 1
+    outcomes(result, unscored=1)
+    result.stdout.fnmatch_lines(["*the judge's reply is encoded as 'br', which was not asked for*"])
