@@ -11,8 +11,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+MAX_WAIT = 300.0
+"""Seconds a call waits for calls in flight to release the budget they reserved before it is refused."""
 _UNIT = 1_000_000_000
 """Costs are counted in billionths of a dollar: a small model's call costs a few millionths."""
 
@@ -48,7 +50,7 @@ class Budget:
             self._shared = diskcache.Cache(str(directory), disk=json_only_disk())
         return self._shared
 
-    def reserve(self, estimate: float = 0.0) -> str | None:
+    def reserve(self, estimate: float = 0.0, give_up: Callable[[], bool] | None = None) -> str | None:
         """Take one call, and ``estimate`` dollars, from the budget; returns why not when it is spent.
 
         A call whose estimate does not fit beside the calls in flight waits for them to settle;
@@ -58,6 +60,7 @@ class Budget:
         if not self.limited:
             return None
         units = int(round(max(estimate, 0.0) * _UNIT)) if self.max_cost is not None else 0
+        waited_since = time.monotonic()
         while True:
             with self._lock:
                 shared = self._counters()
@@ -76,6 +79,13 @@ class Budget:
                     if fits:
                         self._add(shared, calls=1, reserved=units)
                         return None
+            if give_up is not None and give_up():
+                return "the run was interrupted"
+            if time.monotonic() - waited_since > MAX_WAIT:
+                # A worker that died with a call in flight never settles it: do not wait forever.
+                self.refused += 1
+                return (f"judge budget: calls in flight have held the rest of --critique-max-cost={self.max_cost:g} "
+                        f"for over {MAX_WAIT:g} s; refused")
             time.sleep(0.02)  # calls in flight hold the rest of the budget: wait for them to settle
 
     def settle(self, estimate: float, cost: float) -> None:

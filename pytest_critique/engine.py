@@ -219,7 +219,7 @@ class JudgeEngine:
         estimate = 0.0
         if self.budget.max_cost is not None and hasattr(backend, "estimate_cost"):
             estimate = backend.estimate_cost(call)
-        refusal = self.budget.reserve(estimate)
+        refusal = self.budget.reserve(estimate, give_up=transport.interrupted)
         if refusal is not None:
             raise JudgeFailure(refusal, "budget", calls=0)
         try:
@@ -281,7 +281,7 @@ class JudgeEngine:
         except JudgeFailure as failure:
             if failure.calls or failure.retries:
                 usage = usage + Usage(calls=failure.calls, retries=failure.retries)
-            elif usage.calls == 0 and failure.kind != "budget":
+            elif usage.calls == 0 and failure.kind not in ("budget", "unavailable", "interrupted"):
                 usage = usage + Usage(calls=1)  # an offline judge that could not answer
             return Outcome(failure=failure, usage=usage, key=key)
         except Exception as exc:  # noqa: BLE001 - a judge bug must be UNSCORED, not a crash
