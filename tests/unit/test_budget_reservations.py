@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_critique import budget as budget_module
+import pytest_critique.budget as budget_module
 from pytest_critique.budget import Budget
 
 
