@@ -82,6 +82,10 @@ class Settings:
     calibrate: str | None = None
     min_kappa: float | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.api_key, str):  # built directly, not resolved: keep the key hidden all the same
+            object.__setattr__(self, "api_key", Secret(self.api_key))
+
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
