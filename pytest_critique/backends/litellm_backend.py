@@ -92,8 +92,10 @@ def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | No
         return "config", False
     if isinstance(exc, litellm.Timeout):
         return "timeout", True
-    if limits is not None and limits.status == 200 and not _is_json(limits):
-        return "not_completion", False  # an HTML page, an event stream...: asking again gets the same
+    if limits is not None and limits.status == 200 and (limits.complete or not _is_json(limits)):
+        # The whole 200 reply came and litellm could not take it as a chat completion (an HTML page,
+        # an event stream, JSON of another shape): asking again gets the same.
+        return "not_completion", False
     status = _status(exc)
     message = str(exc).lower()
     if "api_key" in message and "must be set" in message:

@@ -59,6 +59,8 @@ class CallLimits:
         self.head = b""
         """The first bytes of the reply body, decoded (to say what a reply that is not JSON was)."""
         self.encoding = ""
+        self.complete = False
+        """The whole reply body arrived (a failure after that is about what it says, not how it came)."""
         self._inflate: Any = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -162,6 +164,7 @@ def _install() -> None:
                 for chunk in self._inner:
                     self._limits.count(chunk)
                     yield chunk
+                self._limits.complete = True
 
             def close(self) -> None:
                 self._inner.close()
