@@ -19,6 +19,18 @@ _UNIT = 1_000_000_000
 """Costs are counted in billionths of a dollar: a small model's call costs a few millionths."""
 
 
+def shared_directory(run_id: str) -> Path:
+    """Where the workers of one xdist run keep their common counters."""
+    return Path(tempfile.gettempdir()) / f"pytest-critique-budget-{run_id}"
+
+
+def discard_shared(run_id: str) -> None:
+    """Remove a finished run's counters (the controller calls this once every worker is done)."""
+    import shutil
+
+    shutil.rmtree(shared_directory(run_id), ignore_errors=True)
+
+
 class Budget:
     """Counts model calls and their cost; refuses calls once a limit is reached."""
 
@@ -46,7 +58,7 @@ class Budget:
 
             from .cache.store import json_only_disk
 
-            directory = Path(tempfile.gettempdir()) / f"pytest-critique-budget-{self._run_id}"
+            directory = shared_directory(self._run_id)
             self._shared = diskcache.Cache(str(directory), disk=json_only_disk())
         return self._shared
 

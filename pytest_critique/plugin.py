@@ -68,6 +68,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del config.stash[_SESSION_KEY]
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: note the run id its workers share a budget under, to clean it up at the end."""
+    session = node.config.stash.get(_SESSION_KEY, None)
+    run_id = getattr(node, "workerinput", {}).get("testrunuid")
+    if session is not None and run_id:
+        session.worker_run_ids.add(run_id)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return config.stash[_SESSION_KEY].header()
 

@@ -36,6 +36,8 @@ class CritiqueSession:
         self.notes: list[str] = []
         self.failed = False
         """Set when writing the frozen checklists failed: the run then exits non-zero."""
+        self.worker_run_ids: set[str] = set()
+        """xdist run ids of this controller's workers (their shared budget counters are removed at the end)."""
 
     @property
     def runtime(self) -> "Runtime":
@@ -131,3 +133,8 @@ class CritiqueSession:
     def close(self) -> None:
         if self._runtime is not None:
             self._runtime.close()
+        if self.worker_run_ids and (self.settings.max_calls is not None or self.settings.max_cost is not None):
+            from .budget import discard_shared
+
+            for run_id in self.worker_run_ids:
+                discard_shared(run_id)

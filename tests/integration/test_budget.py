@@ -44,12 +44,14 @@ def test_max_calls_stops_judging_and_cached_verdicts_still_serve(pytester, serve
     assert server.calls == 2
 
 
-def test_budget_is_shared_by_xdist_workers(pytester, server, monkeypatch):
+def test_budget_is_shared_by_xdist_workers(pytester, server, monkeypatch, tmp_path):
     monkeypatch.setenv("CRITIQUE_API_KEY", "sk-test")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the workers' shared counters go
     pytester.makepyfile(ONE_QUESTION_TESTS.format(count=6))
     result = run(pytester, server, "--critique-max-calls=3", "-n", "2")
     assert result.parseoutcomes() == {"passed": 3, "unscored": 3}
     assert server.calls == 3
+    assert not list(tmp_path.glob("pytest-critique-budget-*")), "the run removes its shared counters"
 
 
 def test_max_cost_stops_judging_once_spent(pytester, server, monkeypatch):

@@ -69,3 +69,29 @@ def test_processes_share_reservations(tmp_path) -> None:  # noqa: ANN001
         first.close()
         second.close()
         shutil.rmtree(Path(tempfile.gettempdir()) / f"pytest-critique-budget-unit-{tmp_path.name}", ignore_errors=True)
+
+
+RACE = """
+import sys
+from pytest_critique.budget import Budget
+
+budget = Budget(max_calls=50, shared_run_id=sys.argv[1])
+granted = sum(budget.reserve() is None for _ in range(40))
+budget.close()
+print(granted)
+"""
+
+
+def test_two_processes_never_get_more_calls_than_the_limit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for trial in range(3):
+        run_id = f"race-{tmp_path.name}-{trial}"
+        try:
+            processes = [subprocess.Popen([sys.executable, "-c", RACE, run_id], stdout=subprocess.PIPE, text=True)
+                         for _ in range(2)]
+            granted = [int(process.communicate(timeout=60)[0]) for process in processes]
+        finally:
+            shutil.rmtree(Path(tempfile.gettempdir()) / f"pytest-critique-budget-{run_id}", ignore_errors=True)
+        assert sum(granted) == 50, granted
