@@ -79,7 +79,7 @@ from pydantic import ValidationError
 from .errors import CritiqueUsageError
 
 
-from .checkeval_models import CheckEvalChecklist, Dimension, Question, SubAspect
+from .checkeval_models import CheckEvalChecklist, Dimension, Question, SubAspect, dump_checklist
 from .checkeval_yaml import (ChecklistFileError, Polarity, _compose, _expand, _merge, _read_file,
                              _SUFFIXES, _Reader, _always_good, released_yes_is_bad, split_questions)
 
@@ -209,36 +209,6 @@ def builtin(name: str) -> CheckEvalChecklist:
     if name not in names:
         raise CritiqueUsageError(f"no built-in checklist {name!r}; available: {', '.join(names) or 'none'}")
     return load_checklist(BUILTIN_DIR / f"{name}.yaml")
-
-
-def _question_data(question: Question) -> str | dict[str, Any]:
-    options: dict[str, Any] = {}
-    if not question.yes_is_good:
-        options["yes_is_good"] = False
-    if question.weight != 1.0:
-        options["weight"] = int(question.weight) if question.weight.is_integer() else question.weight
-    if question.required:
-        options["required"] = True
-    return {"text": question.text, **options} if options else question.text
-
-
-def dump_checklist(checklist: CheckEvalChecklist, path: str | os.PathLike[str] | None = None) -> str:
-    """The checklist as YAML in the several-dimensions form (written to ``path`` when given).
-
-    Questions with default options are plain strings; loading the text gives an equal checklist.
-    """
-    import yaml
-
-    data = {"dimensions": {
-        dimension.name: {
-            "definition": dimension.definition,
-            "sub_aspects": {sub_aspect.name: [_question_data(question) for question in sub_aspect.questions]
-                            for sub_aspect in dimension.sub_aspects},
-        } for dimension in checklist.dimensions}}
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """The CheckEval checklist model: dimensions, sub-aspects and questions with their polarity.
 
-File formats and loaders are in :mod:`pytest_critique.checkeval_files`.
+Loaders are in :mod:`pytest_critique.checkeval_files`; writing the file format is here, so a checklist
+can serialise itself.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -157,6 +161,34 @@ class CheckEvalChecklist(BaseModel):
 
     def to_yaml(self) -> str:
         """The checklist in the file format (the several-dimensions form); see :func:`dump_checklist`."""
-        from .checkeval_files import dump_checklist
-
         return dump_checklist(self)
+
+
+def _question_data(question: Question) -> str | dict[str, Any]:
+    options: dict[str, Any] = {}
+    if not question.yes_is_good:
+        options["yes_is_good"] = False
+    if question.weight != 1.0:
+        options["weight"] = int(question.weight) if question.weight.is_integer() else question.weight
+    if question.required:
+        options["required"] = True
+    return {"text": question.text, **options} if options else question.text
+
+
+def dump_checklist(checklist: CheckEvalChecklist, path: str | os.PathLike[str] | None = None) -> str:
+    """The checklist as YAML in the several-dimensions form (written to ``path`` when given).
+
+    Questions with default options are plain strings; loading the text gives an equal checklist.
+    """
+    import yaml
+
+    data = {"dimensions": {
+        dimension.name: {
+            "definition": dimension.definition,
+            "sub_aspects": {sub_aspect.name: [_question_data(question) for question in sub_aspect.questions]
+                            for sub_aspect in dimension.sub_aspects},
+        } for dimension in checklist.dimensions}}
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text

@@ -6,41 +6,13 @@ between xdist workers and the controller), and imports only the standard library
 
 from __future__ import annotations
 
-import re
-import textwrap
 from typing import Any, Iterable, Mapping
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    """Untrusted text made safe for a terminal: control, escape and bidi-override characters escaped."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def shorten(text: str, width: int) -> str:
-    """One line of at most ``width`` characters, cut in the middle when too long."""
-    text = " ".join(clean(text).split())
-    if len(text) <= width:
-        return text
-    keep = width - 5
-    return f"{text[: keep - keep // 3]} ... {text[len(text) - keep // 3:]}"
-
+from .report_text import clean, escape_surrogates, judge_label, plural, shorten, tally, verdict_word, wrapped
 
 def _mark(item: Mapping[str, Any]) -> str:
     answer = item.get("answer")
     return "?" if answer is None else ("✓" if answer else "✗")
-
-
-def tally(answers: list[bool]) -> str:
-    """``YES 3/5``: the majority (a tie is NO) and its share of the votes."""
-    yes = sum(1 for answer in answers if answer)
-    majority = yes * 2 > len(answers)
-    return f"{'YES' if majority else 'NO'} {yes if majority else len(answers) - yes}/{len(answers)}"
 
 
 def _votes(item: Mapping[str, Any]) -> str:
@@ -65,25 +37,16 @@ def _jurors_line(item: Mapping[str, Any], width: int) -> list[str]:
     if not jurors:
         return []
     split = " (split)" if len({juror.get("answer") for juror in jurors}) > 1 else ""
-    return _wrapped("jurors: " + " · ".join(_juror_answer(juror) for juror in jurors) + split, width)
-
-
-def judge_label(verdict: Mapping[str, Any]) -> str:
-    label = str(verdict.get("judge", "?"))
-    return f"{label} (offline)" if verdict.get("offline") else label
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return wrapped("jurors: " + " · ".join(_juror_answer(juror) for juror in jurors) + split, width)
 
 
 def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     items = verdict.get("items", [])
     cached = sum(1 for item in items if item.get("cached"))
     usage = verdict.get("usage", {})
-    head = (f"checklist · judge {judge_label(verdict)} · {_plural(len(items), 'item')} · "
+    head = (f"checklist · judge {judge_label(verdict)} · {plural(len(items), 'item')} · "
             f"pass rate {verdict.get('pass_rate', 0):.2f} (threshold {verdict.get('threshold', 1):.2f}) · "
-            f"{_plural(usage.get('calls', 0), 'judge call')}, {cached} cached")
+            f"{plural(usage.get('calls', 0), 'judge call')}, {cached} cached")
     lines = [head]
     checklist = verdict.get("checklist", {})
     if checklist.get("source") == "generated":
@@ -94,7 +57,7 @@ def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     if checklist.get("instruction"):
         lines.append(f"  instruction: {shorten(checklist['instruction'], width - 15)}")
     if verdict.get("jury"):
-        lines.append(f"  {_plural(len(verdict['jury']), 'juror')}, rule {verdict.get('jury_rule')}: "
+        lines.append(f"  {plural(len(verdict['jury']), 'juror')}, rule {verdict.get('jury_rule')}: "
                      "each question is judged by every juror")
     for item in items:
         lines.append(f"  {_mark(item)} {item['index']:>2}  {_votes(item)}{shorten(item['question'], width - 8)}")
@@ -105,7 +68,7 @@ def checklist_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
             detail = item.get("reason") or "(the judge gave no reason)"
         else:
             continue
-        lines.extend(_wrapped(detail, width))
+        lines.extend(wrapped(detail, width))
     return lines
 
 
@@ -122,17 +85,12 @@ def _step_votes(step: Mapping[str, Any]) -> str:
     return f"[{word} {count}/{len(votes)}{' · unstable' if step.get('unstable') else ''}] "
 
 
-def _wrapped(detail: str, width: int) -> list[str]:
-    wrapper = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...")
-    return [f"       {line}" for line in wrapper.wrap(shorten(detail, (width - 7) * 5))]
-
-
 def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     steps = verdict.get("steps", [])
     mode = "first error" if verdict.get("mode") == "first_error" else "per step"
     usage = verdict.get("usage", {})
-    lines = [f"steps · judge {judge_label(verdict)} · {mode} · {_plural(len(steps), 'step')} "
-             f"(split: {verdict.get('split')}) · {_plural(usage.get('calls', 0), 'judge call')}, "
+    lines = [f"steps · judge {judge_label(verdict)} · {mode} · {plural(len(steps), 'step')} "
+             f"(split: {verdict.get('split')}) · {plural(usage.get('calls', 0), 'judge call')}, "
              f"{usage.get('cached', 0)} cached"]
     if len(steps) == 1:
         lines.append("  the solution is one step (it could not be split further): judged as a whole")
@@ -158,9 +116,9 @@ def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         lines.append(f"  {_STEP_MARKS[step['status']]} {step['index']:>2}  {_step_votes(step)}"
                      f"{shorten(step['text'], width - 8)}")
         if step["status"] == "wrong":
-            lines.extend(_wrapped(step.get("reason") or "(the critic gave no reason)", width))
+            lines.extend(wrapped(step.get("reason") or "(the critic gave no reason)", width))
         elif step["status"] == "unscored":
-            lines.extend(_wrapped(f"UNSCORED: {step.get('error') or 'no verdict'}", width))
+            lines.extend(wrapped(f"UNSCORED: {step.get('error') or 'no verdict'}", width))
         index += 1
     return lines
 
@@ -168,8 +126,8 @@ def steps_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
 def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     dimensions = verdict.get("dimensions", [])
     usage = verdict.get("usage", {})
-    lines = [f"checkeval · judge {judge_label(verdict)} · {_plural(len(dimensions), 'dimension')} · "
-             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+    lines = [f"checkeval · judge {judge_label(verdict)} · {plural(len(dimensions), 'dimension')} · "
+             f"{plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
     for dimension in dimensions:
         score = dimension.get("score")
         shown = "unscored" if score is None else f"{score:.2f}"
@@ -177,7 +135,7 @@ def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         lines.append(f"  {mark} {dimension['name']}  {shown} (threshold {dimension.get('threshold', 1):.2f})")
         for sub_aspect in dimension.get("sub_aspects", []):
             if sub_aspect.get("error"):
-                lines.extend(_wrapped(f"{sub_aspect['name']}: UNSCORED: {sub_aspect['error']}", width))
+                lines.extend(wrapped(f"{sub_aspect['name']}: UNSCORED: {sub_aspect['error']}", width))
                 continue
             for question in sub_aspect.get("questions", []):
                 if question.get("unstable"):
@@ -194,20 +152,14 @@ def checkeval_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     return lines
 
 
-def _said(value: Any) -> str:
-    if isinstance(value, bool):
-        return "YES" if value else "NO"
-    return str(value)
-
-
 def drift_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     changes = verdict.get("drift") or []
     if not changes:
         return []
-    lines = [f"  changed since the cached verdict ({_plural(len(changes), 'change')}):"]
+    lines = [f"  changed since the cached verdict ({plural(len(changes), 'change')}):"]
     for change in changes:
-        lines.append(f"    ~ {shorten(change['what'], width - 60)}: {_said(change['before'])} "
-                     f"({change['judge_before']}) -> {_said(change['after'])} ({change['judge_after']})")
+        lines.append(f"    ~ {shorten(change['what'], width - 60)}: {verdict_word(change['before'])} "
+                     f"({change['judge_before']}) -> {verdict_word(change['after'])} ({change['judge_after']})")
     return lines
 
 
@@ -255,7 +207,7 @@ def section_text(payload: Mapping[str, Any]) -> str:
 def _transportable(value: Any) -> Any:
     """Lone surrogates escaped in every string, so the payload survives xdist's channel and JSON."""
     if isinstance(value, str):
-        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+        return escape_surrogates(value)
     if isinstance(value, dict):
         return {key: _transportable(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .report import _plural, _wrapped, judge_label, shorten
+from .report_text import judge_label, plural, shorten, wrapped
 
 _SIDE = {"a": "a", "b": "b", "tie": "tie", None: "no verdict"}
 
@@ -13,7 +13,7 @@ def compare_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     usage = verdict.get("usage", {})
     method = "checklist pass rates" if verdict.get("method") == "checklist" else "both orders"
     lines = [f"compare · judge {judge_label(verdict)} · {method} · winner {_SIDE[verdict.get('winner')]} · "
-             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+             f"{plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
     if verdict.get("instruction"):
         lines.append(f"  instruction: {shorten(verdict['instruction'], width - 15)}")
     if verdict.get("criteria"):
@@ -24,7 +24,7 @@ def compare_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         unstable = ", unstable" if order.get("unstable") else ""
         shown = f" (samples: {', '.join(votes)}{unstable})" if len(votes) > 1 else ""
         lines.append(f"  {order['first']} shown first, {second} second: prefers {_SIDE[order.get('preferred')]}{shown}")
-        lines.extend(_wrapped(order.get("error") or order.get("reason") or "(no reason given)", width))
+        lines.extend(wrapped(order.get("error") or order.get("reason") or "(no reason given)", width))
     if verdict.get("consistent") is False:
         lines.append("  position-inconsistent: the preference changed when the order was swapped, so it is a tie")
     if verdict.get("method") == "checklist":
@@ -35,7 +35,7 @@ def compare_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
                                   for side in ("a", "b"))
                 lines.append(f"    {item['index']:>2}  {shorten(item['question'], width - 30)}  ({said})")
     if verdict.get("error"):
-        lines.extend(_wrapped(f"UNSCORED: {verdict['error']}", width))
+        lines.extend(wrapped(f"UNSCORED: {verdict['error']}", width))
     return lines
 
 
@@ -44,7 +44,7 @@ def rubric_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     score = verdict.get("score")
     shown = "unscored" if score is None else f"{score}/5"
     lines = [f"rubric · judge {judge_label(verdict)} · score {shown} (min {verdict.get('min_score')}) · "
-             f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+             f"{plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
     rubric = verdict.get("rubric", {})
     lines.append(f"  criteria: {shorten(rubric.get('criteria', ''), width - 12)}")
     votes = verdict.get("votes") or []
@@ -55,9 +55,9 @@ def rubric_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     if score is not None:
         description = rubric.get("scores", {}).get(str(score)) or rubric.get("scores", {}).get(score, "")
         lines.append(f"  {score}: {shorten(description, width - 5)}")
-        lines.extend(_wrapped(verdict.get("feedback") or "(no feedback given)", width))
+        lines.extend(wrapped(verdict.get("feedback") or "(no feedback given)", width))
     else:
-        lines.extend(_wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
+        lines.extend(wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
     return lines
 
 
@@ -72,7 +72,7 @@ def _calibration_item(item: Mapping[str, Any], width: int) -> list[str]:
     if item.get("instruction"):
         lines.append(f"       instruction: {shorten(item['instruction'], width - 20)}")
     if item.get("reason"):
-        lines.extend(_wrapped(item["reason"], width))
+        lines.extend(wrapped(item["reason"], width))
     return lines
 
 
@@ -81,7 +81,7 @@ def _step_lines(figures: Mapping[str, Any], width: int, max_listed: int) -> list
         return "n/a" if value is None else f"{value * 100:.1f}%"
 
     f1 = figures.get("f1")
-    lines = [f"  step critic: {_plural(figures['solutions'], 'solution')} · first error located exactly in "
+    lines = [f"  step critic: {plural(figures['solutions'], 'solution')} · first error located exactly in "
              f"{share(figures.get('erroneous_accuracy'))} of {figures['erroneous']} erroneous · "
              f"{share(figures.get('correct_accuracy'))} of {figures['correct']} correct judged correct · "
              f"F1 {'n/a' if f1 is None else f'{f1 * 100:.1f}'}"]
@@ -90,13 +90,13 @@ def _step_lines(figures: Mapping[str, Any], width: int, max_listed: int) -> list
                            ("UNSCORED, left out of the figures:", figures.get("unscored", []))):
         if not entries:
             continue
-        lines.append(f"  the step critic {title} {_plural(len(entries), 'solution')}:")
+        lines.append(f"  the step critic {title} {plural(len(entries), 'solution')}:")
         for entry in entries[:max_listed]:
             problem = f" · {shorten(entry['problem'], width - 50)}" if entry.get("problem") else ""
             lines.append(f"    ✗ line {entry['line']}: label {said(entry.get('label'))}, judged "
                          f"{said(entry.get('judged'))} ({entry['steps']} steps){problem}")
             if entry.get("reason"):
-                lines.extend(_wrapped(entry["reason"], width))
+                lines.extend(wrapped(entry["reason"], width))
         if len(entries) > max_listed:
             lines.append(f"    ... and {len(entries) - max_listed} more (--critique-report=PATH lists all)")
     return lines
@@ -106,14 +106,14 @@ def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: 
     usage = verdict.get("usage", {})
     if not verdict.get("compared") and verdict.get("steps"):
         return ([f"calibration · step critic {judge_label(verdict)} against {verdict.get('reference')} · "
-                 f"{_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+                 f"{plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
                 + _step_lines(verdict["steps"], width, max_listed))
     minimum = verdict.get("min_kappa")
     lines = [f"calibration · judge {judge_label(verdict)} against {verdict.get('reference')} · "
-             f"{_plural(verdict.get('compared', 0), 'item')} · accuracy {_figure(verdict.get('accuracy'))} · "
+             f"{plural(verdict.get('compared', 0), 'item')} · accuracy {_figure(verdict.get('accuracy'))} · "
              f"Cohen's kappa {_figure(verdict.get('kappa'))}"
              + (f" (min {minimum:g})" if minimum is not None else "")
-             + f" · {_plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+             + f" · {plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
     counts = verdict.get("confusion", {})
     lines.append(f"  {'':<12}{'judged YES':>12}{'judged NO':>12}")
     for said in ("yes", "no"):
@@ -123,20 +123,20 @@ def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: 
     if categories:
         lines.append("  by category:")
         for name, figures in categories.items():
-            lines.append(f"    {shorten(name, 30):<30} {_plural(figures['items'], 'item'):>10} · accuracy "
+            lines.append(f"    {shorten(name, 30):<30} {plural(figures['items'], 'item'):>10} · accuracy "
                          f"{_figure(figures.get('accuracy'))} · kappa {_figure(figures.get('kappa'))}")
     if verdict.get("skipped_lines"):
-        lines.append(f"  {_plural(verdict['skipped_lines'], 'checklist or step line')} of the labels file skipped")
+        lines.append(f"  {plural(verdict['skipped_lines'], 'checklist or step line')} of the labels file skipped")
     disagreements = verdict.get("disagreements", [])
     if disagreements:
-        lines.append(f"  the judge differs from the reference on {_plural(len(disagreements), 'item')}:")
+        lines.append(f"  the judge differs from the reference on {plural(len(disagreements), 'item')}:")
         for item in disagreements[:max_listed]:
             lines.extend(_calibration_item(item, width))
         if len(disagreements) > max_listed:
             lines.append(f"    ... and {len(disagreements) - max_listed} more (--critique-report=PATH lists all)")
     unscored = verdict.get("unscored", [])
     if unscored:
-        lines.append(f"  UNSCORED, left out of the figures: {_plural(len(unscored), 'item')}")
+        lines.append(f"  UNSCORED, left out of the figures: {plural(len(unscored), 'item')}")
         for item in unscored[:max_listed]:
             lines.extend(_calibration_item(item, width))
     if verdict.get("steps"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .report import _plural, clean, judge_label, shorten
+from .report_text import clean, judge_label, plural, shorten
 from .trust_summary import TrustTotals
 
 
@@ -128,8 +128,8 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     retries = f" ({usage['retries']} retried)" if usage["retries"] else ""
     judges = ", ".join(totals.judges) or "none"
     lines = [
-        f"judge {judges} · {_plural(totals.tests, 'test')} · {_plural(totals.verdict_count, 'verdict')} "
-        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {_plural(usage['calls'], 'judge call')}{retries} · "
+        f"judge {judges} · {plural(totals.tests, 'test')} · {plural(totals.verdict_count, 'verdict')} "
+        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {plural(usage['calls'], 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
     if totals.scored_items:
@@ -139,7 +139,7 @@ def summary_lines(totals: Totals, max_listed: int = 20,
         shown = ", ".join(f"{name} {sum(scores) / len(scores):.2f}" for name, scores in totals.dimension_scores.items())
         lines.append(f"checkeval mean scores: {shown}")
     if totals.solutions:
-        lines.append(f"step critic: {_plural(totals.solutions, 'solution')} judged, "
+        lines.append(f"step critic: {plural(totals.solutions, 'solution')} judged, "
                      f"{totals.solutions_wrong} with a wrong step")
     lines.extend(totals.trust.lines(show_nodeid, max_listed))
     if totals.failing:
@@ -159,7 +159,7 @@ def summary_lines(totals: Totals, max_listed: int = 20,
         if len(totals.unscored) > max_listed:
             lines.append(f"  ... and {len(totals.unscored) - max_listed} more")
     if totals.over_budget:
-        lines.append(f"budget: {_plural(totals.over_budget, 'test')} unscored because the judge budget was "
+        lines.append(f"budget: {plural(totals.over_budget, 'test')} unscored because the judge budget was "
                      "reached (--critique-max-calls / --critique-max-cost)")
     if totals.cache_misses:
         lines.append("hint: cache mode 'read' found no verdict for some questions; record them with "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping
 
 from .agreement import fleiss_kappa
-from .report import _plural, _said, shorten, tally
+from .report_text import plural, shorten, tally, verdict_word
 
 
 class _Jury:
@@ -139,7 +139,7 @@ class TrustTotals:
             if steps:
                 f1 = steps["f1"]
                 lines.append(f"calibration: step critic {calibration['judge']} against {calibration['reference']}: "
-                             f"{_plural(steps['solutions'], 'solution')}, F1 "
+                             f"{plural(steps['solutions'], 'solution')}, F1 "
                              f"{'n/a' if f1 is None else f'{f1 * 100:.1f}'}, {steps['disagreements']} disagreements")
             if not calibration["compared"] and steps:
                 continue
@@ -148,14 +148,14 @@ class TrustTotals:
                      f"accuracy {accuracy:.3f}, Cohen's kappa {kappa + 0.0:.3f}")
             below = calibration["min_kappa"] is not None and not calibration["passed"]
             lines.append(f"calibration: judge {calibration['judge']} against {calibration['reference']}: "
-                         f"{_plural(calibration['compared'] or 0, 'item')}, {shown}, "
+                         f"{plural(calibration['compared'] or 0, 'item')}, {shown}, "
                          f"{calibration['disagreements']} disagreements"
                          + (f" · BELOW --critique-min-kappa {calibration['min_kappa']:g}" if below else ""))
         for jury in self.juries.values():
             kappa = jury.kappa
             shown = "n/a" if kappa is None else f"{kappa + 0.0:.3f}"  # + 0.0: no "-0.000"
             lines.append(f"jury {', '.join(jury.names)} ({', '.join(jury.rules)}): "
-                         f"{_plural(len(jury.ratings), 'item')}, "
+                         f"{plural(len(jury.ratings), 'item')}, "
                          f"Fleiss' kappa {shown}, split on {len(jury.split)}")
             for nodeid, index, question, votes in jury.split[:max_listed]:
                 said = " · ".join(f"{name} {'YES' if answer else 'NO'}" for name, answer in votes)
@@ -164,13 +164,13 @@ class TrustTotals:
                 lines.append(f"  ... and {len(jury.split) - max_listed} more")
         if self.comparisons:
             rate = self.position_inconsistency or 0.0
-            lines.append(f"pairwise: {_plural(self.comparisons, 'comparison')}, {len(self.inconsistent)} "
+            lines.append(f"pairwise: {plural(self.comparisons, 'comparison')}, {len(self.inconsistent)} "
                          f"position-inconsistent ({rate:.0%}; the preference changed when the order was swapped)")
             for nodeid, headline in self.inconsistent[:max_listed]:
                 lines.append(f"  {show_nodeid(nodeid)}  {shorten(headline, 100)}")
         if self.rubric_scores:
             mean = sum(self.rubric_scores) / len(self.rubric_scores)
-            lines.append(f"rubric: {_plural(len(self.rubric_scores), 'response')} graded, mean score {mean:.2f}")
+            lines.append(f"rubric: {plural(len(self.rubric_scores), 'response')} graded, mean score {mean:.2f}")
         if self.unstable:
             lines.append(f"unstable verdicts ({len(self.unstable)}): sampled votes agreed less than min_agreement")
             for nodeid, what in self.unstable[:max_listed]:
@@ -181,8 +181,8 @@ class TrustTotals:
             lines.append(f"drift ({len(self.drift)}): verdicts that changed since the cached ones")
             for change in self.drift[:max_listed]:
                 lines.append(f"  {show_nodeid(change['nodeid'])}  {shorten(change.get('what', ''), 60)}: "
-                             f"{_said(change.get('before'))} ({change.get('judge_before')}) -> "
-                             f"{_said(change.get('after'))} ({change.get('judge_after')})")
+                             f"{verdict_word(change.get('before'))} ({change.get('judge_before')}) -> "
+                             f"{verdict_word(change.get('after'))} ({change.get('judge_after')})")
             if len(self.drift) > max_listed:
                 lines.append(f"  ... and {len(self.drift) - max_listed} more")
         return lines

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from .errors import CritiqueUsageError
 from .models import ItemVerdict, JurorVote, Vote
-from .report import tally
+from .report_text import tally
 
 
 def is_unstable(agreement: float | None, votes: int, min_agreement: float) -> bool:

@@ -1,0 +1,63 @@
+"""Text helpers for the report: untrusted text made safe for a terminal, shortened and wrapped.
+
+Standard library only, like everything the report builds from verdicts' JSON form.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Any, Mapping
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Untrusted text made safe for a terminal: control, escape and bidi-override characters escaped."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, cut in the middle when too long."""
+    text = " ".join(clean(text).split())
+    if len(text) <= width:
+        return text
+    keep = width - 5
+    return f"{text[: keep - keep // 3]} ... {text[len(text) - keep // 3:]}"
+
+
+def judge_label(verdict: Mapping[str, Any]) -> str:
+    label = str(verdict.get("judge", "?"))
+    return f"{label} (offline)" if verdict.get("offline") else label
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def wrapped(detail: str, width: int) -> list[str]:
+    wrapper = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...")
+    return [f"       {line}" for line in wrapper.wrap(shorten(detail, (width - 7) * 5))]
+
+
+def tally(answers: list[bool]) -> str:
+    """``YES 3/5``: the majority (a tie is NO) and its share of the votes."""
+    yes = sum(1 for answer in answers if answer)
+    majority = yes * 2 > len(answers)
+    return f"{'YES' if majority else 'NO'} {yes if majority else len(answers) - yes}/{len(answers)}"
+
+
+def escape_surrogates(text: str) -> str:
+    """Lone surrogates as ``\\udcff`` text, so the string survives UTF-8 (xdist's channel, JSON files)."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def verdict_word(value: Any) -> str:
+    """A drifted verdict as the summary says it: YES/NO for answers, the value otherwise."""
+    if isinstance(value, bool):
+        return "YES" if value else "NO"
+    return str(value)
