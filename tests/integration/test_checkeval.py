@@ -485,8 +485,8 @@ def marker_dir(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def test_report_section_failure_lines_summary_and_json(marker_dir, plugin_args, read_report):
-    result = marker_dir.runpytest("-rA", "--critique-report=report.json", *plugin_args)
+def test_report_section_failure_lines_summary_and_json(marker_dir, read_report):
+    result = marker_dir.runpytest("-rA", "--critique-report=report.json")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([
         "*_ test_unclear _*",

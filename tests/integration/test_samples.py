@@ -41,10 +41,10 @@ def alternating(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def test_three_samples_majority_and_votes(alternating: pytest.Pytester, plugin_args: list[str],
+def test_three_samples_majority_and_votes(alternating: pytest.Pytester,
                                           read_report) -> None:
     alternating.makepyfile(test_votes=TWO_QUESTIONS)
-    result = alternating.runpytest("--critique-samples=3", "--critique-report=report.json", *plugin_args)
+    result = alternating.runpytest("--critique-samples=3", "--critique-report=report.json")
     result.assert_outcomes(failed=1)
     # question 1 got YES, NO, YES; question 2 got NO, YES, NO
     result.stdout.fnmatch_lines([

@@ -119,9 +119,9 @@ def test_good(critique):
 '''
 
 
-def test_report_names_the_wrong_step(pytester, plugin_args):
+def test_report_names_the_wrong_step(pytester):
     pytester.makepyfile(test_math=STEPS_TEST)
-    result = pytester.runpytest("-rA", "--critique-report=report.json", *plugin_args)
+    result = pytester.runpytest("-rA", "--critique-report=report.json")
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines([
         "*- critique -*",

@@ -1,7 +1,8 @@
 """Trust in verdicts through pytest: position swap, juries, unstable votes, rubrics and drift.
 
-Every behaviour is checked in pytest's output and in the JSON report, in process and with two
-xdist workers (``plugin_args``).
+Every behaviour is checked in pytest's output and in the JSON report, in process; drift also with
+two xdist workers (``plugin_args``: workers share the drift index).  tests/integration/test_xdist.py
+checks that every kind of verdict crosses to the xdist controller intact.
 """
 
 from __future__ import annotations
@@ -51,11 +52,10 @@ def read_report(pytester: pytest.Pytester) -> dict[str, Any]:
     return json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
 
 
-def test_a_judge_preferring_the_first_position_gives_only_ties(pytester: pytest.Pytester,
-                                                               plugin_args: list[str]) -> None:
+def test_a_judge_preferring_the_first_position_gives_only_ties(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(POSITIONAL)
     pytester.makepyfile(test_pairs=PAIRS)
-    result = pytester.runpytest("--critique-report=report.json", "-rA", *plugin_args)
+    result = pytester.runpytest("--critique-report=report.json", "-rA")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines([
         "pairwise: 4 comparisons, 4 position-inconsistent (100%; the preference changed when the order was swapped)",
@@ -78,11 +78,10 @@ def test_a_judge_preferring_the_first_position_gives_only_ties(pytester: pytest.
                                 "(a first: a; b first: b)" for v in verdicts)
 
 
-def test_a_judge_preferring_the_better_answer_is_consistent(pytester: pytest.Pytester,
-                                                            plugin_args: list[str]) -> None:
+def test_a_judge_preferring_the_better_answer_is_consistent(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(FAIR)
     pytester.makepyfile(test_pairs=PAIRS)
-    result = pytester.runpytest("--critique-report=report.json", *plugin_args)
+    result = pytester.runpytest("--critique-report=report.json")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["pairwise: 4 comparisons, 0 position-inconsistent (0%*"])
     report = read_report(pytester)
@@ -126,10 +125,9 @@ def fleiss(ratings: list[list[bool]]) -> float:
     return (sum(p_items) / n - chance) / (1 - chance)
 
 
-def test_three_jurors_decide_by_rule_and_their_agreement_is_measured(pytester: pytest.Pytester,
-                                                                    plugin_args: list[str]) -> None:
+def test_three_jurors_decide_by_rule_and_their_agreement_is_measured(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_jury=JURY)
-    result = pytester.runpytest("--critique-report=report.json", "-rA", *plugin_args)
+    result = pytester.runpytest("--critique-report=report.json", "-rA")
     result.assert_outcomes(passed=4)
     report = read_report(pytester)
     for test in report["tests"]:
@@ -173,8 +171,7 @@ def critique_backend():
 '''
 
 
-def test_a_jury_configured_in_pyproject_runs_offline_through_a_backend_mapping(pytester: pytest.Pytester,
-                                                                              plugin_args: list[str]) -> None:
+def test_a_jury_configured_in_pyproject_runs_offline_through_a_backend_mapping(pytester: pytest.Pytester) -> None:
     pytester.makepyprojecttoml('[tool.pytest.ini_options]\n'
                                'critique_model = ["vendor/strict", "vendor/lenient", "vendor/blind"]\n')
     pytester.makeconftest(CONFIGURED_JURY)
@@ -185,7 +182,7 @@ def test_a_jury_configured_in_pyproject_runs_offline_through_a_backend_mapping(p
         def test_long(critique):
             assert not critique.checklist("a fox in the woods", items=["a fox?"]).passed   # 1 of 3
     ''')
-    result = pytester.runpytest(*plugin_args)
+    result = pytester.runpytest()
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["critique: judge=jury vendor/strict,vendor/lenient,vendor/blind (majority) *"])
 
@@ -220,11 +217,11 @@ def test_vote(critique):
     (["--critique-on-unstable=error"], {"unscored": 1},
      "       UNSCORED: unstable verdict: YES 3/5 (agreement 0.60 < min_agreement 0.70)*"),
 ])
-def test_unstable_votes(pytester: pytest.Pytester, plugin_args: list[str], args: list[str],
+def test_unstable_votes(pytester: pytest.Pytester, args: list[str],
                         outcome: dict[str, int], shown: str) -> None:
     pytester.makeini("[pytest]\ncritique_concurrency = 1\n")  # votes in a known order
     pytester.makepyfile(test_votes=ALTERNATING)
-    result = pytester.runpytest("--critique-samples=5", "-rA", *args, *plugin_args)
+    result = pytester.runpytest("--critique-samples=5", "-rA", *args)
     assert result.parseoutcomes() == outcome
     result.stdout.fnmatch_lines([shown])
     if not args:
@@ -279,7 +276,7 @@ def test_a_rubric_needs_every_score(critique):
 '''
 
 
-def test_rubric_grades(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_rubric_grades(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('''
         import pytest
         from pytest_critique import ScriptedJudge
@@ -292,7 +289,7 @@ def test_rubric_grades(pytester: pytest.Pytester, plugin_args: list[str]) -> Non
             return ScriptedJudge(grade=grade, name="grader")
     ''')
     pytester.makepyfile(test_rubric=RUBRIC_TESTS)
-    result = pytester.runpytest("--critique-report=report.json", *plugin_args)
+    result = pytester.runpytest("--critique-report=report.json")
     assert result.parseoutcomes() == {"passed": 2, "failed": 1, "unscored": 1}
     result.stdout.fnmatch_lines([
         "rubric · judge grader (offline) · score 3/5 (min 4) · 1 judge call, 0 cached",
@@ -305,7 +302,7 @@ def test_rubric_grades(pytester: pytest.Pytester, plugin_args: list[str]) -> Non
     assert read_report(pytester)["totals"]["rubric_scores"] == [5, 3]
 
 
-def test_compare_by_checklist_pass_rates(scripted_conftest: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_compare_by_checklist_pass_rates(scripted_conftest: pytest.Pytester) -> None:
     scripted_conftest.makepyfile(test_cl='''
         def test_checklist_compare(critique):
             verdict = critique.compare("a fox\\nin autumn\\nthree", "a dog", method="checklist",
@@ -313,7 +310,7 @@ def test_compare_by_checklist_pass_rates(scripted_conftest: pytest.Pytester, plu
             assert verdict.winner == "a" and (verdict.a_pass_rate, verdict.b_pass_rate) == (1.0, 0.0)
             assert verdict.passed and verdict.consistent is None
     ''')
-    result = scripted_conftest.runpytest("-rA", *plugin_args)
+    result = scripted_conftest.runpytest("-rA")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["compare · judge scripted (offline) · checklist pass rates · winner a *",
                                  "  pass rate a 1.00 · b 0.00",

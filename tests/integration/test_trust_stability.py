@@ -1,8 +1,9 @@
 """Trust features beyond tests/integration/test_trust.py: unstable verdicts of every judge (checklist
 with markers and keywords, per-step votes, CheckEval questions, rubric scores, pairwise orders),
 jurors that waver or give no verdict, drift around juries and judges used side by side, and the
-settings' usage errors.  Most run in process and with two xdist workers (``plugin_args``); checks
-of the summary alone and of the settings errors run in process only.
+settings' usage errors.  They run in process; the drift tests also with two xdist workers
+(``plugin_args``: workers share the drift index), and tests/integration/test_xdist.py checks that
+every kind of verdict crosses to the xdist controller intact.
 """
 
 from __future__ import annotations
@@ -63,11 +64,11 @@ def test_refused_by_keyword(critique):
 '''
 
 
-def test_unstable_votes_by_marker_and_keyword(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_unstable_votes_by_marker_and_keyword(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     pytester.makeconftest(WAVERING)
     pytester.makepyfile(test_votes=VOTE_TESTS)
-    result = pytester.runpytest("--critique-report=report.json", *plugin_args)
+    result = pytester.runpytest("--critique-report=report.json")
     assert result.parseoutcomes() == {"passed": 2, "unscored": 1}
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert sorted(progress_letters(result.stdout.lines)) == [".", ".", "U"]
@@ -126,16 +127,16 @@ def test_steps(critique):
 '''
 
 
-def test_unstable_step_votes_per_step(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_unstable_step_votes_per_step(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     pytester.makepyfile(test_per_step_votes=STEPS)
-    reported = pytester.runpytest("-rA", "--critique-report=report.json", *plugin_args)
+    reported = pytester.runpytest("-rA", "--critique-report=report.json")
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(["  ✓  1  [[]correct 2/3 · unstable] add", "  ✓  2  [[]correct 3/3] carry"])
     reported.stdout.fnmatch_lines(["unstable verdicts (1): *", "  test_per_step_votes.py::test_steps  step 1 [[]correct 2/3]"])
     [step] = [s for s in read_report(pytester)["tests"][0]["verdicts"][0]["steps"] if s["unstable"]]
     assert step["index"] == 1 and step["agreement"] == pytest.approx(2 / 3)
-    refused = pytester.runpytest("-rA", "--critique-on-unstable=error", *plugin_args)
+    refused = pytester.runpytest("-rA", "--critique-on-unstable=error")
     assert refused.parseoutcomes() == {"unscored": 1}
     refused.stdout.fnmatch_lines(["  ?  1  [[]correct 2/3 · unstable] add",
                                   "       UNSCORED: unstable verdict: correct 2/3 (agreement 0.67 < "
@@ -174,17 +175,17 @@ def test_ce(critique):
 '''
 
 
-def test_unstable_checkeval_questions(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_unstable_checkeval_questions(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     (pytester.path / "clarity.yaml").write_text(CHECKEVAL_YAML, encoding="utf-8")
     pytester.makepyfile(test_ce=CHECKEVAL)
-    reported = pytester.runpytest("-rA", *plugin_args)
+    reported = pytester.runpytest("-rA")
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(["  ✓ clarity  1.00 (threshold 0.50)",
                                    "      ~ Wording · Is the reply free of typos?: unstable, votes YES 2/3"])
     reported.stdout.fnmatch_lines(["unstable verdicts (1): *",
                                    "  test_ce.py::test_ce  clarity · Is the reply free of typos? [[]YES 2/3]"])
-    refused = pytester.runpytest("-rA", "--critique-on-unstable=error", *plugin_args)
+    refused = pytester.runpytest("-rA", "--critique-on-unstable=error")
     assert refused.parseoutcomes() == {"unscored": 1}
     refused.stdout.fnmatch_lines(["  ? clarity  unscored (threshold 0.50)",
                                   "       Wording: UNSCORED: unstable verdict: Q2 YES 2/3 (agreement 0.67 < "
@@ -210,15 +211,15 @@ def test_graded(critique):
 '''
 
 
-def test_an_unstable_rubric_score_is_shown_and_can_refuse(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_an_unstable_rubric_score_is_shown_and_can_refuse(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     pytester.makepyfile(test_rubric=RUBRIC)
-    reported = pytester.runpytest("-rA", *plugin_args)
+    reported = pytester.runpytest("-rA")
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(["rubric · judge grader (offline) · score 4/5 (min 4) · 5 judge calls, 0 cached",
                                    "  criteria: Complete?",
                                    "  scores by sample: 4, 4, 4, 5, 5 (agreement 0.60, unstable)"])
-    refused = pytester.runpytest("-rA", "--critique-on-unstable=error", *plugin_args)
+    refused = pytester.runpytest("-rA", "--critique-on-unstable=error")
     assert refused.parseoutcomes() == {"unscored": 1}
     refused.stdout.fnmatch_lines(["*UNSCORED: unstable verdict: scores 4, 4, 4, 5, 5 (agreement 0.60 < "
                                   "min_agreement 0.70)*"])
@@ -259,25 +260,24 @@ def test_compare(critique):
 '''
 
 
-def test_an_unstable_order_of_a_comparison_can_refuse(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_an_unstable_order_of_a_comparison_can_refuse(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     pytester.makepyfile(test_compare=NOISY_COMPARE)
-    reported = pytester.runpytest("-rA", *plugin_args)
+    reported = pytester.runpytest("-rA")
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(["compare · judge noisy (offline) · both orders · winner a · 10 judge calls, "
                                    "0 cached",
                                    "  a shown first, b second: prefers a (samples: a, a, a, b, b, unstable)",
                                    "*",
                                    "  b shown first, a second: prefers a (samples: a, a, a, b, b, unstable)"])
-    refused = pytester.runpytest("-rA", "--critique-on-unstable=error", *plugin_args)
+    refused = pytester.runpytest("-rA", "--critique-on-unstable=error")
     assert refused.parseoutcomes() == {"unscored": 1}
     refused.stdout.fnmatch_lines(["*compare · judge noisy (offline) · both orders · winner no verdict *",
                                   "  a shown first, b second: prefers no verdict (samples: a, a, a, b, b, unstable)",
                                   "       unstable verdict: a first: a, a, a, b, b (agreement 0.60 < min_agreement "
                                   "0.70)*"])
-    if not plugin_args:  # one more session, in process only (each xdist session costs seconds)
-        relaxed = pytester.runpytest("--critique-on-unstable=error", "--critique-min-agreement=0.6")
-        relaxed.assert_outcomes(passed=1)
+    relaxed = pytester.runpytest("--critique-on-unstable=error", "--critique-min-agreement=0.6")
+    relaxed.assert_outcomes(passed=1)
 
 
 def test_an_unstable_order_of_a_comparison_is_reported(pytester: pytest.Pytester) -> None:
@@ -314,10 +314,10 @@ def test_a_silent_juror(critique):
 '''
 
 
-def test_jurors_that_waver_or_say_nothing(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_jurors_that_waver_or_say_nothing(pytester: pytest.Pytester) -> None:
     pytester.makeini(SEQUENTIAL)
     pytester.makepyfile(test_jurors=JURORS)
-    result = pytester.runpytest("-rA", "--critique-report=report.json", *plugin_args)
+    result = pytester.runpytest("-rA", "--critique-report=report.json")
     assert result.parseoutcomes() == {"passed": 1, "unscored": 1}
     result.stdout.fnmatch_lines(["  ✓  1  [[]unstable] Is it good?",
                                  "       jurors: w YES (YES 2/3, unstable) · s1 YES (YES 3/3) · s2 NO (NO 3/3) "

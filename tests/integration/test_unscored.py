@@ -17,9 +17,9 @@ def test_fail(critique):
 """
 
 
-def test_unanswered_question_is_unscored(scripted_conftest: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_unanswered_question_is_unscored(scripted_conftest: pytest.Pytester) -> None:
     scripted_conftest.makepyfile(test_u=UNSCORED_TESTS)
-    result = scripted_conftest.runpytest(*plugin_args)
+    result = scripted_conftest.runpytest()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes() == {"passed": 1, "failed": 1, "unscored": 1}
     result.stdout.re_match_lines([r".*=+ 1 failed, 1 passed, 1 unscored in [\d.]+s.* =+"])

@@ -67,3 +67,98 @@ def test_plugin_works_with_xdist_disabled(scripted_conftest: pytest.Pytester) ->
     ])
     report = json.loads((scripted_conftest.path / "report.json").read_text(encoding="utf-8"))
     assert report["totals"]["tests"] == 6
+
+
+EVERY_KIND_CONFTEST = '''
+import itertools
+import pytest
+from pytest_critique import ScriptedJudge
+
+def _arithmetic(step, previous=None, problem=None):
+    if "=" not in step:
+        return True, "no arithmetic"
+    left, right = step.split("=")
+    return eval(left) == int(right), f"{left.strip()} is {eval(left)}"
+
+@pytest.fixture
+def critique_backend():
+    wavering = itertools.cycle([True, False, True, False, True])   # YES 3/5
+    def answer(question, response, **context):
+        if "waver" in question:
+            return next(wavering), "as it comes"
+        return "fox" in response.lower() or "plain" in question.lower(), "looked for a fox"
+    return ScriptedJudge(answer=answer, step=_arithmetic, prefer=lambda first, second, **context: "first",
+                         grade=lambda response, **context: (4, "mostly complete"), name="scripted")
+'''
+
+EVERY_KIND_TESTS = '''
+import pytest
+from pytest_critique import ScriptedJudge
+
+RUBRIC = {"criteria": "Complete?", "scores": {1: "No.", 2: "Barely.", 3: "Half.", 4: "Mostly.", 5: "Fully."}}
+
+def test_checklist_with_unstable_votes(critique):
+    critique.checklist("a fox", items=["Does it mention a fox?", "Does it waver?"], samples=5)
+
+def test_refused_unstable(critique):
+    critique.checklist("a fox", items=["Does it waver?"], samples=5, on_unstable="error")
+
+def test_steps_per_step(critique):
+    assert critique.steps(["2 + 2 = 4", "4 * 3 = 13", "so 13"], mode="per_step").passed   # fails: step 2
+
+def test_steps_first_error(critique):
+    assert critique.steps(["2 + 2 = 4", "4 * 3 = 12"]).passed
+
+def test_checkeval(critique):
+    assert critique.checkeval("a plain reply", checklist="clarity.yaml", thresholds=0.5).passed
+
+def test_compare(critique):
+    assert critique.compare("a thorough answer", "a lazy answer", instruction="Answer.", allow_tie=True).passed
+
+def test_rubric(critique):
+    assert critique.rubric("an answer", rubric=RUBRIC, min_score=4).passed
+
+def test_jury(critique):
+    jury = [ScriptedJudge(answer=lambda question, response, verdict=verdict, **context: (verdict, "juror"), name=name)
+            for name, verdict in (("a", True), ("b", True), ("c", False))]
+    assert critique.checklist("a fox", items=["Is it a fox?"], jury=jury).passed
+'''
+
+CLARITY = """dimensions:
+  clarity:
+    definition: The reply is easy to read.
+    sub_aspects:
+      Wording:
+        - Does the reply use plain words?
+        - Is the reply free of typos?
+"""
+
+
+def test_every_kind_of_verdict_reaches_the_controller_intact(scripted_conftest: pytest.Pytester) -> None:
+    """Each judge kind's verdict travels on the test report; under workers the summary and the JSON
+    report are those of an in-process run (the kinds' own files test their content in process)."""
+    pytester = scripted_conftest
+    pytester.makeconftest(EVERY_KIND_CONFTEST)
+    pytester.makeini("[pytest]\ncritique_concurrency = 1\n")
+    (pytester.path / "clarity.yaml").write_text(CLARITY, encoding="utf-8")
+    pytester.makepyfile(test_kinds=EVERY_KIND_TESTS)
+    alone = pytester.runpytest("-rA", "--critique-report=alone.json")
+    workers = pytester.runpytest("-rA", "-n", "2", "-v", "--critique-report=workers.json")
+    workers.stdout.fnmatch_lines(["*[[]gw?] *PASSED test_kinds.py::test_rubric*"])
+    for result in (alone, workers):
+        assert result.parseoutcomes() == {"passed": 6, "failed": 1, "unscored": 1}, result.stdout.str()
+    in_process = json.loads((pytester.path / "alone.json").read_text(encoding="utf-8"))
+    distributed = json.loads((pytester.path / "workers.json").read_text(encoding="utf-8"))
+    assert distributed == in_process
+    kinds = sorted({verdict.get("kind", "checklist") for test in in_process["tests"] for verdict in test["verdicts"]})
+    assert kinds == ["checkeval", "checklist", "compare", "rubric", "steps"]
+    assert in_process["totals"]["unstable"] and in_process["totals"]["juries"]
+
+    def without_note(block: list[str]) -> list[str]:
+        return [line for line in block if not line.startswith("critique: wrote ")]
+
+    assert without_note(critique_block(workers)) == without_note(critique_block(alone))
+    for result in (alone, workers):  # the per-test sections are drawn from what travelled
+        result.stdout.fnmatch_lines(["*test_steps_per_step*", "  ✓  1  2 + 2 = 4", "  ✗  2  4 * 3 = 13",
+                                     "       4 * 3 is 12"])
+        result.stdout.fnmatch_lines(["  ✓  2  [[]YES 3/5 · unstable] Does it waver?"])
