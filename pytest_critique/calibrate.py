@@ -22,7 +22,7 @@ from .errors import CritiqueUsageError
 
 if TYPE_CHECKING:
     from .backends.base import Backend
-    from .critic import Critic
+    from .judges.context import JudgeContext
     from .models import ItemVerdict
     from .trust_models import CalibrationVerdict
     from .settings import Settings
@@ -135,7 +135,7 @@ def _groups(labels: list[Label]) -> list[list[Label]]:
     return list(grouped.values())
 
 
-def judge_labels(critic: "Critic", backend: "Backend", labels: list[Label],
+def judge_labels(critic: "JudgeContext", backend: "Backend", labels: list[Label],
                  settings: "Settings") -> tuple[dict[int, "ItemVerdict"], Any]:
     """The backend's verdict on every labelled question, by label line; and the usage."""
     from .models import Checklist, Usage
@@ -146,7 +146,7 @@ def judge_labels(critic: "Critic", backend: "Backend", labels: list[Label],
         first = group[0]
         checklist = Checklist(questions=[label.question for label in group], instruction=first.instruction,
                               input=first.input)
-        items, usage = critic._judge(backend, checklist, first.response, one_at_a_time)
+        items, usage = critic.judge_items(backend, checklist, first.response, one_at_a_time)
         return group, items, usage
 
     verdicts: dict[int, ItemVerdict] = {}
@@ -167,13 +167,13 @@ def _confusion(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
     return counts
 
 
-def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Settings", *,
+def calibration_verdict(critic: "JudgeContext", labels_path: str | Path, settings: "Settings", *,
                         reference: Any = None, min_kappa: float | None = None) -> "CalibrationVerdict":
     from .trust_models import CalibrationItem, CalibrationVerdict, CategoryFigures
 
     read = read_labels(labels_path)
     labels, skipped = read.verdicts, read.skipped
-    backend = critic._backend(settings)
+    backend = critic.backend_for(settings)
     judged, usage = judge_labels(critic, backend, labels, settings) if labels else ({}, None)
     from .models import Usage
 
@@ -182,7 +182,7 @@ def calibration_verdict(critic: "Critic", labels_path: str | Path, settings: "Se
     expected = {label.line: (label.label, "") for label in labels}
     if reference is not None:
         # a model string names its own judge: never the test's critique_backend fixture
-        other = (critic.runtime.backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
+        other = (critic.model_backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
                  else reference)
         if other.name == backend.name:
             raise CritiqueUsageError(f"critique: the reference judge is the judge under calibration ({other.name})")
@@ -230,15 +230,14 @@ def _harmonic(first: float | None, second: float | None) -> float | None:
     return 0.0 if first + second == 0 else 2 * first * second / (first + second)
 
 
-def calibrate_steps(critic: "Critic", backend: "Backend", reference: "Backend | None", solutions: list[StepLabel],
+def calibrate_steps(critic: "JudgeContext", backend: "Backend", reference: "Backend | None", solutions: list[StepLabel],
                     settings: "Settings") -> tuple[Any, Any]:
     """The step critic's first error on each labelled solution against the label (ProcessBench's figures)."""
     from .models import Usage
     from .trust_models import StepCalibration, StepDisagreement
 
     def locate(judge: "Backend", solution: StepLabel) -> tuple[int | None, str, str | None, Usage]:
-        judging = critic.__class__(settings, backend=judge, runtime=critic.runtime)
-        verdict = judging._judge_solution(list(solution.steps), solution.problem, settings, "first_error")
+        verdict = critic.judge_steps(judge, list(solution.steps), solution.problem, settings)
         failure = next((step.error for step in verdict.steps if step.status == "unscored"), None)
         wrong = next((step for step in verdict.steps if step.status == "wrong"), None)
         return verdict.first_error, wrong.reason if wrong else "", failure, verdict.usage

@@ -21,7 +21,7 @@ from .judges.checkeval_generate import AUGMENT, FILTER, MAX_QUESTIONS, SEED
 if TYPE_CHECKING:
     from .backends.base import Backend
     from .checkeval_models import CheckEvalChecklist
-    from .critic import Critic
+    from .judges.context import JudgeContext
     from .models import Usage
     from .settings import Settings
 
@@ -36,7 +36,7 @@ def normalised(question: str) -> str:
 class _Steps:
     """Runs the generation calls for one dimension and remembers what they cost."""
 
-    def __init__(self, critic: "Critic", backend: "Backend", settings: "Settings", name: str, definition: str):
+    def __init__(self, critic: "JudgeContext", backend: "Backend", settings: "Settings", name: str, definition: str):
         from .models import Usage
 
         self.critic, self.backend, self.settings = critic, backend, settings
@@ -44,9 +44,9 @@ class _Steps:
         self.usage = Usage()
 
     def ask(self, task: Any, fields: dict[str, Any]) -> dict[str, Any]:
-        call = self.critic._call(task, {**self.context, **fields}, self.settings, 0,
+        call = self.critic.call(task, {**self.context, **fields}, self.settings, 0,
                                  self.settings.effective_temperature(1))
-        [outcome] = self.critic._run(self.backend, task, [call], self.settings)
+        [outcome] = self.critic.run(self.backend, task, [call], self.settings)
         self.usage = self.usage + outcome.usage
         if outcome.failure is not None or outcome.data is None:
             reason = outcome.failure.reason if outcome.failure else "no data"
@@ -133,7 +133,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise CritiqueUsageError(f"critique: cannot write the generated checklist to {path}: {exc}") from None
 
 
-def define_dimension(critic: "Critic", settings: "Settings", name: str, definition: str, path: Path,
+def define_dimension(critic: "JudgeContext", settings: "Settings", name: str, definition: str, path: Path,
                      sub_aspects: Sequence[str] | None,
                      seeds: Mapping[str, Sequence[str]] | None) -> tuple["CheckEvalChecklist", "Usage"]:
     from .checkeval_files import load_checklist
@@ -148,7 +148,7 @@ def define_dimension(critic: "Critic", settings: "Settings", name: str, definiti
             raise CritiqueUsageError(f"critique: {path} holds dimensions {', '.join(existing.dimension_names)}, "
                                      f"not {name!r}; use another path or delete the file to generate it again")
         return existing.select([name]), Usage()
-    backend = critic._backend(settings)
+    backend = critic.backend_for(settings)
     steps = _Steps(critic, backend, settings, name, definition)
     given = {name: list(questions) for name, questions in (seeds or {}).items()}
     built, dropped = [], []

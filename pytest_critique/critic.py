@@ -502,6 +502,35 @@ class Critic:
             raise UnscoredError(f"{verdict.headline}: {reason}", verdict)
         return verdict
 
+    # The JudgeContext (judges/context.py) that grading, calibration and CheckEval generation use.
+
+    def backend_for(self, settings: Settings) -> Backend:
+        __tracebackhide__ = True
+        return self._backend(settings)
+
+    def model_backend(self, settings: Settings) -> Backend:
+        return self.runtime.backend(settings)
+
+    def call(self, task: tick.Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
+             temperature: float = 0.0) -> JudgeCall:
+        return self._call(task, fields, settings, sample, temperature)
+
+    def run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
+        return self._run(backend, task, calls, settings)
+
+    def checklist_for(self, instruction: str, input: str | None, settings: Settings,
+                      backend: Backend | None = None) -> tuple[Checklist, Usage]:
+        __tracebackhide__ = True
+        return self._checklist_for(instruction, input, settings, backend)
+
+    def judge_items(self, backend: Backend, checklist: Checklist, response: str,
+                    settings: Settings) -> tuple[list[ItemVerdict], Usage]:
+        return self._judge(backend, checklist, response, settings)
+
+    def judge_steps(self, backend: Backend, steps: list[str], problem: str | None, settings: Settings,
+                    mode: str = "first_error") -> StepsVerdict:
+        return Critic(settings, backend=backend, runtime=self.runtime)._judge_solution(steps, problem, settings, mode)
+
     def _record(self, verdict: Any) -> None:
         if self._drift and hasattr(verdict, "drift"):
             verdict.drift = [*verdict.drift, *(Drift(**change) for change in self._drift)]

@@ -16,7 +16,7 @@ from .votes import is_unstable, unstable_reason
 
 if TYPE_CHECKING:
     from .backends.base import Backend
-    from .critic import Critic
+    from .judges.context import JudgeContext
     from .settings import Settings
 
 
@@ -35,13 +35,13 @@ def _most_common(values: list[Any], order: list[Any]) -> tuple[Any, float]:
     return chosen, top / len(values)
 
 
-def _order(critic: "Critic", backend: "Backend", settings: "Settings", first: str, texts: Mapping[str, str],
+def _order(critic: "JudgeContext", backend: "Backend", settings: "Settings", first: str, texts: Mapping[str, str],
            context: dict[str, str], temperature: float) -> tuple[OrderJudgement, Usage]:
     """Both responses with ``first`` ("a" or "b") shown first; the preference in a/b terms."""
     second = "b" if first == "a" else "a"
     fields = {**context, "first": texts[first], "second": texts[second]}
-    calls = [critic._call(COMPARE, fields, settings, sample, temperature) for sample in range(settings.samples)]
-    outcomes = critic._run(backend, COMPARE, calls, settings)
+    calls = [critic.call(COMPARE, fields, settings, sample, temperature) for sample in range(settings.samples)]
+    outcomes = critic.run(backend, COMPARE, calls, settings)
     usage = _usage(outcomes)
     failure = next((outcome.failure.reason for outcome in outcomes if outcome.failure is not None), None)
     if failure is not None:
@@ -69,9 +69,9 @@ def _order(critic: "Critic", backend: "Backend", settings: "Settings", first: st
     return judgement, usage
 
 
-def compare_direct(critic: "Critic", settings: "Settings", a: str, b: str, instruction: str | None,
+def compare_direct(critic: "JudgeContext", settings: "Settings", a: str, b: str, instruction: str | None,
                    criteria: str | None, allow_tie: bool) -> CompareVerdict:
-    backend = critic._backend(settings)
+    backend = critic.backend_for(settings)
     temperature = settings.effective_temperature(settings.samples)
     context = {"instruction": instruction or "", "criteria": criteria or ""}
     texts = {"a": a, "b": b}
@@ -91,17 +91,17 @@ def compare_direct(critic: "Critic", settings: "Settings", a: str, b: str, instr
                           allow_tie=allow_tie, error=error, samples=settings.samples, usage=usage)
 
 
-def compare_by_checklist(critic: "Critic", settings: "Settings", a: str, b: str, instruction: str | None,
+def compare_by_checklist(critic: "JudgeContext", settings: "Settings", a: str, b: str, instruction: str | None,
                          items: list[str] | None, input: str | None, allow_tie: bool) -> CompareVerdict:
     """TICK's comparison: one checklist (generated once), both responses judged, pass rates compared."""
     usage = Usage()
     if items is not None:
         checklist = Checklist(questions=items, instruction=instruction, input=input)
     else:
-        checklist, usage = critic._checklist_for(instruction or "", input, settings)
-    backend = critic._backend(settings)
-    judged_a, usage_a = critic._judge(backend, checklist, a, settings)
-    judged_b, usage_b = critic._judge(backend, checklist, b, settings)
+        checklist, usage = critic.checklist_for(instruction or "", input, settings)
+    backend = critic.backend_for(settings)
+    judged_a, usage_a = critic.judge_items(backend, checklist, a, settings)
+    judged_b, usage_b = critic.judge_items(backend, checklist, b, settings)
     compared = [ComparedItem(index=item_a.index, question=item_a.question, a=item_a.answer, b=item_b.answer)
                 for item_a, item_b in zip(judged_a, judged_b)]
     missing = [item for item in judged_a + judged_b if item.answer is None]
@@ -143,14 +143,14 @@ def as_rubric(rubric: Any) -> Rubric:
         raise CritiqueUsageError(f"critique: invalid rubric: {problem}") from None
 
 
-def grade(critic: "Critic", settings: "Settings", response: str, rubric: Rubric, reference: str | None,
+def grade(critic: "JudgeContext", settings: "Settings", response: str, rubric: Rubric, reference: str | None,
           instruction: str | None, min_score: int) -> RubricVerdict:
-    backend = critic._backend(settings)
+    backend = critic.backend_for(settings)
     temperature = settings.effective_temperature(settings.samples)
     fields = {"response": response, "criteria": rubric.criteria, "scores": list(rubric.scores.values()),
               "reference": reference or "", "instruction": instruction or ""}
-    calls = [critic._call(GRADE, fields, settings, sample, temperature) for sample in range(settings.samples)]
-    outcomes = critic._run(backend, GRADE, calls, settings)
+    calls = [critic.call(GRADE, fields, settings, sample, temperature) for sample in range(settings.samples)]
+    outcomes = critic.run(backend, GRADE, calls, settings)
     common = {"judge": backend.name, "offline": backend.offline, "rubric": rubric, "min_score": min_score,
               "samples": settings.samples, "usage": _usage(outcomes)}
     failure = next((outcome.failure.reason for outcome in outcomes if outcome.failure is not None), None)
