@@ -9,13 +9,12 @@ to review and commit.  While that file exists it is read as it is: nothing is re
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .errors import CritiqueUsageError, UnscoredError
+from .files import write_atomically
 from .judges.checkeval_generate import AUGMENT, FILTER, MAX_QUESTIONS, SEED
 
 if TYPE_CHECKING:
@@ -115,20 +114,9 @@ def _yaml_text(checklist: "CheckEvalChecklist", judge: str, dropped: list[tuple[
     return "\n".join(header) + "\n" + dump_checklist(checklist)
 
 
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
 def _write_atomically(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private; this one is to be committed
-        os.replace(temporary, path)
+        write_atomically(path, text)
     except OSError as exc:
         raise CritiqueUsageError(f"critique: cannot write the generated checklist to {path}: {exc}") from None
 

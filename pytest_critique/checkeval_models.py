@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import CritiqueUsageError
+from .files import write_atomically
 
 
 
@@ -190,5 +191,5 @@ def dump_checklist(checklist: CheckEvalChecklist, path: str | os.PathLike[str] |
         } for dimension in checklist.dimensions}}
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_atomically(Path(path), text)
     return text

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import CritiqueUsageError
+from .files import write_atomically
 
 FILE_VERSION = 1
 
@@ -80,10 +79,5 @@ def write_entries(path: Path, new_entries: Iterable[dict[str, Any]]) -> int:
     if not added:
         return 0
     document = {"version": FILE_VERSION, "checklists": dict(sorted(entries.items()))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return added

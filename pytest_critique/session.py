@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CritiqueUsageError
+from .files import write_atomically
 from .settings import Settings, apply_overrides
 
 if TYPE_CHECKING:
@@ -120,9 +121,7 @@ class CritiqueSession:
                 "totals": Totals(self.results).as_dict(),
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8",
-                            errors="backslashreplace")
+            write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False), errors="backslashreplace")
             notes.append(f"critique: wrote {len(self.results)} test results to {path}")
         return notes
 
