@@ -44,7 +44,6 @@ class Budget:
         self._reserved = 0
         self._shared: Any = None
         self._run_id = shared_run_id
-        self.refused = 0
 
     @property
     def limited(self) -> bool:
@@ -85,7 +84,6 @@ class Budget:
                         reason = (f"judge budget reached: ${spent / _UNIT:.6g} of "
                                   f"--critique-max-cost={self.max_cost:g} spent")
                     if reason is not None:
-                        self.refused += 1
                         return reason + "; cached verdicts still serve"
                     fits = self.max_cost is None or reserved == 0 or spent + reserved + units <= self.max_cost * _UNIT
                     if fits:
@@ -95,7 +93,6 @@ class Budget:
                 return "the run was interrupted"
             if time.monotonic() - waited_since > MAX_WAIT:
                 # A worker that died with a call in flight never settles it: do not wait forever.
-                self.refused += 1
                 return (f"judge budget: calls in flight have held the rest of --critique-max-cost={self.max_cost:g} "
                         f"for over {MAX_WAIT:g} s; refused")
             time.sleep(0.02)  # calls in flight hold the rest of the budget: wait for them to settle

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .agreement import accuracy, cohen_kappa
+from .agreement import accuracy, cohen_kappa, confusion
 from .backends.recorded import _verdict_value
 from .errors import CritiqueUsageError
 
@@ -161,10 +161,8 @@ def judge_labels(critic: "JudgeContext", backend: "Backend", labels: list[Label]
 
 def _confusion(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
     said = {True: "yes", False: "no"}
-    counts = {f"label_{said[a]}_judged_{said[b]}": 0 for a in (True, False) for b in (True, False)}
-    for label, judged in pairs:
-        counts[f"label_{said[label]}_judged_{said[judged]}"] += 1
-    return counts
+    counts = confusion(pairs)
+    return {f"label_{said[a]}_judged_{said[b]}": counts[(a, b)] for a in (True, False) for b in (True, False)}
 
 
 def calibration_verdict(critic: "JudgeContext", labels_path: str | Path, settings: "Settings", *,

@@ -331,28 +331,3 @@ class DiskStore:
             if self._cache is not None:
                 self._cache.close()
                 self._cache = None
-
-
-class MemoryStore:
-    """An in-process store (for tests and one-off scripts)."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, str] = {}
-        self.refused: dict[str, str] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        text = self._data.get(key)
-        return None if text is None else json.loads(text)
-
-    def set(self, key: str, value: dict[str, Any]) -> bool:
-        self._data[key] = json.dumps(value)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def keys(self) -> list[str]:
-        return list(self._data)
-
-    def close(self) -> None:
-        pass

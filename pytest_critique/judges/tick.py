@@ -75,4 +75,3 @@ ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line,
             failing=lambda answer: answer == "NO")
 BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question)
 GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist)
-TASKS = {task.name: task for task in (ITEM, BATCH, GENERATE)}

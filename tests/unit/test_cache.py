@@ -13,7 +13,7 @@ import pytest
 from pytest_critique.backends.base import JudgeCall, OfflineJudge, Reply
 from pytest_critique.cache.keys import CACHE_FORMAT_VERSION, cache_key, key_material
 from pytest_critique.cache.modes import CacheMode
-from pytest_critique.cache.store import CacheWarning, DiskStore, MemoryStore
+from pytest_critique.cache.store import CacheWarning, DiskStore
 from pytest_critique.engine import JudgeEngine
 from pytest_critique.errors import CacheMissError, CritiqueUsageError
 from pytest_critique.judges import tick
@@ -171,17 +171,6 @@ def test_an_unusable_directory_means_no_cache(tmp_path: Path) -> None:
     assert store.set("k", {"x": 1}) is False
     assert store.get("k") is None
     assert len(store) == 0 and store.keys() == []
-
-
-def test_memory_store() -> None:
-    store = MemoryStore()
-    assert store.get("k") is None
-    value = {"data": {"answer": "NO"}}
-    assert store.set("k", value) is True
-    got = store.get("k")
-    assert got == value and got is not value  # a copy, as from disk
-    assert len(store) == 1 and store.keys() == ["k"]
-    store.close()
 
 
 # --- the engine -----------------------------------------------------------------------------------
