@@ -23,7 +23,7 @@ from .cache.modes import CacheMode
 from .cache.store import DiskStore
 from .drift import DriftIndex
 from .errors import TRANSPORT_KINDS, CacheMissError, JudgeFailure
-from .judges.base import ReplyProblem, Task
+from .tasks import ReplyProblem, Task
 from .models import Usage
 from .prompts import template_digest
 

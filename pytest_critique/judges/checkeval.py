@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..backends.base import JudgeCall
-from .base import Task, one_per_entry
+from ..tasks import Task, one_per_entry
 from .tick import BatchItem
 
 

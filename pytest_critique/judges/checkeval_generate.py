@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ..backends.base import JudgeCall
-from .base import ReplyProblem, Task, one_per_entry
+from ..tasks import ReplyProblem, Task, one_per_entry
 
 MIN_SUB_ASPECTS, MAX_SUB_ASPECTS = 1, 6
 MAX_QUESTIONS = 8

@@ -14,7 +14,7 @@ from ..backends.base import Backend, JudgeCall
 from ..engine import Outcome
 from ..models import Checklist, ItemVerdict, StepsVerdict, Usage
 from ..settings import Settings
-from .base import Task
+from ..tasks import Task
 
 
 class JudgeContext(Protocol):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
-from .base import Task, final_line
+from ..tasks import Task, final_line
 
 _CHOICES = {"1": "1", "2": "2", "TIE": "tie", "RESPONSE 1": "1", "RESPONSE 2": "2", "FIRST": "1",
             "SECOND": "2", "NEITHER": "tie", "EQUAL": "tie"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from .base import Task, final_line
+from ..tasks import Task, final_line
 
 
 def _whole_number(value: Any) -> Any:

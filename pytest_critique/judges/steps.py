@@ -18,7 +18,7 @@ from pydantic import BaseModel, field_validator
 from ..backends.base import JudgeCall
 from ..engine import Outcome
 from ..models import StepVerdict, Usage, Vote
-from .base import ReplyProblem, Task, final_line
+from ..tasks import ReplyProblem, Task, final_line
 
 Run = Callable[[Task, list[JudgeCall]], list[Outcome]]
 MakeCall = Callable[[Task, dict[str, Any], int], JudgeCall]

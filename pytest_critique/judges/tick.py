@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ..backends.base import JudgeCall
-from .base import Task, final_line, one_per_entry
+from ..tasks import Task, final_line, one_per_entry
 
 MIN_QUESTIONS, MAX_QUESTIONS = 2, 8
 

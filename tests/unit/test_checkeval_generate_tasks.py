@@ -9,7 +9,7 @@ import pytest
 
 from pytest_critique.backends.base import JudgeCall, Reply
 from pytest_critique.checkeval_generate import normalised
-from pytest_critique.judges.base import ReplyProblem
+from pytest_critique.tasks import ReplyProblem
 from pytest_critique.judges.checkeval_generate import AUGMENT, FILTER, MAX_QUESTIONS, SEED
 
 CONTEXT = {"dimension": "tone", "definition": "The reply is polite."}

@@ -11,7 +11,7 @@ import pytest
 from pytest_critique.backends.base import JudgeCall, Reply
 from pytest_critique.engine import JudgeEngine
 from pytest_critique.judges import tick
-from pytest_critique.judges.base import ReplyProblem, extract_json_object
+from pytest_critique.tasks import ReplyProblem, extract_json_object
 
 
 def item_call() -> JudgeCall:

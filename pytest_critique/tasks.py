@@ -1,4 +1,8 @@
-"""Reading judge replies: JSON extraction and the Task that ties a template to its schema."""
+"""Reading judge replies: JSON extraction and the Task that ties a template to its schema.
+
+A task is the contract between a judge kind (``judges/``, which defines its tasks) and the engine
+(which runs them): it sits below both.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from ..backends.base import JudgeCall, Reply
+from .backends.base import JudgeCall, Reply
 
 
 class ReplyProblem(Exception):
