@@ -12,6 +12,9 @@ so the judge's thread marks its request with :func:`bounded` and a wrapper aroun
   which ends a read that is still receiving bytes;
 - the reply body is counted as it arrives, decoded (gzip and deflate are the only encodings
   asked for, and counted as they inflate), and cut off past the size cap.
+
+:func:`run_bounded` also runs each request on a thread of its own, so the caller waits no longer
+than the deadline even where these bounds cannot reach (headers dripped on a kept-alive connection).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import threading
 import time
 import zlib
 from typing import Any, Callable, Iterator
-
 
 
 class _State:
@@ -307,7 +309,7 @@ def _adopt_installed() -> None:
     httpx = sys.modules.get("httpx")
     installed = getattr(getattr(httpx, "HTTPTransport", None), "handle_request", None)
     state = getattr(installed, "_critique_state", None)
-    if isinstance(state, _State) or state is not None:
+    if state is not None:  # not isinstance: after a re-import _State is another class
         _state = state
 
 
