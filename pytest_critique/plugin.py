@@ -6,7 +6,7 @@ plugin's light modules; pydantic, jinja2, diskcache and litellm load when a test
 
 from __future__ import annotations
 
-from typing import Any, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
 
@@ -14,6 +14,9 @@ from . import hookspecs
 from .errors import CritiqueUsageError, UnscoredError
 from .session import CritiqueSession, is_worker
 from .settings import add_options, from_pytest_config
+
+if TYPE_CHECKING:  # for the fixture's annotation only: the critic loads pydantic, so it is imported when used
+    from .critic import Critic
 
 _SESSION_KEY = pytest.StashKey[CritiqueSession]()
 _CRITIC_KEY = pytest.StashKey[Any]()
@@ -91,7 +94,7 @@ def critique_backend() -> Any:
 
 
 @pytest.fixture
-def critique(request: pytest.FixtureRequest, critique_backend: Any) -> Any:
+def critique(request: pytest.FixtureRequest, critique_backend: Any) -> "Critic":
     """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
     critic = request.config.stash[_SESSION_KEY].critic_for(request.node, backend=critique_backend)
     request.node.stash[_CRITIC_KEY] = critic
