@@ -11,7 +11,6 @@ skipped and counted.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,11 +150,10 @@ def judge_labels(critic: "JudgeContext", backend: "Backend", labels: list[Label]
 
     verdicts: dict[int, ItemVerdict] = {}
     usage = Usage()
-    with ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="critique-calibrate") as pool:
-        for group, items, spent in pool.map(judge, _groups(labels)):
-            usage = usage + spent
-            for label, item in zip(group, items):
-                verdicts[label.line] = item
+    for group, items, spent in critic.map(judge, list(_groups(labels)), settings.concurrency):
+        usage = usage + spent
+        for label, item in zip(group, items):
+            verdicts[label.line] = item
     return verdicts, usage
 
 
@@ -243,10 +241,9 @@ def calibrate_steps(critic: "JudgeContext", backend: "Backend", reference: "Back
     usage = Usage()
     erroneous, correct = [], []
     disagreements, unscored = [], []
-    with ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="critique-calibrate") as pool:
-        judged = list(pool.map(lambda solution: locate(backend, solution), solutions))
-        expected = (list(pool.map(lambda solution: locate(reference, solution), solutions)) if reference
-                    else [(solution.first_error, "", None, Usage()) for solution in solutions])
+    judged = critic.map(lambda solution: locate(backend, solution), solutions, settings.concurrency)
+    expected = (critic.map(lambda solution: locate(reference, solution), solutions, settings.concurrency)
+                if reference else [(solution.first_error, "", None, Usage()) for solution in solutions])
     for solution, (found, reason, failure, spent), (label, _, label_failure, spent_reference) in zip(
             solutions, judged, expected):
         usage = usage + spent + spent_reference

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -219,8 +218,7 @@ class Critic:
     def _judge_by_jury(self, jurors: list[Backend], checklist: Checklist, response: str,
                        settings: Settings) -> tuple[list[ItemVerdict], Usage]:
         """Every juror judges every question (each juror's verdicts cached on their own)."""
-        with ThreadPoolExecutor(len(jurors), thread_name_prefix="critique-jury") as pool:
-            judged = list(pool.map(lambda juror: self._judge(juror, checklist, response, settings), jurors))
+        judged = self.map(lambda juror: self._judge(juror, checklist, response, settings), jurors, len(jurors))
         usage = Usage()
         for _, juror_usage in judged:
             usage = usage + juror_usage
@@ -526,6 +524,9 @@ class Critic:
     def judge_items(self, backend: Backend, checklist: Checklist, response: str,
                     settings: Settings) -> tuple[list[ItemVerdict], Usage]:
         return self._judge(backend, checklist, response, settings)
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any], concurrency: int) -> list[Any]:
+        return self.runtime.engine.map(function, items, concurrency)
 
     def judge_steps(self, backend: Backend, steps: list[str], problem: str | None, settings: Settings,
                     mode: str = "first_error") -> StepsVerdict:

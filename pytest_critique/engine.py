@@ -175,6 +175,8 @@ class JudgeEngine:
     def run(self, backend: Backend, task: Task, calls: Sequence[JudgeCall], *, cache: str,
             cache_dir: str, concurrency: int) -> list[Outcome]:
         """Run ``calls`` (in order of the result), at most ``concurrency`` at a time."""
+        if threading.current_thread() is threading.main_thread():
+            transport.reset()  # an interrupt ends the calls in flight then, not every later call (a notebook goes on)
         mode = CacheMode.parse(cache)
         store = self.store_for(cache_dir) if backend.cacheable and mode is not CacheMode.OFF else None
         if store is not None:  # used in this run, even from the cache: not a model another one replaced
@@ -204,6 +206,24 @@ class JudgeEngine:
         except KeyboardInterrupt:
             transport.interrupt_all()  # calls still in flight end now; nothing more is written
             raise
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any], concurrency: int) -> list[Any]:
+        """``function`` over ``items`` on daemon threads, at most ``concurrency`` at once, results in order.
+
+        For work that itself calls :meth:`run` (calibration): it gets threads of its own, so it
+        never waits for a thread its own calls need; Ctrl-C ends the calls in flight.
+        """
+        workers = _Workers(max(1, concurrency))
+        futures = [workers.submit(function, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            transport.interrupt_all()
+            raise
+        finally:
+            for future in futures:
+                future.cancel()
+            workers.shutdown()
 
     def key(self, backend: Backend, task: Task, call: JudgeCall) -> str:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),

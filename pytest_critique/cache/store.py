@@ -144,6 +144,14 @@ def write_gitignore(directory: Path) -> None:
         handle.write(_GITIGNORE)
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _vet_settings(database: Path) -> None:
     """Refuse a database whose stored settings diskcache would run as PRAGMA statements we did not choose."""
     if not database.exists() or database.stat().st_size == 0:
@@ -205,6 +213,7 @@ class DiskStore:
             write_gitignore(self.directory)
         _vet_settings(self.directory / _DATABASE)
         for attempt in range(3):
+            seen = _identity(self.directory / _DATABASE)
             try:
                 return diskcache.Cache(str(self.directory), disk=json_only_disk(), **_SETTINGS)
             except sqlite3.DatabaseError as exc:
@@ -213,13 +222,17 @@ class DiskStore:
                 if attempt == 0:
                     time.sleep(0.2)  # another process may be creating it: look again before judging it damaged
                 elif attempt == 1:
-                    self._move_aside(exc)
+                    self._move_aside(exc, seen)
                 else:
                     raise
         raise AssertionError("unreachable")
 
-    def _move_aside(self, exc: BaseException) -> None:
-        """Keep a damaged database for inspection under a new name; the next open starts afresh."""
+    def _move_aside(self, exc: BaseException, seen: tuple[int, int] | None) -> None:
+        """Keep a damaged database for inspection under a new name; the next open starts afresh.
+
+        ``seen`` is the file found damaged: when another process has already replaced it by a fresh
+        one, that one is left alone.
+        """
         database = self.directory / _DATABASE
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.directory / f"{_DATABASE}.damaged-{stamp}-{os.getpid()}"
@@ -227,6 +240,8 @@ class DiskStore:
             info = os.lstat(database)
             if not stat.S_ISREG(info.st_mode):
                 raise UnsafeCacheDirectory(f"{database} is not a regular file")
+            if seen is not None and (info.st_dev, info.st_ino) != seen:
+                return  # another process moved the damaged one aside and started this one
             os.rename(database, target)
         except FileNotFoundError:
             return  # another process moved it first and started the fresh one
@@ -241,6 +256,7 @@ class DiskStore:
     def _recover(self, exc: BaseException) -> bool:
         """After SQLite reports damage mid-run: move the file aside and reopen; False if that fails."""
         time.sleep(0.2)
+        seen = _identity(self.directory / _DATABASE)
         try:
             self._cache.get("pytest-critique probe")  # still damaged? (not a passing glitch)
             return False
@@ -257,7 +273,7 @@ class DiskStore:
                     pass
                 self._cache = None
             try:
-                self._move_aside(exc)
+                self._move_aside(exc, seen)
                 self._cache = self._connect()
                 return True
             except Exception as second:  # noqa: BLE001

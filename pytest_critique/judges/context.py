@@ -8,7 +8,7 @@ them.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 from ..backends.base import Backend, JudgeCall
 from ..engine import Outcome
@@ -38,6 +38,9 @@ class JudgeContext(Protocol):
     def judge_items(self, backend: Backend, checklist: Checklist, response: str,
                     settings: Settings) -> tuple[list[ItemVerdict], Usage]:
         """Every question of a checklist judged against a response (samples and votes applied)."""
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any], concurrency: int) -> list[Any]:
+        """``function`` over ``items`` in parallel (work that judges, such as calibration items)."""
 
     def judge_steps(self, backend: Backend, steps: list[str], problem: str | None, settings: Settings,
                     mode: str = "first_error") -> StepsVerdict:
