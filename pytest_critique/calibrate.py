@@ -175,7 +175,7 @@ def calibration_verdict(critic: "JudgeContext", labels_path: str | Path, setting
 
     usage = usage or Usage()
     source = Path(labels_path).name
-    expected = {label.line: (label.label, "") for label in labels}
+    expected: dict[int, tuple[bool | None, str]] = {label.line: (label.label, "") for label in labels}
     if reference is not None:
         # a model string names its own judge: never the test's critique_backend fixture
         other = (critic.model_backend(settings.replace(model=reference, jury=())) if isinstance(reference, str)
@@ -239,7 +239,8 @@ def calibrate_steps(critic: "JudgeContext", backend: "Backend", reference: "Back
         return verdict.first_error, wrong.reason if wrong else "", failure, verdict.usage
 
     usage = Usage()
-    erroneous, correct = [], []
+    erroneous: list[bool] = []
+    correct: list[bool] = []
     disagreements, unscored = [], []
     judged = critic.map(lambda solution: locate(backend, solution), solutions, settings.concurrency)
     expected = (critic.map(lambda solution: locate(reference, solution), solutions, settings.concurrency)

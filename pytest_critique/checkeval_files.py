@@ -125,7 +125,7 @@ def load_checklist(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     """Load one checklist file, a folder of them (``*.yaml``/``*.yml``), or a list of either, merged
     in order; dimension names must be unique across all of them.  Questions without
     ``yes_is_good`` count YES as good."""
-    found = []
+    found: list[tuple[Any, str, int]] = []
     for path in _expand(paths):
         found.extend((dimension, str(path), line) for dimension, line in _read_file(path, benchmark, _always_good))
     return _merge(found)

@@ -139,13 +139,14 @@ def define_dimension(critic: "JudgeContext", settings: "Settings", name: str, de
     backend = critic.backend_for(settings)
     steps = _Steps(critic, backend, settings, name, definition)
     given = {name: list(questions) for name, questions in (seeds or {}).items()}
-    built, dropped = [], []
+    built: list[SubAspect] = []
+    dropped: list[tuple[str, str, str]] = []
     for sub_aspect, questions in _seeds(steps, sub_aspects, given).items():
         protected = {normalised(question) for question in given.get(sub_aspect, [])}
         kept, thrown = _filtered(steps, sub_aspect, _candidates(steps, sub_aspect, list(questions)), protected)
         dropped.extend((sub_aspect, question, reason) for question, reason in thrown)
         if kept:
-            built.append(SubAspect(name=sub_aspect, questions=[Question(text=question) for question in kept]))
+            built.append(SubAspect(name=sub_aspect, questions=[Question(text=question, weight=1.0) for question in kept]))
     if not built:
         raise UnscoredError(f"critique: the filter dropped every question generated for dimension {name!r}")
     checklist = CheckEvalChecklist(dimensions=[Dimension(name=name, definition=definition, sub_aspects=built)])

@@ -40,6 +40,13 @@ class Outcome:
     drift: list[dict[str, Any]] = field(default_factory=list)
     """How this fresh answer differs from the previous verdict on the same request (see drift.py)."""
 
+    @property
+    def answer(self) -> dict[str, Any]:
+        """The validated answer data; only for an outcome already checked not to be a failure."""
+        if self.data is None:
+            raise ValueError(f"no answer data: {self.failure.reason if self.failure else 'no data'}")
+        return self.data
+
 
 def _usage_of(reply: Reply) -> Usage:
     return Usage(calls=1, retries=reply.retries, prompt_tokens=reply.prompt_tokens,

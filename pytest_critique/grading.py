@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from .errors import CritiqueUsageError
 from .judges.pairwise import COMPARE
@@ -13,6 +13,9 @@ from .judges.rubric import GRADE
 from .models import Checklist, Usage
 from .trust_models import ComparedItem, CompareVerdict, OrderJudgement, Rubric, RubricVerdict
 from .votes import is_unstable, unstable_reason
+
+Side = Literal["a", "b"]
+Choice = Literal["a", "b", "tie"]
 
 if TYPE_CHECKING:
     from .backends.base import Backend
@@ -35,10 +38,10 @@ def _most_common(values: list[Any], order: list[Any]) -> tuple[Any, float]:
     return chosen, top / len(values)
 
 
-def _order(critic: "JudgeContext", backend: "Backend", settings: "Settings", first: str, texts: Mapping[str, str],
+def _order(critic: "JudgeContext", backend: "Backend", settings: "Settings", first: Side, texts: Mapping[str, str],
            context: dict[str, str], temperature: float) -> tuple[OrderJudgement, Usage]:
     """Both responses with ``first`` ("a" or "b") shown first; the preference in a/b terms."""
-    second = "b" if first == "a" else "a"
+    second: Side = "b" if first == "a" else "a"
     fields = {**context, "first": texts[first], "second": texts[second]}
     calls = [critic.call(COMPARE, fields, settings, sample, temperature) for sample in range(settings.samples)]
     outcomes = critic.run(backend, COMPARE, calls, settings)
@@ -46,17 +49,18 @@ def _order(critic: "JudgeContext", backend: "Backend", settings: "Settings", fir
     failure = next((outcome.failure.reason for outcome in outcomes if outcome.failure is not None), None)
     if failure is not None:
         return OrderJudgement(first=first, preferred=None, reason=failure, error=failure), usage
-    positions = {"1": first, "2": second, "tie": "tie"}
-    votes = [positions[outcome.data["winner"]] for outcome in outcomes]
+    positions: dict[str, Choice] = {"1": first, "2": second, "tie": "tie"}
+    votes: list[Choice] = [positions[outcome.answer["winner"]] for outcome in outcomes]
     counts = Counter(votes).most_common()
     # Samples split evenly between choices resolve to a tie: a preference is claimed only when it holds.
     tied = len(counts) > 1 and counts[0][1] == counts[1][1]
-    preferred, agreement = ("tie" if tied else counts[0][0]), counts[0][1] / len(votes)
+    preferred: Choice = "tie" if tied else counts[0][0]
+    agreement = counts[0][1] / len(votes)
     if preferred not in votes:
         votes_reason = "the samples split evenly"
     else:
         votes_reason = ""
-    reason = votes_reason or next(outcome.data["reasoning"] for outcome, vote in zip(outcomes, votes)
+    reason = votes_reason or next(outcome.answer["reasoning"] for outcome, vote in zip(outcomes, votes)
                                   if vote == preferred)
     judgement = OrderJudgement(first=first, preferred=preferred, reason=reason, votes=votes,
                                cached=all(outcome.cached for outcome in outcomes))
@@ -151,14 +155,14 @@ def grade(critic: "JudgeContext", settings: "Settings", response: str, rubric: R
               "reference": reference or "", "instruction": instruction or ""}
     calls = [critic.call(GRADE, fields, settings, sample, temperature) for sample in range(settings.samples)]
     outcomes = critic.run(backend, GRADE, calls, settings)
-    common = {"judge": backend.name, "offline": backend.offline, "rubric": rubric, "min_score": min_score,
+    common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric, "min_score": min_score,
               "samples": settings.samples, "usage": _usage(outcomes)}
     failure = next((outcome.failure.reason for outcome in outcomes if outcome.failure is not None), None)
     if failure is not None:
         return RubricVerdict(score=None, error=failure, feedback=failure, **common)
-    votes = [outcome.data["score"] for outcome in outcomes]
+    votes = [outcome.answer["score"] for outcome in outcomes]
     score, agreement = _most_common(votes, [1, 2, 3, 4, 5])  # a tie goes to the lowest score
-    feedback = next(outcome.data["feedback"] for outcome, vote in zip(outcomes, votes) if vote == score)
+    feedback = next(outcome.answer["feedback"] for outcome, vote in zip(outcomes, votes) if vote == score)
     verdict = RubricVerdict(score=score, feedback=feedback, votes=votes, agreement=agreement, **common)
     if is_unstable(agreement, len(votes), settings.min_agreement):
         verdict.unstable = True

@@ -60,6 +60,14 @@ class _Verdict(BaseModel):
     drift: list[Drift] = Field(default_factory=list)
     """Verdicts judged afresh in this run that differ from the cached ones."""
 
+    @property
+    def passed(self) -> bool:  # every kind's verdict defines it (a computed field)
+        raise NotImplementedError
+
+    @property
+    def headline(self) -> str:  # every kind's verdict defines it (a computed field)
+        raise NotImplementedError
+
     def check(self) -> Self:
         """Raise :class:`CritiqueFailed` with the headline unless the verdict passed."""
         __tracebackhide__ = True

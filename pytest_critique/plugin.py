@@ -114,7 +114,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
     checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
     item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists))
-    attach(report, verdicts, checklists, call.excinfo.value if unscored else None)
+    attach(report, verdicts, checklists, call.excinfo.value if unscored and call.excinfo is not None else None)
     return report
 
 

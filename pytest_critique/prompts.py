@@ -14,7 +14,7 @@ from typing import Any
 
 @functools.lru_cache(maxsize=None)
 def template_source(name: str) -> str:
-    return resources.files("pytest_critique").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("pytest_critique").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=None)

@@ -233,7 +233,7 @@ def attach(report: Any, verdicts: list[Any], new_checklists: list[dict[str, Any]
         headline = failure_headline(payload["verdicts"])
         crash = getattr(report.longrepr, "reprcrash", None)
         message = (getattr(crash, "message", None) or "").removeprefix("AssertionError: ")
-        if headline and message.startswith("assert ") and headline in message:
+        if crash is not None and headline and message.startswith("assert ") and headline in message:
             # `assert verdict.passed` fails with the verdict's repr in the message: name the real reason
             # (a message the user wrote, `assert v.passed, "..."`, is left alone).
             crash.message = headline

@@ -6,7 +6,7 @@ Like :mod:`report`, this works on the JSON form of verdicts and imports only the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .report_text import clean, judge_label, plural, shorten
 from .trust_summary import TrustTotals
@@ -101,7 +101,7 @@ class Totals:
     @property
     def verdict_count(self) -> int:
         """Questions, steps, comparisons and grades judged."""
-        return (self.items + self.steps_judged + self.checkeval_questions + self.trust.comparisons
+        return int(self.items + self.steps_judged + self.checkeval_questions + self.trust.comparisons
                 + len(self.trust.rubric_scores) + sum(c["compared"] or 0 for c in self.trust.calibrations))
 
     def as_dict(self) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     judges = ", ".join(totals.judges) or "none"
     lines = [
         f"judge {judges} · {plural(totals.tests, 'test')} · {plural(totals.verdict_count, 'verdict')} "
-        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {plural(usage['calls'], 'judge call')}{retries} · "
+        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {plural(int(usage['calls']), 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
     if totals.scored_items:
@@ -177,7 +177,7 @@ def invocation_relative(nodeid: str, rootpath: Path, invocation_dir: Path) -> st
     return f"{shown}{sep}{rest}"
 
 
-def write_terminal_summary(terminalreporter: Any, results: list[Mapping[str, Any]], notes: list[str]) -> None:
+def write_terminal_summary(terminalreporter: Any, results: Sequence[Mapping[str, Any]], notes: list[str]) -> None:
     """The UNSCORED details (pytest lists only failures in detail) and the ``critique`` summary."""
     unscored = terminalreporter.getreports("unscored")
     if unscored:

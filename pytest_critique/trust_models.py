@@ -232,10 +232,10 @@ class CalibrationVerdict(_Verdict):
     @property
     def headline(self) -> str:
         if self.steps and self.steps.solutions and not self.compared:
-            figures = self.steps
-            shown = "n/a" if figures.f1 is None else f"{figures.f1 * 100:.1f}"
+            steps = self.steps
+            shown = "n/a" if steps.f1 is None else f"{steps.f1 * 100:.1f}"
             return (f"critique: step critic {self.judge} against {self.reference}: "
-                    f"{figures.solutions - len(figures.disagreements)}/{figures.solutions} solutions agree, F1 {shown}")
+                    f"{steps.solutions - len(steps.disagreements)}/{steps.solutions} solutions agree, F1 {shown}")
         if self.compared == 0 or self.kappa is None or self.accuracy is None:
             return f"critique: calibration against {self.reference} compared no items"
         figures = (f"{self.compared - len(self.disagreements)}/{self.compared} agree, accuracy {self.accuracy:.3f}, "

@@ -75,10 +75,10 @@ def _damaged(exc: BaseException) -> bool:
 
 def json_only_disk() -> type:
     """A diskcache ``Disk`` that stores and loads text only: what it would unpickle it refuses."""
-    import diskcache  # type: ignore[import-untyped]
-    from diskcache.core import MODE_RAW, MODE_TEXT  # type: ignore[import-untyped]
+    import diskcache
+    from diskcache.core import MODE_RAW, MODE_TEXT
 
-    class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+    class JsonOnlyDisk(diskcache.Disk):
         def __init__(self, directory: str, **_ignored: Any):
             super().__init__(directory, min_file_size=2**40, pickle_protocol=0)
 
