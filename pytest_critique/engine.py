@@ -195,7 +195,7 @@ class JudgeEngine:
             if len(misses) <= 1 or concurrency <= 1:
                 for index in misses:
                     results[index] = self._run_one(backend, task, calls[index], mode, store)
-                return results  # type: ignore[return-value]
+                return _filled(results)
             gate = threading.Semaphore(concurrency)
 
             def gated(index: int) -> Outcome:
@@ -209,7 +209,7 @@ class JudgeEngine:
             finally:
                 for future in futures:
                     future.cancel()
-            return results  # type: ignore[return-value]
+            return _filled(results)
         except KeyboardInterrupt:
             transport.interrupt_all()  # calls still in flight end now; nothing more is written
             raise
@@ -323,6 +323,14 @@ class JudgeEngine:
             return Outcome(data=data, usage=usage, key=key,
                            drift=self.drift_index(store).observe(backend.name, call, data))
         return Outcome(data=data, usage=usage, key=key)
+
+
+def _filled(results: list[Outcome | None]) -> list[Outcome]:
+    """The outcomes in order, once every call has one."""
+    missing = [index for index, result in enumerate(results) if result is None]
+    if missing:
+        raise AssertionError(f"judge calls without an outcome: {missing}")
+    return [result for result in results if result is not None]
 
 
 def _offline(backend: Backend) -> bool:

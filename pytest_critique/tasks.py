@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -135,14 +135,17 @@ def _summarise(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class Task:
+class Task(Generic[AnswerT]):
     """One kind of judge request: its template, the schema of its answer, and how to read text."""
 
     name: str
     template: str
-    schema: type[BaseModel]
-    check: Callable[[BaseModel, JudgeCall], None] = lambda answer, call: None
+    schema: type[AnswerT]
+    check: Callable[[AnswerT, JudgeCall], None] = lambda answer, call: None
     """Extra validation that needs the request (e.g. one answer per question)."""
     text_fallback: Callable[[str], dict[str, Any] | None] = lambda text: None
     """Reads a reply that is not JSON (e.g. a final ``ANSWER: YES`` line)."""

@@ -21,8 +21,8 @@ class SubAspectAnswers(BaseModel):
     answers: list[BatchItem]
 
 
-def _matches_questions(answer: BaseModel, call: JudgeCall) -> None:
-    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")  # type: ignore[attr-defined]
+def _matches_questions(answer: SubAspectAnswers, call: JudgeCall) -> None:
+    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
 
 
 _Q_LINE = re.compile(r"^\W*Q(\d+)\W*[:.)-]\s*\**\s*(yes|no)\b", re.IGNORECASE | re.MULTILINE)

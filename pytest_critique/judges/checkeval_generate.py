@@ -61,17 +61,17 @@ class FilterDecisions(BaseModel):
     decisions: list[Decision]
 
 
-def _named_as_asked(answer: BaseModel, call: JudgeCall) -> None:
+def _named_as_asked(answer: Seeds, call: JudgeCall) -> None:
     wanted = call.fields.get("sub_aspects") or []
-    got = [sub_aspect.name.strip() for sub_aspect in answer.sub_aspects]  # type: ignore[attr-defined]
+    got = [sub_aspect.name.strip() for sub_aspect in answer.sub_aspects]
     if wanted and got != list(wanted):
         raise ReplyProblem(f"the sub-aspects must be exactly {wanted}, in that order; got {got}")
     if len(set(name.lower() for name in got)) != len(got):
         raise ReplyProblem(f"sub-aspect names must not repeat, got {got}")
 
 
-def _one_decision_per_candidate(answer: BaseModel, call: JudgeCall) -> None:
-    one_per_entry(answer.decisions, len(call.fields["candidates"]), "decision", "candidate")  # type: ignore[attr-defined]
+def _one_decision_per_candidate(answer: FilterDecisions, call: JudgeCall) -> None:
+    one_per_entry(answer.decisions, len(call.fields["candidates"]), "decision", "candidate")
 
 
 SEED = Task("checkeval.seed", "checkeval_seed.j2", Seeds, check=_named_as_asked)

@@ -59,8 +59,8 @@ class StepJudgement(BaseModel):
         return value
 
 
-def _in_range(answer: BaseModel, call: JudgeCall) -> None:
-    located = answer.first_wrong_step  # type: ignore[attr-defined]
+def _in_range(answer: LocatedError, call: JudgeCall) -> None:
+    located = answer.first_wrong_step
     count = len(call.fields["steps"])
     if located is not None and not 1 <= located <= count:
         raise ReplyProblem(f"first_wrong_step must be null or a step number from 1 to {count}, got {located}")
@@ -107,13 +107,13 @@ def locate_first_error(steps: list[str], problem: str, samples: int, run: Run,
     if failure is not None:
         return ([StepVerdict(index=n, text=text, status="unscored", reason=failure, error=failure)
                  for n, text in enumerate(steps, start=1)], [], None, usage)
-    located: list[int | None] = [outcome.data["first_wrong_step"] for outcome in outcomes]  # type: ignore[index]
+    located: list[int | None] = [outcome.answer["first_wrong_step"] for outcome in outcomes]
     counts = Counter(located)
     top = max(counts.values())
     tied = [value for value, count in counts.items() if count == top]
     # A tie between locations goes to the earliest error: a flagged step is not proven correct.
     chosen = min((value for value in tied if value is not None), default=None)
-    explanation = next(outcome.data["explanation"] or outcome.data["reasoning"]  # type: ignore[index]
+    explanation = next(outcome.answer["explanation"] or outcome.answer["reasoning"]
                        for outcome, value in zip(outcomes, located) if value == chosen)
     cached = all(outcome.cached for outcome in outcomes)
     verdicts = []
@@ -132,7 +132,7 @@ def _step_verdict(number: int, text: str, outcomes: Sequence[Outcome]) -> StepVe
     failure = _failure(outcomes)
     if failure is not None:
         return StepVerdict(index=number, text=text, status="unscored", reason=failure, error=failure)
-    votes = [Vote(answer=outcome.data["verdict"] == "correct", reason=outcome.data["reasoning"],  # type: ignore[index]
+    votes = [Vote(answer=outcome.answer["verdict"] == "correct", reason=outcome.answer["reasoning"],
                   cached=outcome.cached) for outcome in outcomes]
     correct = sum(vote.answer for vote in votes) * 2 > len(votes)  # a tie is wrong: not proven correct
     agreeing = [vote for vote in votes if vote.answer == correct]

@@ -67,8 +67,8 @@ def _answer_line(text: str) -> dict[str, Any] | None:
     return final_line(_ANSWER_LINE, text, "reasoning", "answer")
 
 
-def _one_answer_per_question(answer: BaseModel, call: JudgeCall) -> None:
-    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")  # type: ignore[attr-defined]
+def _one_answer_per_question(answer: BatchAnswer, call: JudgeCall) -> None:
+    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
 
 
 ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line,
