@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 from .errors import CritiqueUsageError
 
-CACHE_MODES = ("rw", "read", "refresh", "off")
+CacheModeName = Literal["rw", "read", "refresh", "off"]
+OnUnstable = Literal["report", "error"]
+CACHE_MODES: tuple[CacheModeName, ...] = ("rw", "read", "refresh", "off")
 
 
 class Secret:
@@ -46,7 +48,7 @@ class Secret:
 
     def __reduce__(self) -> Any:
         raise TypeError("a Secret is not pickled")
-UNSTABLE_ACTIONS = ("report", "error")
+UNSTABLE_ACTIONS: tuple[OnUnstable, ...] = ("report", "error")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Settings:
     api_base: str | None = None
     api_key: Secret | None = field(default=None, repr=False)
     """Shown nowhere: ``settings.api_key.reveal()`` gives the key to the judge's client."""
-    cache: str = "rw"
+    cache: CacheModeName = "rw"
     cache_dir: str = ".critique_cache"
     concurrency: int = 8
     samples: int = 1
@@ -77,8 +79,9 @@ class Settings:
     jury: tuple[str, ...] = ()
     """Several judge models (from a model setting listing more than one); empty for one judge."""
     jury_rule: str = "majority"
+    """``majority``, ``unanimous`` or ``quorum:K`` (checked by the option's parser)."""
     min_agreement: float = 0.7
-    on_unstable: str = "report"
+    on_unstable: OnUnstable = "report"
     calibrate: str | None = None
     min_kappa: float | None = None
 
