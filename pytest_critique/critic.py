@@ -15,6 +15,7 @@ from .judges import steps as step_critic
 from .judges import tick
 from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, Drift, ItemVerdict, StepsVerdict, Usage
 from .runtime import Runtime
+from .tasks import Task
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 from .votes import (check_rule, jury_item, jury_label, majority_item, mark_unstable_questions,
@@ -86,14 +87,14 @@ class Critic:
             raise CritiqueUsageError(f"critique: jurors need distinct names, got {', '.join(names)}")
         return jurors
 
-    def _run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
+    def _run(self, backend: Backend, task: Task[Any], calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
         outcomes = self.runtime.engine.run(backend, task, calls, cache=settings.cache, cache_dir=settings.cache_dir,
                                            concurrency=settings.concurrency)
         for outcome in outcomes:
             self._drift.extend(outcome.drift)
         return outcomes
 
-    def _call(self, task: tick.Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
+    def _call(self, task: Task[Any], fields: dict[str, Any], settings: Settings, sample: int = 0,
               temperature: float = 0.0) -> JudgeCall:
         return JudgeCall(task=task.name, template=task.template, fields=fields,
                          params={"temperature": temperature}, sample=sample, timeout=settings.timeout,
@@ -366,10 +367,10 @@ class Critic:
         backend = self._backend(settings)
         temperature = settings.effective_temperature(settings.samples)
 
-        def make_call(task: tick.Task, fields: dict[str, Any], sample: int) -> JudgeCall:
+        def make_call(task: Task[Any], fields: dict[str, Any], sample: int) -> JudgeCall:
             return self._call(task, fields, settings, sample, temperature)
 
-        def run(task: tick.Task, calls: list[JudgeCall]) -> list[Outcome]:
+        def run(task: Task[Any], calls: list[JudgeCall]) -> list[Outcome]:
             return self._run(backend, task, calls, settings)
 
         located: list[int | None] = []
@@ -509,11 +510,11 @@ class Critic:
     def model_backend(self, settings: Settings) -> Backend:
         return self.runtime.backend(settings)
 
-    def call(self, task: tick.Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
+    def call(self, task: Task[Any], fields: dict[str, Any], settings: Settings, sample: int = 0,
              temperature: float = 0.0) -> JudgeCall:
         return self._call(task, fields, settings, sample, temperature)
 
-    def run(self, backend: Backend, task: tick.Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
+    def run(self, backend: Backend, task: Task[Any], calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
         return self._run(backend, task, calls, settings)
 
     def checklist_for(self, instruction: str, input: str | None, settings: Settings,

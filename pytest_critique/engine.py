@@ -179,7 +179,7 @@ class JudgeEngine:
             index.close()
         self.budget.close()
 
-    def run(self, backend: Backend, task: Task, calls: Sequence[JudgeCall], *, cache: str,
+    def run(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall], *, cache: str,
             cache_dir: str, concurrency: int) -> list[Outcome]:
         """Run ``calls`` (in order of the result), at most ``concurrency`` at a time."""
         if threading.current_thread() is threading.main_thread():
@@ -232,7 +232,7 @@ class JudgeEngine:
                 future.cancel()
             workers.shutdown()
 
-    def key(self, backend: Backend, task: Task, call: JudgeCall) -> str:
+    def key(self, backend: Backend, task: Task[Any], call: JudgeCall) -> str:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
                          params=call.params, fields=call.fields, sample=call.sample)
 
@@ -260,7 +260,7 @@ class JudgeEngine:
         self.budget.settle(estimate, reply.cost)
         return reply
 
-    def _cached(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
+    def _cached(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
                 store: DiskStore | None) -> Outcome | None:
         if store is None or not mode.reads:
             return None
@@ -274,7 +274,7 @@ class JudgeEngine:
             return None  # an entry written by an older schema: judge again
         return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key)
 
-    def _run_one(self, backend: Backend, task: Task, call: JudgeCall, mode: CacheMode,
+    def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
                  store: DiskStore | None) -> Outcome:
         """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
         key = self.key(backend, task, call) if store is not None else ""

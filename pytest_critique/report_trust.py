@@ -85,7 +85,9 @@ def _step_lines(figures: Mapping[str, Any], width: int, max_listed: int) -> list
              f"{share(figures.get('erroneous_accuracy'))} of {figures['erroneous']} erroneous · "
              f"{share(figures.get('correct_accuracy'))} of {figures['correct']} correct judged correct · "
              f"F1 {'n/a' if f1 is None else f'{f1 * 100:.1f}'}"]
-    said = lambda value: "none" if value is None else f"step {value}"  # noqa: E731
+    def said(value: Any) -> str:
+        return "none" if value is None else f"step {value}"
+
     for title, entries in (("differs from the label on", figures.get("disagreements", [])),
                            ("UNSCORED, left out of the figures:", figures.get("unscored", []))):
         if not entries:

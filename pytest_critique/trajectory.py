@@ -75,7 +75,7 @@ def _render_arguments(arguments: Any) -> str:
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except ValueError:
-            return arguments.strip()
+            return str(arguments).strip()
     if isinstance(arguments, dict):
         return ", ".join(f"{key}={_json(value)}" for key, value in arguments.items())
     return "" if arguments is None else _json(arguments)

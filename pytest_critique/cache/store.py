@@ -78,7 +78,7 @@ def json_only_disk() -> type:
     import diskcache
     from diskcache.core import MODE_RAW, MODE_TEXT
 
-    class JsonOnlyDisk(diskcache.Disk):
+    class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]  # diskcache has no type information
         def __init__(self, directory: str, **_ignored: Any):
             super().__init__(directory, min_file_size=2**40, pickle_protocol=0)
 

@@ -24,11 +24,11 @@ class JudgeContext(Protocol):
     def model_backend(self, settings: Settings) -> Backend:
         """The judge a model string in these settings names, whatever the backend fixture returns."""
 
-    def call(self, task: Task, fields: dict[str, Any], settings: Settings, sample: int = 0,
+    def call(self, task: Task[Any], fields: dict[str, Any], settings: Settings, sample: int = 0,
              temperature: float = 0.0) -> JudgeCall:
         """One request of ``task`` with these inputs and settings."""
 
-    def run(self, backend: Backend, task: Task, calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
+    def run(self, backend: Backend, task: Task[Any], calls: list[JudgeCall], settings: Settings) -> list[Outcome]:
         """The requests through the engine (cache, budget, breaker), drift collected."""
 
     def checklist_for(self, instruction: str, input: str | None, settings: Settings,

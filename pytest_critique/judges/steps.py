@@ -20,8 +20,8 @@ from ..engine import Outcome
 from ..models import StepVerdict, Usage, Vote
 from ..tasks import ReplyProblem, Task, final_line
 
-Run = Callable[[Task, list[JudgeCall]], list[Outcome]]
-MakeCall = Callable[[Task, dict[str, Any], int], JudgeCall]
+Run = Callable[[Task[Any], list[JudgeCall]], list[Outcome]]
+MakeCall = Callable[[Task[Any], dict[str, Any], int], JudgeCall]
 
 
 class LocatedError(BaseModel):
