@@ -211,7 +211,8 @@ def main() -> int:
         "conversation as source, fact as context"
     sub_aspects = sum(len(dimension.sub_aspects) for dimension in checklist.dimensions)
     print(f"checklist: {label} · {len(checklist.dimensions)} dimensions, {sub_aspects} sub-aspects, "
-          f"{checklist.question_count} questions ({', '.join(f'{n} {c}' for n, c in checklist.question_counts().items())}); "
+          f"{checklist.question_count} questions "
+          f"({', '.join(f'{n} {c}' for n, c in checklist.question_counts().items())}); "
           f"{fields}")
 
     work = Path(args.cache_dir) if args.cache_dir else Path(tempfile.mkdtemp(prefix="critique-checkeval-"))

@@ -154,7 +154,8 @@ def pytest_runs(directory: Path, recorded: Path, repeats: int) -> None:
             if problem:
                 problems.append(problem)
             if f"pooled pass rate {YES}/{QUESTIONS} = 0.876" not in done.stdout:
-                problems.append(f"the {label} run's terminal summary lacks 'pooled pass rate {YES}/{QUESTIONS} = 0.876'")
+                problems.append(f"the {label} run's terminal summary lacks "
+                                f"'pooled pass rate {YES}/{QUESTIONS} = 0.876'")
         elapsed, done = run_pytest(directory, "test_baseline.py")
         if done.returncode != 0:
             sys.exit(f"the baseline run ended with status {done.returncode}:\n{done.stdout[-3000:]}")

@@ -159,7 +159,8 @@ def start_up(runs: int, bytecode_cache: Path | None, heading: str) -> None:
     paired = statistics.median(e - d for e, d in zip(wall["enabled"], wall["disabled"]))
     cpu_difference = statistics.median(cpu["enabled"]) - statistics.median(cpu["disabled"])
     verdict = "within" if difference <= BAR_MS else "OVER"
-    print(f"   difference of the medians (enabled - disabled): {difference:+.1f} ms  ({verdict} the {BAR_MS:.0f} ms bar)")
+    print(f"   difference of the medians (enabled - disabled): {difference:+.1f} ms  "
+          f"({verdict} the {BAR_MS:.0f} ms bar)")
     print(f"   median of the paired differences: {paired:+.1f} ms;  difference of the minimums: "
           f"{min(wall['enabled']) - min(wall['disabled']):+.1f} ms;  CPU time difference of the medians: "
           f"{cpu_difference:+.1f} ms")
@@ -219,7 +220,8 @@ def main() -> None:
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="critique-pyc-") as bytecode:
         start_up(options.runs, Path(bytecode),
-                 f"1a. start-up, {FILES * TESTS_PER_FILE} trivial tests, whole `python -m pytest -q -p no:cacheprovider` "
+                 f"1a. start-up, {FILES * TESTS_PER_FILE} trivial tests, "
+                 "whole `python -m pytest -q -p no:cacheprovider` "
                  f"runs, N={options.runs} each, alternating; bytecode cached (as after a normal install)")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         start_up(options.runs, None,

@@ -146,7 +146,8 @@ def define_dimension(critic: "JudgeContext", settings: "Settings", name: str, de
         kept, thrown = _filtered(steps, sub_aspect, _candidates(steps, sub_aspect, list(questions)), protected)
         dropped.extend((sub_aspect, question, reason) for question, reason in thrown)
         if kept:
-            built.append(SubAspect(name=sub_aspect, questions=[Question(text=question, weight=1.0) for question in kept]))
+            made = [Question(text=question, weight=1.0) for question in kept]
+            built.append(SubAspect(name=sub_aspect, questions=made))
     if not built:
         raise UnscoredError(f"critique: the filter dropped every question generated for dimension {name!r}")
     checklist = CheckEvalChecklist(dimensions=[Dimension(name=name, definition=definition, sub_aspects=built)])

@@ -460,7 +460,8 @@ class Critic:
         if not name or not definition:
             raise CritiqueUsageError("critique: define_dimension() needs a name and a definition in words")
         if sub_aspects is not None:
-            sub_aspects = [require_text(item, "sub_aspects[]").strip() for item in nonempty_list(sub_aspects, "sub_aspects")]
+            sub_aspects = [require_text(item, "sub_aspects[]").strip()
+                           for item in nonempty_list(sub_aspects, "sub_aspects")]
         if seeds is not None:
             if not isinstance(seeds, Mapping) or not seeds:
                 raise CritiqueUsageError("critique: seeds must map sub-aspect names to lists of questions")

@@ -155,7 +155,8 @@ def grade(critic: "JudgeContext", settings: "Settings", response: str, rubric: R
               "reference": reference or "", "instruction": instruction or ""}
     calls = [critic.call(GRADE, fields, settings, sample, temperature) for sample in range(settings.samples)]
     outcomes = critic.run(backend, GRADE, calls, settings)
-    common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric, "min_score": min_score,
+    common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric,
+                              "min_score": min_score,
               "samples": settings.samples, "usage": _usage(outcomes)}
     failure = next((outcome.failure.reason for outcome in outcomes if outcome.failure is not None), None)
     if failure is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .report_text import clean, escape_surrogates, judge_label, plural, shorten, tally, verdict_word, wrapped
+from .report_text import escape_surrogates, judge_label, plural, shorten, tally, verdict_word, wrapped
 
 def _mark(item: Mapping[str, Any]) -> str:
     answer = item.get("answer")

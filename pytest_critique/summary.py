@@ -73,10 +73,10 @@ class Totals:
             if dimension.get("score") is not None:
                 self.dimension_scores.setdefault(dimension["name"], []).append(dimension["score"])
             if not dimension.get("passed") and dimension.get("score") is not None:
-                self.failing.append((result["nodeid"], 0, f"{dimension['name']} {dimension['score']:.2f} "
-                                     f"< {dimension.get('threshold', 1):.2f}" if dimension["score"] <
-                                     dimension.get("threshold", 1) else f"{dimension['name']}: required question failed",
-                                     result.get("outcome") == "passed"))
+                threshold = dimension.get("threshold", 1)
+                why = (f"{dimension['name']} {dimension['score']:.2f} < {threshold:.2f}"
+                       if dimension["score"] < threshold else f"{dimension['name']}: required question failed")
+                self.failing.append((result["nodeid"], 0, why, result.get("outcome") == "passed"))
 
     def _add_steps(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
         self.solutions += 1
@@ -129,7 +129,8 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     judges = ", ".join(totals.judges) or "none"
     lines = [
         f"judge {judges} · {plural(totals.tests, 'test')} · {plural(totals.verdict_count, 'verdict')} "
-        f"({totals.cached_items + totals.cached_other_verdicts} cached) · {plural(int(usage['calls']), 'judge call')}{retries} · "
+        f"({totals.cached_items + totals.cached_other_verdicts} cached) · "
+        f"{plural(int(usage['calls']), 'judge call')}{retries} · "
         f"{tokens:,} tokens{cost}",
     ]
     if totals.scored_items:

@@ -208,7 +208,8 @@ class CalibrationVerdict(_Verdict):
     kappa: float | None
     """Cohen's kappa between the judge and the reference."""
     confusion: dict[str, int]
-    """Counts keyed ``label_yes_judged_yes``, ``label_yes_judged_no``, ``label_no_judged_yes``, ``label_no_judged_no``."""
+    """Counts keyed ``label_yes_judged_yes``, ``label_yes_judged_no``, ``label_no_judged_yes``,
+    ``label_no_judged_no``."""
     categories: dict[str, CategoryFigures] = Field(default_factory=dict)
     disagreements: list[CalibrationItem] = Field(default_factory=list)
     unscored: list[CalibrationItem] = Field(default_factory=list)

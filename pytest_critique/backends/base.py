@@ -189,13 +189,15 @@ class OfflineJudge:
         fields = call.fields
         if call.task == "pairwise.compare":
             preferred = self.prefer(first=fields["first"], second=fields["second"],
-                                    instruction=fields.get("instruction") or None, criteria=fields.get("criteria") or None)
+                                    instruction=fields.get("instruction") or None,
+                                    criteria=fields.get("criteria") or None)
             if preferred is None:
                 raise JudgeFailure(f"{self.name} has no preference between these two responses", "missing")
             return Reply(data={"winner": preferred[0], "reasoning": preferred[1]})
         if call.task == "rubric.grade":
             graded = self.grade(response=fields["response"], criteria=fields["criteria"], scores=list(fields["scores"]),
-                                reference=fields.get("reference") or None, instruction=fields.get("instruction") or None)
+                                reference=fields.get("reference") or None,
+                                instruction=fields.get("instruction") or None)
             if graded is None:
                 raise JudgeFailure(f"{self.name} has no grade for this response", "missing")
             return Reply(data={"score": graded[0], "feedback": graded[1]})

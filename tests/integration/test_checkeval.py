@@ -604,7 +604,8 @@ def test_reply(critique, response):
     second = pytester.runpytest()
     second.assert_outcomes(passed=2)
     assert counting.calls() == []
-    second.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · 8 verdicts (8 cached) · 0 judge calls · 0 tokens",
+    second.stdout.fnmatch_lines(["judge counting (offline) · 2 tests · 8 verdicts (8 cached) · 0 judge calls · "
+                                 "0 tokens",
                                  "checkeval mean scores: animals 0.50, seasons 0.50"])
 
 

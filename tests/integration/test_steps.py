@@ -241,4 +241,5 @@ def test_an_agent_trajectory_is_a_list_of_steps(tmp_path):
     critic = Critic(backend=ScriptedJudge(step=right_date), runtime=Runtime(tmp_path))
     verdict = critic.steps(trajectory, mode="per_step")
     assert verdict.split == "trajectory" and verdict.first_error == 1
-    assert verdict.steps[0].text.startswith("call book_table(") and verdict.steps[0].reason == "the user asked for 2 May"
+    assert verdict.steps[0].text.startswith("call book_table(")
+    assert verdict.steps[0].reason == "the user asked for 2 May"

@@ -188,7 +188,8 @@ def test_a_jury_configured_in_pyproject_runs_offline_through_a_backend_mapping(p
 
 
 def test_a_single_backend_cannot_serve_a_configured_jury(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(CONFIGURED_JURY.replace("return {", "return list({").replace("    }\n", "    }.values())[0]\n"))
+    one_backend = CONFIGURED_JURY.replace("return {", "return list({").replace("    }\n", "    }.values())[0]\n")
+    pytester.makeconftest(one_backend)
     pytester.makepyfile(test_fox="def test_fox(critique):\n    critique.checklist('a fox', items=['a fox?'])\n")
     result = pytester.runpytest("--critique-model=vendor/strict,vendor/lenient")
     result.assert_outcomes(failed=1)
@@ -248,7 +249,8 @@ def test_an_unstable_first_error_location_can_refuse_to_decide(pytester: pytest.
     pytester.makeini("[pytest]\ncritique_concurrency = 1\n")
     pytester.makepyfile(test_wavering="def test_steps(critique):\n    critique.steps(['a', 'b', 'c'], samples=3)\n")
     marked = pytester.runpytest("-rA")
-    marked.stdout.fnmatch_lines(["  located by 3 samples: 2, 3, 2 (agreement 0.67, unstable: below min_agreement 0.70)"])
+    marked.stdout.fnmatch_lines(["  located by 3 samples: 2, 3, 2 (agreement 0.67, unstable: below min_agreement "
+                                 "0.70)"])
     refused = pytester.runpytest("--critique-on-unstable=error")
     assert refused.parseoutcomes() == {"unscored": 1}
 

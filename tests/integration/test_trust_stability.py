@@ -133,7 +133,8 @@ def test_unstable_step_votes_per_step(pytester: pytest.Pytester) -> None:
     reported = pytester.runpytest("-rA", "--critique-report=report.json")
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(["  ✓  1  [[]correct 2/3 · unstable] add", "  ✓  2  [[]correct 3/3] carry"])
-    reported.stdout.fnmatch_lines(["unstable verdicts (1): *", "  test_per_step_votes.py::test_steps  step 1 [[]correct 2/3]"])
+    reported.stdout.fnmatch_lines(["unstable verdicts (1): *",
+                                   "  test_per_step_votes.py::test_steps  step 1 [[]correct 2/3]"])
     [step] = [s for s in read_report(pytester)["tests"][0]["verdicts"][0]["steps"] if s["unstable"]]
     assert step["index"] == 1 and step["agreement"] == pytest.approx(2 / 3)
     refused = pytester.runpytest("-rA", "--critique-on-unstable=error")

@@ -138,7 +138,8 @@ CASES: list[FaultCase] = [
                 covered_by=PERSISTENT_502 if status == 502 else None)
       for status in (500, 502, 503)],
     FaultCase("retries-0", "503 once with retries=0", "UNSCORED", script=[_server_error(503)],
-              message=r"^judge server error \(ServiceUnavailableError\): Loopback error", settings={"retries": 0}, requests=1, retries=0),
+              message=r"^judge server error \(ServiceUnavailableError\): Loopback error", settings={"retries": 0},
+              requests=1, retries=0),
     # ---- the connection
     FaultCase("refused", "connection refused (nothing listens; retries=2)", "UNSCORED", refused=True,
               message=r"could not reach judge after 2 retries", settings={"retries": 2}, retries=2),
@@ -179,7 +180,8 @@ CASES: list[FaultCase] = [
               settings={"max_reply_bytes": 100000, "retries": 2}, requests=1, retries=0,
               message=r"^judge reply too large: more than 100,000 bytes"),
     FaultCase("401", "401 (bad API key): not retried", "UNSCORED", then=Reply(status=401),
-              message=r"^judge call not possible \(AuthenticationError\): Loopback error", settings={"retries": 3}, requests=1, retries=0),
+              message=r"^judge call not possible \(AuthenticationError\): Loopback error", settings={"retries": 3},
+              requests=1, retries=0),
     FaultCase("content-policy", "400 content_policy_violation: not retried", "UNSCORED",
               then=Reply(status=400, content="Your request was rejected as a result of our safety system "
                                              "(content_policy_violation)"),

@@ -153,7 +153,8 @@ def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: p
     outcomes(result, unscored=40)
     result.stdout.fnmatch_lines([
         "*judge rate-limited: the server asked to wait 3600 s (Retry-After), more than the 30 s left*",
-        "*judge openai/loopback-judge unavailable since test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once"
+        "*judge openai/loopback-judge unavailable since "
+        "test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once"
         ".py::test_judged[[]4[]]: 5 requests in a row failed*",
     ])
     assert server.calls == 5, "one request per test until the breaker opens after five"

@@ -234,7 +234,8 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
         apply_overrides(Settings(), {name: "x"}, "@pytest.mark.critique")
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
-        "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, min_agreement, "
+        "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, "
+        "min_agreement, "
         "on_unstable")
 
 
