@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from .errors import CritiqueFailed
+from .files import resolve
 
 
 class CalibrationItem(pytest.Item):
@@ -42,5 +43,4 @@ class CalibrationItem(pytest.Item):
 
 def labels_path(config: pytest.Config, name: str) -> Path:
     """A labels path as given, relative to the directory pytest was started in."""
-    path = Path(name)
-    return path if path.is_absolute() else Path(config.invocation_params.dir) / path
+    return resolve(name, config.invocation_params.dir)

@@ -82,6 +82,7 @@ from .errors import CritiqueUsageError
 from .checkeval_models import CheckEvalChecklist, Dimension, Question, SubAspect, dump_checklist
 from .checkeval_yaml import (ChecklistFileError, Polarity, _compose, _expand, _merge, _read_file,
                              _SUFFIXES, _Reader, _always_good, released_yes_is_bad, split_questions)
+from .files import resolve
 
 __all__ = [
     "BUILTIN_DIR",
@@ -231,8 +232,7 @@ def _builtin_dimension(name: str) -> Dimension:
 
 
 def _path(entry: str | os.PathLike[str], root: Path | None) -> Path:
-    path = Path(entry)
-    return path if path.is_absolute() or root is None else Path(root) / path
+    return resolve(entry, root)
 
 
 def _as_checklist(checklist: Any, root: Path | None) -> CheckEvalChecklist:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
@@ -20,6 +19,7 @@ from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 from .votes import (check_rule, jury_item, jury_label, majority_item, mark_unstable_questions,
                     mark_unstable_steps)
+from .files import resolve as resolve_path
 
 
 class Critic:
@@ -466,8 +466,7 @@ class Critic:
             if not isinstance(seeds, Mapping) or not seeds:
                 raise CritiqueUsageError("critique: seeds must map sub-aspect names to lists of questions")
             seeds = {require_text(key, "seeds key").strip(): question_list(value) for key, value in seeds.items()}
-        target = Path(path)
-        target = target if target.is_absolute() else self.runtime.root / target
+        target = resolve_path(path, self.runtime.root)
         checklist, usage = define_dimension(self, settings, name, definition, target, sub_aspects, seeds)
         self._pending_usage = self._pending_usage + usage  # counted with the next verdict, as TICK's generation is
         return checklist
@@ -487,8 +486,7 @@ class Critic:
         from .calibrate import calibration_verdict
 
         settings = self._settings_for("calibrate()", overrides)
-        path = Path(labels)
-        path = path if path.is_absolute() else self.runtime.root / path
+        path = resolve_path(labels, self.runtime.root)
         limit = settings.min_kappa if min_kappa is None else min_kappa
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))
                                   or not -1.0 <= limit <= 1.0):

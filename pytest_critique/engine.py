@@ -26,6 +26,7 @@ from .errors import TRANSPORT_KINDS, CacheMissError, JudgeFailure
 from .tasks import ReplyProblem, Task
 from .models import Usage
 from .prompts import template_digest
+from .files import resolve
 
 
 @dataclass
@@ -146,8 +147,7 @@ class JudgeEngine:
         transport.reset()
 
     def store_for(self, cache_dir: str) -> DiskStore:
-        path = Path(cache_dir)
-        path = path if path.is_absolute() else self.root / path
+        path = resolve(cache_dir, self.root)
         with self._lock:
             if path not in self._stores:
                 self._stores[path] = DiskStore(path)

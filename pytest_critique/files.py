@@ -46,3 +46,9 @@ def write_atomically(path: Path, text: str, errors: str = "strict") -> None:
         except OSError:
             pass
         raise
+
+
+def resolve(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> Path:
+    """``path`` as given when absolute (or with no root), else relative to ``root``."""
+    given = Path(path)
+    return given if given.is_absolute() or root is None else Path(root) / given

@@ -12,6 +12,7 @@ from .budget import Budget
 from .engine import JudgeEngine
 from .freeze import FrozenChecklists
 from .settings import Settings
+from .files import resolve
 
 
 class Runtime:
@@ -38,8 +39,7 @@ class Runtime:
             return self._backends[key]
 
     def frozen(self, settings: Settings) -> FrozenChecklists:
-        path = Path(settings.checklists)
-        path = path if path.is_absolute() else self.root / path
+        path = resolve(settings.checklists, self.root)
         with self._lock:
             if path not in self._frozen:
                 self._frozen[path] = FrozenChecklists(path)

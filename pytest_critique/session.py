@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CritiqueUsageError
-from .files import write_atomically
+from .files import resolve, write_atomically
 from .settings import Settings, apply_overrides
 
 if TYPE_CHECKING:
@@ -126,8 +126,7 @@ class CritiqueSession:
         return notes
 
     def _path(self, name: str) -> Path:
-        path = Path(name)
-        return path if path.is_absolute() else self.root / path
+        return resolve(name, self.root)
 
     def close(self) -> None:
         if self._runtime is not None:

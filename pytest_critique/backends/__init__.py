@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CritiqueUsageError
+from ..files import resolve
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -25,8 +26,7 @@ def builtin_backend(settings: "Settings", root: Path) -> "Backend":
     if spec.startswith("recorded:"):
         from .recorded import RecordedJudge
 
-        path = Path(spec.removeprefix("recorded:"))
-        return RecordedJudge(path if path.is_absolute() else root / path)
+        return RecordedJudge(resolve(spec.removeprefix("recorded:"), root))
     if spec == "scripted" or spec.startswith("scripted:"):
         raise CritiqueUsageError(
             "critique: a scripted judge needs rules, so it cannot be named by a model string; "
