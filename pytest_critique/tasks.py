@@ -180,11 +180,10 @@ class Task(Generic[AnswerT]):
         fields = set(self.schema.model_fields)
         own_objects, quoted_answers = [], []
         for source, value in json_objects(text):
-            if quoted(source):
-                if _answers(value) is not None:
-                    quoted_answers.append(_answers(value))
-            else:
+            if not quoted(source):
                 own_objects.append(value)
+            elif _answers(value) is not None:
+                quoted_answers.append(_answers(value))
         own_lines, quoted_lines = [], []
         for line in text.splitlines():
             if line.strip() and quoted(line):

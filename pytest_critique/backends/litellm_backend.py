@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -117,12 +118,13 @@ def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | No
 
 
 def _is_json(limits: transport.CallLimits) -> bool:
-    import json
-
+    """Whether a reply says it is JSON and (when short enough to have been kept whole) parses."""
     if "json" not in limits.content_type.lower():
         return False
+    if len(limits.head) >= 200:
+        return True  # only its first bytes were kept: the content type has to do
     try:
-        json.loads(limits.head.decode("utf-8")) if len(limits.head) < 200 else None
+        json.loads(limits.head.decode("utf-8"))
     except ValueError:
         return False
     return True

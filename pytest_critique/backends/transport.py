@@ -66,9 +66,6 @@ class CallLimits:
         self._inflate: Any = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self.expire, kwargs={"why": "deadline"})
-        self._timer.daemon = True
-        self._timer.start()
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -133,8 +130,6 @@ class CallLimits:
         for sock in sockets:
             _shut(sock)
 
-    def close(self) -> None:
-        self._timer.cancel()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -224,13 +219,12 @@ def bounded(seconds: float, max_bytes: int) -> Iterator[CallLimits]:
         yield limits
     finally:
         state.local.limits = previous
-        limits.close()
         with state.lock:
             state.active.discard(limits)
 
 
 _GRACE = 1.0
-"""Seconds past the deadline the caller waits for a request to end by itself before leaving it."""
+"""Seconds past the deadline the caller waits for a request whose sockets were closed to end."""
 
 
 def run_bounded(request: Callable[[], Any], seconds: float, max_bytes: int) -> tuple[Any, CallLimits | None]:
@@ -258,13 +252,16 @@ def run_bounded(request: Callable[[], Any], seconds: float, max_bytes: int) -> t
     thread = threading.Thread(target=attempt, name="critique-request", daemon=True)
     thread.start()
     try:
-        if not finished.wait(seconds + _GRACE):
+        if not finished.wait(seconds):
+            # The deadline: close the request's sockets, which ends a read still receiving bytes, and
+            # give it a moment to come back with that; past it the request is left behind.
             limits = outcome.get("limits")
             if limits is not None:
                 limits.expire("deadline")
-            error = LimitExceeded("deadline")
-            error.critique_limits = limits  # type: ignore[attr-defined]
-            raise error
+            if not finished.wait(_GRACE):
+                error = LimitExceeded("deadline")
+                error.critique_limits = limits  # type: ignore[attr-defined]
+                raise error
     except KeyboardInterrupt:
         interrupt_all()
         raise

@@ -48,6 +48,13 @@ def outcomes(result: pytest.RunResult, **expected: int) -> None:
     assert found == expected, result.stdout.str()[-3000:]
 
 
+def timed(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, float]:
+    """An in-process pytest run and its wall time in seconds."""
+    started = time.monotonic()
+    result = pytester.runpytest(*args)
+    return result, time.monotonic() - started
+
+
 def judge_args(server: LoopbackServer, *more: str) -> list[str]:
     return [f"--critique-model={MODEL}", f"--critique-api-base={server.url}", "-p", "no:cacheprovider", *more]
 
@@ -109,9 +116,7 @@ def test_a_pickled_cache_entry_never_runs(pytester: pytest.Pytester) -> None:
 def test_a_reply_dripping_byte_by_byte_ends_at_the_timeout(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     with LoopbackServer(handler=lambda request: Reply(YES, drip=0.2)) as server:
-        started = time.monotonic()
-        result = pytester.runpytest(*judge_args(server, "--critique-timeout=1", "--critique-retries=0"))
-        elapsed = time.monotonic() - started
+        result, elapsed = timed(pytester, *judge_args(server, "--critique-timeout=1", "--critique-retries=0"))
     outcomes(result, unscored=1)
     result.stdout.fnmatch_lines(["*judge timed out: no complete reply within 1 s (--critique-timeout=1)*"])
     assert elapsed < 20, f"a ~400-byte reply at 0.2 s a byte takes 80 s; the run took {elapsed:.0f} s"
@@ -147,9 +152,7 @@ def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: p
     pytester.makepyfile(ONE_ITEM.format(count=40))
     throttled = Reply(status=429, headers={"Retry-After": "3600"})
     with LoopbackServer(handler=lambda request: throttled) as server:
-        started = time.monotonic()
-        result = pytester.runpytest(*judge_args(server))
-        elapsed = time.monotonic() - started
+        result, elapsed = timed(pytester, *judge_args(server))
     outcomes(result, unscored=40)
     result.stdout.fnmatch_lines([
         "*judge rate-limited: the server asked to wait 3600 s (Retry-After), more than the 30 s left*",
@@ -164,9 +167,7 @@ def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: p
 def test_a_hung_judge_trips_the_breaker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=200))
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
-        started = time.monotonic()
-        result = pytester.runpytest(*judge_args(server, "--critique-timeout=0.5", "--critique-retries=0"))
-        elapsed = time.monotonic() - started
+        result, elapsed = timed(pytester, *judge_args(server, "--critique-timeout=0.5", "--critique-retries=0"))
         calls = server.calls
     outcomes(result, unscored=200)
     # One request per test until five in a row have failed; a request given up at the deadline
