@@ -198,7 +198,8 @@ def main() -> int:
     for name in [name for name in os.environ if name.startswith("CRITIQUE_") and name != "CRITIQUE_API_KEY"]:
         del os.environ[name]
 
-    from pytest_critique import Critic, Runtime
+    from pytest_critique import Critic
+    from pytest_critique.runtime import Runtime
     from pytest_critique.checkeval_files import builtin, load_released_dir
 
     items = json.loads(data_file.read_text(encoding="utf-8"))[: args.limit or None]

@@ -69,7 +69,8 @@ def main() -> None:
     except ImportError as exc:
         sys.exit(f"cold_latency: tests/loopback.py is not importable ({exc}); nothing measured")
 
-    from pytest_critique import Critic, Runtime
+    from pytest_critique import Critic
+    from pytest_critique.runtime import Runtime
     from pytest_critique.backends.litellm_backend import import_litellm
 
     arrivals: list[float] = []

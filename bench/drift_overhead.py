@@ -45,7 +45,8 @@ def write_recorded(records: list[dict], path: Path, flip_every: int = 0) -> int:
 
 
 def judge_all(records: list[dict], model: str, root: Path) -> tuple[float, int, int]:
-    from pytest_critique import Critic, Runtime
+    from pytest_critique import Critic
+    from pytest_critique.runtime import Runtime
 
     critic = Critic(model=model, cache_dir=str(root / "cache"), runtime=Runtime(root))
     started = time.perf_counter()

@@ -193,7 +193,8 @@ def judge_all(critic: Any, cases: list[dict[str, Any]]) -> tuple[float, int, int
 def in_process(directory: Path, recorded: Path, records: list[dict[str, Any]]) -> None:
     for name in [name for name in os.environ if name.startswith("CRITIQUE_")]:
         del os.environ[name]
-    from pytest_critique import Critic, Runtime
+    from pytest_critique import Critic
+    from pytest_critique.runtime import Runtime
 
     runtime = Runtime(directory)
     base = {"model": f"recorded:{recorded}", "cache_dir": str(directory / "engine-cache")}

@@ -40,7 +40,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from loopback import LoopbackServer, Reply  # noqa: E402
 
-from pytest_critique import Critic, Runtime, UnscoredError  # noqa: E402
+from pytest_critique import Critic, UnscoredError  # noqa: E402
+from pytest_critique.runtime import Runtime
 
 MODEL = "openai/loopback-judge"
 YES = json.dumps({"reasoning": "fine", "answer": "YES"})

@@ -70,7 +70,8 @@ def main() -> int:
         print(f"ProcessBench data not found at {DATA}; nothing to measure.")
         return 1
 
-    from pytest_critique import Critic, Runtime, UnscoredError
+    from pytest_critique import Critic, UnscoredError
+    from pytest_critique.runtime import Runtime
 
     work = Path(tempfile.mkdtemp(prefix="critique-processbench-"))
     if args.model:

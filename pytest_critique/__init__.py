@@ -12,56 +12,81 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    # what tests call, and its settings
     "Critic": "critic",
-    "Runtime": "runtime",
     "Settings": "settings",
+    "CacheMode": "cache.modes",
+    # verdicts, with every sub-verdict that appears in their fields
     "Checklist": "models",
     "ChecklistVerdict": "models",
     "ItemVerdict": "models",
-    "Usage": "models",
+    "JurorVote": "models",
     "Vote": "models",
-    "StepVerdict": "models",
+    "Usage": "models",
+    "Drift": "models",
     "StepsVerdict": "models",
+    "StepVerdict": "models",
     "CheckEvalVerdict": "models",
     "DimensionVerdict": "models",
-    "JurorVote": "models",
+    "SubAspectVerdict": "models",
+    "QuestionVerdict": "models",
     "CompareVerdict": "trust_models",
     "OrderJudgement": "trust_models",
+    "ComparedItem": "trust_models",
     "Rubric": "trust_models",
     "RubricVerdict": "trust_models",
-    "Drift": "models",
     "CalibrationVerdict": "trust_models",
-    "CacheMode": "cache.modes",
+    "CalibrationItem": "trust_models",
+    "CategoryFigures": "trust_models",
+    "StepCalibration": "trust_models",
+    "StepDisagreement": "trust_models",
+    # judges: the protocol a backend implements, what it returns, and the judges that ship
+    "Backend": "backends.base",
+    "Reply": "backends.base",
+    "OfflineJudge": "backends.base",
     "ScriptedJudge": "backends.scripted",
     "RecordedJudge": "backends.recorded",
     "LiteLLMBackend": "backends.litellm_backend",
-    "OfflineJudge": "backends.base",
-    "JudgeCall": "backends.base",
-    "Reply": "backends.base",
+    # errors
     "CritiqueError": "errors",
     "CritiqueUsageError": "errors",
     "CritiqueFailed": "errors",
     "UnscoredError": "errors",
     "JudgeFailure": "errors",
     "CacheMissError": "errors",
+    # CheckEval checklists and their loaders
+    "load_checklist": "judges.checkeval.files",
+    "load_released": "judges.checkeval.files",
+    "load_released_dir": "judges.checkeval.files",
+    "parse_checklist": "judges.checkeval.files",
+    "builtin": "judges.checkeval.files",
+    "builtin_names": "judges.checkeval.files",
+    "CheckEvalChecklist": "judges.checkeval.files",
+    "Dimension": "judges.checkeval.files",
+    "Question": "judges.checkeval.files",
+    "SubAspect": "judges.checkeval.files",
+    "ChecklistFileError": "judges.checkeval.files",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from .backends.base import JudgeCall, OfflineJudge, Reply
+    from .backends.base import Backend, OfflineJudge, Reply
     from .backends.litellm_backend import LiteLLMBackend
     from .backends.recorded import RecordedJudge
     from .backends.scripted import ScriptedJudge
     from .cache.modes import CacheMode
     from .critic import Critic
-    from .runtime import Runtime
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
+    from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
+                                         builtin, builtin_names, load_checklist, load_released, load_released_dir,
+                                         parse_checklist)
     from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, Drift, ItemVerdict,
-                         JurorVote, StepsVerdict, StepVerdict, Usage, Vote)
-    from .trust_models import CalibrationVerdict, CompareVerdict, OrderJudgement, Rubric, RubricVerdict
+                         JurorVote, QuestionVerdict, StepsVerdict, StepVerdict, SubAspectVerdict, Usage, Vote)
     from .settings import Settings
+    from .trust_models import (CalibrationItem, CalibrationVerdict, CategoryFigures, ComparedItem, CompareVerdict,
+                               OrderJudgement, Rubric, RubricVerdict, StepCalibration, StepDisagreement)
 
 
 def __getattr__(name: str) -> Any:

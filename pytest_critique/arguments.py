@@ -9,7 +9,7 @@ from .errors import CritiqueUsageError
 
 def require_text(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise CritiqueUsageError(f"critique: {what} must be a str, got {type(value).__name__}")
+        raise CritiqueUsageError(f"{what} must be a str, got {type(value).__name__}")
     return value
 
 
@@ -19,19 +19,19 @@ def optional_text(value: Any, what: str) -> str | None:
 
 def question_list(items: Any) -> list[str]:
     if isinstance(items, str) or not isinstance(items, Sequence):
-        raise CritiqueUsageError("critique: items must be a list of YES/NO questions, "
+        raise CritiqueUsageError("items must be a list of YES/NO questions, "
                                  f"got {type(items).__name__}")
     questions = [require_text(item, f"items[{number}]").strip() for number, item in enumerate(items)]
     if not questions:
-        raise CritiqueUsageError("critique: items is empty; give at least one YES/NO question")
+        raise CritiqueUsageError("items is empty; give at least one YES/NO question")
     if any(not question for question in questions):
-        raise CritiqueUsageError("critique: items holds an empty question")
+        raise CritiqueUsageError("items holds an empty question")
     return questions
 
 
 def nonempty_list(value: Any, what: str) -> list[Any]:
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        raise CritiqueUsageError(f"critique: {what} must be a non-empty list")
+        raise CritiqueUsageError(f"{what} must be a non-empty list")
     return list(value)
 
 
@@ -42,17 +42,17 @@ def dimension_thresholds(thresholds: Any, names: list[str], default: float) -> d
     elif isinstance(thresholds, dict):
         unknown = sorted(set(thresholds) - set(names))
         if unknown:
-            raise CritiqueUsageError(f"critique: thresholds for dimensions not judged: {', '.join(unknown)}; "
+            raise CritiqueUsageError(f"thresholds for dimensions not judged: {', '.join(unknown)}; "
                                      f"judged: {', '.join(names)}")
         values = {name: thresholds.get(name, default) for name in names}
         wrong = [name for name, value in values.items()
                  if isinstance(value, bool) or not isinstance(value, (int, float))]
         if wrong:
-            raise CritiqueUsageError(f"critique: thresholds must be numbers; got {values[wrong[0]]!r} for {wrong[0]}")
+            raise CritiqueUsageError(f"thresholds must be numbers; got {values[wrong[0]]!r} for {wrong[0]}")
         given = {name: float(value) for name, value in values.items()}
     else:
-        raise CritiqueUsageError("critique: thresholds must be a number or a mapping of dimension -> number")
+        raise CritiqueUsageError("thresholds must be a number or a mapping of dimension -> number")
     for name, value in given.items():
         if not 0.0 <= value <= 1.0:
-            raise CritiqueUsageError(f"critique: threshold for {name} must be between 0 and 1, got {value}")
+            raise CritiqueUsageError(f"threshold for {name} must be between 0 and 1, got {value}")
     return given

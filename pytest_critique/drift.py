@@ -20,24 +20,6 @@ from .cache.keys import cache_key
 from .cache.store import DiskStore
 
 
-def verdicts_of(task: str, data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    """What a judge decided in one answer, by what it was about (empty: not tracked)."""
-    if task == "tick.item":
-        return {fields["question"]: data["answer"]}
-    if task in ("tick.batch", "checkeval.subaspect"):
-        return {question: answer["answer"] for question, answer in zip(fields["questions"], data["answers"])}
-    if task == "steps.step":
-        return {f"step {len(fields['previous']) + fields.get('first', 1)}: {fields['step']}": data["verdict"]}
-    if task == "steps.first_error":
-        located = data["first_wrong_step"]
-        return {"first wrong step": "none" if located is None else located}
-    if task == "pairwise.compare":
-        return {"preferred response (by position)": data["winner"]}
-    if task == "rubric.grade":
-        return {"rubric score": data["score"]}
-    return {}
-
-
 class DriftIndex:
     """The latest verdict per judge for each judge-free request digest, stored beside the cache."""
 
@@ -51,9 +33,9 @@ class DriftIndex:
         with self._lock:
             self._active.update(names)
 
-    def observe(self, judge: str, call: JudgeCall, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """Record a freshly judged answer; returns how it differs from the previous verdict."""
-        now = verdicts_of(call.task, data, call.fields)
+    def observe(self, judge: str, call: JudgeCall, now: dict[str, Any]) -> list[dict[str, Any]]:
+        """Record what a fresh answer decided (by what it was about, as its task's ``decided`` gives it);
+        returns how it differs from the previous verdict."""
         if not now:
             return []
         self.note_judges([judge])

@@ -321,7 +321,7 @@ class JudgeEngine:
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
             return Outcome(data=data, usage=usage, key=key,
-                           drift=self.drift_index(store).observe(backend.name, call, data))
+                           drift=self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields)))
         return Outcome(data=data, usage=usage, key=key)
 
 

@@ -9,12 +9,23 @@ TRANSPORT_KINDS = frozenset({"timeout", "rate_limit", "server_error", "connectio
 """Failure kinds that say the judge, or the way to it, is down (what the run's breaker counts)."""
 
 
+PREFIX = "critique: "
+
+
+def prefixed(message: str) -> str:
+    """A message as the user sees it: every message the plugin gives begins ``critique:``."""
+    return message if message.startswith(PREFIX) else PREFIX + message
+
+
 class CritiqueError(Exception):
     """Base class of every pytest-critique error."""
 
 
 class CritiqueUsageError(CritiqueError, ValueError):
-    """A setting or argument has a value the plugin cannot use."""
+    """A setting or argument has a value the plugin cannot use (the message begins ``critique:``)."""
+
+    def __init__(self, message: str):
+        super().__init__(prefixed(message))
 
 
 class JudgeFailure(CritiqueError):
@@ -47,7 +58,7 @@ class UnscoredError(CritiqueError):
     """
 
     def __init__(self, message: str, verdict: Any = None):
-        super().__init__(message)
+        super().__init__(prefixed(message))
         self.verdict = verdict
 
 

@@ -48,14 +48,14 @@ def read_entries(path: Path) -> dict[str, dict[str, Any]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise CritiqueUsageError(f"critique: cannot read checklists file {path}: {exc}") from None
+        raise CritiqueUsageError(f"cannot read checklists file {path}: {exc}") from None
     entries = document.get("checklists") if isinstance(document, dict) else None
     if not isinstance(entries, dict):
-        raise CritiqueUsageError(f"critique: {path} is not a checklists file (no 'checklists' object)")
+        raise CritiqueUsageError(f"{path} is not a checklists file (no 'checklists' object)")
     for key, entry in entries.items():
         questions = entry.get("questions") if isinstance(entry, dict) else None
         if not isinstance(questions, list) or not questions or not all(isinstance(q, str) for q in questions):
-            raise CritiqueUsageError(f"critique: {path}: checklist {key!r} needs a non-empty list of "
+            raise CritiqueUsageError(f"{path}: checklist {key!r} needs a non-empty list of "
                                      "string 'questions'")
     return entries
 

@@ -54,7 +54,7 @@ class Drift(BaseModel):
     judge_after: str
 
 
-class _Verdict(BaseModel):
+class VerdictBase(BaseModel):
     """What every judge's verdict offers: ``passed``, a one-line ``headline`` and ``check()``."""
 
     drift: list[Drift] = Field(default_factory=list)
@@ -150,7 +150,7 @@ class Checklist(BaseModel):
     """The judge that generated the questions, when they were generated."""
 
 
-class ChecklistVerdict(_Verdict):
+class ChecklistVerdict(VerdictBase):
     """The verdict of a checklist judge (TICK) on one response."""
 
     kind: Literal["checklist"] = "checklist"
@@ -234,7 +234,7 @@ class StepVerdict(BaseModel):
     error: str | None = None
 
 
-class StepsVerdict(_Verdict):
+class StepsVerdict(VerdictBase):
     """The verdict of a step-level critic: every step judged, or the first wrong one located."""
 
     kind: Literal["steps"] = "steps"
@@ -358,7 +358,7 @@ class DimensionVerdict(BaseModel):
         return self.score is not None and self.score >= self.threshold and not self.required_failed
 
 
-class CheckEvalVerdict(_Verdict):
+class CheckEvalVerdict(VerdictBase):
     """The verdict of a CheckEval judge: a score per dimension and per sub-aspect."""
 
     kind: Literal["checkeval"] = "checkeval"

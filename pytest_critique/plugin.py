@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # for the fixture's annotation only: the critic loads pydanti
 
 _SESSION_KEY = pytest.StashKey[CritiqueSession]()
 _CRITIC_KEY = pytest.StashKey[Any]()
-_REPORTED_KEY = pytest.StashKey[tuple[int, int]]()
+_REPORTED_KEY = pytest.StashKey[tuple[int, int, int]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,11 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except CritiqueUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings.calibrate:
-        from .calibrate import read_labels
         from .calibration_item import labels_path
+        from .judges.calibration import calibration_labels
 
         try:
-            read_labels(labels_path(config, settings.calibrate))  # a bad labels file stops the run at once
+            calibration_labels(labels_path(config, settings.calibrate))  # a bad labels file stops the run at once
         except CritiqueUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
     session = CritiqueSession(config, settings)
@@ -110,11 +110,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     from .report import attach
 
-    seen_verdicts, seen_checklists = item.stash.get(_REPORTED_KEY, (0, 0))
+    seen_verdicts, seen_checklists, seen_usage = item.stash.get(_REPORTED_KEY, (0, 0, 0))
     verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
     checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
-    item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists))
-    attach(report, verdicts, checklists, call.excinfo.value if unscored and call.excinfo is not None else None)
+    usage = critic.usage_outside_verdicts[seen_usage:] if critic is not None else []
+    item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
+                                 seen_usage + len(usage))
+    attach(report, verdicts, checklists, call.excinfo.value if unscored and call.excinfo is not None else None,
+           usage)
     return report
 
 
@@ -144,4 +147,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     from .summary import write_terminal_summary
 
-    write_terminal_summary(terminalreporter, critique_session.results, critique_session.notes)
+    write_terminal_summary(terminalreporter, critique_session.totals(), critique_session.notes)

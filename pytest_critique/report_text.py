@@ -61,3 +61,10 @@ def verdict_word(value: Any) -> str:
     if isinstance(value, bool):
         return "YES" if value else "NO"
     return str(value)
+
+
+def listed(lines: list[str], max_listed: int, more: str = "", indent: str = "  ") -> list[str]:
+    """At most ``max_listed`` of ``lines``, then ``... and N more`` (``more`` after it) for the rest."""
+    if len(lines) <= max_listed:
+        return list(lines)
+    return [*lines[:max_listed], f"{indent}... and {len(lines) - max_listed} more{more}"]

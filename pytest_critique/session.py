@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from .critic import Critic
     from .runtime import Runtime
+    from .summary import Totals
 
 REPORT_VERSION = 1
 
@@ -37,6 +38,7 @@ class CritiqueSession:
         self.notes: list[str] = []
         self.failed = False
         """Set when writing the frozen checklists failed: the run then exits non-zero."""
+        self._totals: Totals | None = None
         self.worker_run_ids: set[str] = set()
         """xdist run ids of this controller's workers (their shared budget counters are removed at the end)."""
 
@@ -64,7 +66,7 @@ class CritiqueSession:
         settings = self.settings
         for mark in reversed(list(item.iter_markers("critique"))):
             if mark.args:
-                raise CritiqueUsageError("critique: the critique marker takes keyword arguments only, "
+                raise CritiqueUsageError("the critique marker takes keyword arguments only, "
                                          f"e.g. @pytest.mark.critique(samples=3); got {mark.args!r}")
             settings = apply_overrides(settings, mark.kwargs, "@pytest.mark.critique")
         return settings
@@ -87,12 +89,21 @@ class CritiqueSession:
     def add_report(self, report: "pytest.TestReport") -> None:
         payload = getattr(report, "critique", None)
         if payload:
+            self._totals = None
             self.results.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
                                  **payload})
 
     def pytest_runtest_logreport(self, report: "pytest.TestReport") -> None:
         """Registered as a plugin: gathers verdicts from every report (xdist workers' too)."""
         self.add_report(report)
+
+    def totals(self) -> "Totals":
+        """The run's figures, summed once for the JSON report and the terminal summary."""
+        if self._totals is None:
+            from .summary import Totals
+
+            self._totals = Totals(self.results)
+        return self._totals
 
     def finish(self) -> list[str]:
         """Write the JSON report and frozen checklists; returns lines to show the user."""
@@ -111,14 +122,12 @@ class CritiqueSession:
                 notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
                              if added else f"critique: no new checklists to freeze into {path}")
         if self.settings.report:
-            from .summary import Totals
-
             path = Path(self.config.invocation_params.dir) / self.settings.report
             document = {
                 "version": REPORT_VERSION,
                 "settings": {name: getattr(self.settings, name) for name in
                              ("model", "cache", "samples", "threshold", "batch", "concurrency")},
-                "totals": Totals(self.results).as_dict(),
+                "totals": self.totals().as_dict(),
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
             write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False), errors="backslashreplace")

@@ -308,7 +308,7 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
     else:
         problem = option.check(value)
     if problem:
-        raise CritiqueUsageError(f"critique: invalid value {raw!r} for {source}: {problem}")
+        raise CritiqueUsageError(f"invalid value {raw!r} for {source}: {problem}")
     return value
 
 
@@ -357,7 +357,7 @@ def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
         option = OPTIONS_BY_NAME.get(name)
         if option is None or name not in allowed:
             raise CritiqueUsageError(
-                f"critique: {source} got an unknown setting {name!r}; "
+                f"{source} got an unknown setting {name!r}; "
                 f"allowed: {', '.join(allowed)}")
         if raw is None and name in ("model", "api_base", "api_key", "temperature", "report"):
             changes[name] = None

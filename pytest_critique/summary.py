@@ -1,120 +1,87 @@
 """The end-of-run figures: totals over every test's verdicts, and the terminal summary.
 
-Like :mod:`report`, this works on the JSON form of verdicts and imports only the standard library.
+Like :mod:`report`, this works on the JSON form of verdicts; each judge kind adds its own figures.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
-from .report_text import clean, judge_label, plural, shorten
-from .trust_summary import TrustTotals
+from .judges import kind_of, kinds
+from .judges.kind import RunCounts
+from .report_text import clean, judge_label, listed, plural, shorten, verdict_word
+
+USAGE_FIELDS = ("calls", "retries", "cached", "prompt_tokens", "completion_tokens", "cost")
 
 
 class Totals:
-    """Figures for the terminal summary and the JSON report, summed over test results."""
+    """Figures for the terminal summary and the JSON report, summed over test results once.
+
+    What is common to every verdict (usage, judges, drift, failing parts, unstable votes) is
+    counted here; each judge kind adds its own figures (``JudgeKind.figures()``).
+    """
 
     def __init__(self, results: Iterable[Mapping[str, Any]]):
         self.tests = 0
         self.verdicts = 0
-        self.items = 0
-        self.cached_items = 0
-        self.unscored_items = 0
-        self.yes = 0
         self.judges: dict[str, None] = {}
-        self.usage = {"calls": 0, "retries": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                      "cost": 0.0}
-        self.failing: list[tuple[str, int, str, bool]] = []
-        """(nodeid, item index, question, whether the test passed anyway at its threshold)"""
+        self.usage: dict[str, float] = {name: 0 for name in USAGE_FIELDS}
+        self.usage["cost"] = 0.0
+        self.counts = RunCounts()
         self.unscored: list[tuple[str, str]] = []
         self.cache_misses = 0
-        self.dimension_scores: dict[str, list[float]] = {}
-        self.checkeval_questions = 0
         self.over_budget = 0
-        self.solutions = 0
-        self.solutions_wrong = 0
-        self.steps_judged = 0
-        self.cached_other_verdicts = 0
-        results = sorted(results, key=lambda result: result["nodeid"])
-        self.trust = TrustTotals(results)
-        for result in results:
+        self.drift: list[dict[str, Any]] = []
+        self.figures = {kind.name: kind.figures() for kind in kinds()}
+        used: set[str] = set()
+        for result in sorted(results, key=lambda result: result["nodeid"]):
+            nodeid = result["nodeid"]
+            self._add_usage(result.get("usage") or {})
             if result.get("verdicts"):
                 self.tests += 1
             for verdict in result.get("verdicts", []):
                 self.verdicts += 1
                 self.judges[judge_label(verdict)] = None
-                for name in self.usage:
-                    self.usage[name] += verdict.get("usage", {}).get(name, 0)
-                if verdict.get("kind") == "steps":
-                    self._add_steps(result, verdict)
-                if verdict.get("kind") == "checkeval":
-                    self._add_checkeval(result, verdict)
-                for item in verdict.get("items", []) if verdict.get("kind", "checklist") == "checklist" else []:
-                    self.items += 1
-                    self.cached_items += bool(item.get("cached"))
-                    self.yes += item.get("answer") is True
-                    self.unscored_items += item.get("answer") is None
-                    if item.get("answer") is False:
-                        self.failing.append((result["nodeid"], item["index"], item["question"],
-                                             result.get("outcome") == "passed"))
+                used.update(verdict.get("jury") or [verdict.get("judge")])
+                self._add_usage(verdict.get("usage", {}))
+                try:
+                    figures = self.figures[kind_of(dict(verdict)).name]
+                except LookupError:
+                    pass  # a kind this process does not know: counted in the common figures only
+                else:
+                    figures.add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
+                self.drift.extend({"nodeid": nodeid, **change} for change in verdict.get("drift", []))
             if result.get("unscored") and result.get("outcome") != "skipped":
-                self.unscored.append((result["nodeid"], result["unscored"]))
+                self.unscored.append((nodeid, result["unscored"]))
                 self.cache_misses += "cache mode 'read'" in result["unscored"]
                 self.over_budget += "judge budget reached" in result["unscored"]
+        # A judge used anywhere in this run was not replaced: a change from it to another judge is a
+        # difference between judges used side by side (xdist workers cannot know that as they judge).
+        self.drift = [change for change in self.drift
+                      if change["judge_before"] == change["judge_after"] or change["judge_before"] not in used]
 
-    def _add_checkeval(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
-        for dimension in verdict.get("dimensions", []):
-            for sub_aspect in dimension.get("sub_aspects", []):
-                for question in sub_aspect.get("questions", []):
-                    judged = question.get("answer") is not None
-                    self.checkeval_questions += judged
-                    self.cached_other_verdicts += judged and bool(question.get("cached"))
-            if dimension.get("score") is not None:
-                self.dimension_scores.setdefault(dimension["name"], []).append(dimension["score"])
-            if not dimension.get("passed") and dimension.get("score") is not None:
-                threshold = dimension.get("threshold", 1)
-                why = (f"{dimension['name']} {dimension['score']:.2f} < {threshold:.2f}"
-                       if dimension["score"] < threshold else f"{dimension['name']}: required question failed")
-                self.failing.append((result["nodeid"], 0, why, result.get("outcome") == "passed"))
-
-    def _add_steps(self, result: Mapping[str, Any], verdict: Mapping[str, Any]) -> None:
-        self.solutions += 1
-        self.solutions_wrong += any(step["status"] == "wrong" for step in verdict.get("steps", []))
-        for step in verdict.get("steps", []):
-            judged = step["status"] in ("correct", "wrong")
-            self.steps_judged += judged
-            self.cached_other_verdicts += judged and bool(step.get("cached"))
-            if step["status"] == "wrong":
-                self.failing.append((result["nodeid"], step["index"], f"step {step['index']}: {step['text']}",
-                                     result.get("outcome") == "passed"))
-
-    @property
-    def scored_items(self) -> int:
-        return self.items - self.unscored_items
-
-    @property
-    def pass_rate(self) -> float:
-        """Pooled YES over scored questions (InFoBench's DRFR over the run)."""
-        return self.yes / self.scored_items if self.scored_items else 0.0
-
-    @property
-    def verdict_count(self) -> int:
-        """Questions, steps, comparisons and grades judged."""
-        return int(self.items + self.steps_judged + self.checkeval_questions + self.trust.comparisons
-                + len(self.trust.rubric_scores) + sum(c["compared"] or 0 for c in self.trust.calibrations))
+    def _add_usage(self, usage: Mapping[str, Any]) -> None:
+        for name in USAGE_FIELDS:
+            self.usage[name] += usage.get(name, 0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"tests": self.tests, "verdicts": self.verdicts, "items": self.items,
-                "cached_items": self.cached_items, "unscored_items": self.unscored_items, "yes": self.yes,
-                "pass_rate": self.pass_rate, "solutions": self.solutions,
-                "dimension_scores": {name: sum(scores) / len(scores) for name, scores in self.dimension_scores.items()},
-                "solutions_with_wrong_step": self.solutions_wrong, "steps_judged": self.steps_judged,
-                "judges": list(self.judges), "usage": self.usage,
-                "failing_items": [{"nodeid": n, "index": i, "question": q, "test_passed": p}
-                                  for n, i, q, p in self.failing],
-                "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored],
-                **self.trust.as_dict()}
+        document: dict[str, Any] = {"tests": self.tests, "verdicts": self.verdicts}
+        for kind, figures in self.figures.items():
+            entries = figures.as_dict()
+            clash = set(entries) & (set(document) | {"judges", "usage", "failing_items", "unscored", "unstable",
+                                                     "drift"})
+            if clash:
+                raise ValueError(f"judge kind {kind!r} reports totals under names already used: {sorted(clash)}")
+            document.update(entries)
+        document.update({
+            "judges": list(self.judges), "usage": self.usage,
+            "failing_items": [{"nodeid": f.nodeid, "index": f.index, "question": f.what, "test_passed": f.test_passed}
+                              for f in self.counts.failing],
+            "unscored": [{"nodeid": n, "reason": r} for n, r in self.unscored],
+            "unstable": [{"nodeid": nodeid, "what": what} for nodeid, what in self.counts.unstable],
+            "drift": self.drift})
+        return document
 
 
 def summary_lines(totals: Totals, max_listed: int = 20,
@@ -122,43 +89,36 @@ def summary_lines(totals: Totals, max_listed: int = 20,
     """Lines under the ``critique`` heading of the terminal summary (empty when nothing was judged)."""
     if not totals.tests and not totals.unscored:
         return []
-    usage = totals.usage
-    tokens = usage["prompt_tokens"] + usage["completion_tokens"]
+    usage, counts = totals.usage, totals.counts
+    tokens = int(usage["prompt_tokens"] + usage["completion_tokens"])
     cost = f" · ${usage['cost']:.4f}" if usage["cost"] else ""
-    retries = f" ({usage['retries']} retried)" if usage["retries"] else ""
+    retries = f" ({int(usage['retries'])} retried)" if usage["retries"] else ""
     judges = ", ".join(totals.judges) or "none"
     lines = [
-        f"judge {judges} · {plural(totals.tests, 'test')} · {plural(totals.verdict_count, 'verdict')} "
-        f"({totals.cached_items + totals.cached_other_verdicts} cached) · "
-        f"{plural(int(usage['calls']), 'judge call')}{retries} · "
-        f"{tokens:,} tokens{cost}",
+        f"judge {judges} · {plural(totals.tests, 'test')} · {plural(counts.judged, 'verdict')} "
+        f"({counts.cached} cached) · {plural(int(usage['calls']), 'judge call')}{retries} · {tokens:,} tokens{cost}",
     ]
-    if totals.scored_items:
-        unscored = f" ({totals.unscored_items} unscored not counted)" if totals.unscored_items else ""
-        lines.append(f"pooled pass rate {totals.yes}/{totals.scored_items} = {totals.pass_rate:.3f}{unscored}")
-    if totals.dimension_scores:
-        shown = ", ".join(f"{name} {sum(scores) / len(scores):.2f}" for name, scores in totals.dimension_scores.items())
-        lines.append(f"checkeval mean scores: {shown}")
-    if totals.solutions:
-        lines.append(f"step critic: {plural(totals.solutions, 'solution')} judged, "
-                     f"{totals.solutions_wrong} with a wrong step")
-    lines.extend(totals.trust.lines(show_nodeid, max_listed))
-    if totals.failing:
-        lines.append(f"failing items ({len(totals.failing)}):")
-        for nodeid, index, question, test_passed in totals.failing[:max_listed]:
-            note = ""
-            if test_passed:
-                note = "  (test passed)" if question.startswith("step ") else "  (test passed at its threshold)"
-            number = f"#{index} " if index else ""
-            lines.append(f"  {show_nodeid(nodeid)}  {number}{shorten(question, 90)}{note}")
-        if len(totals.failing) > max_listed:
-            lines.append(f"  ... and {len(totals.failing) - max_listed} more (--critique-report=PATH lists all)")
+    for figures in totals.figures.values():
+        lines.extend(figures.lines(show_nodeid, max_listed))
+    if counts.unstable:
+        lines.append(f"unstable verdicts ({len(counts.unstable)}): sampled votes agreed less than min_agreement")
+        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(what, 100)}" for nodeid, what in counts.unstable],
+                            max_listed))
+    if totals.drift:
+        lines.append(f"drift ({len(totals.drift)}): verdicts that changed since the cached ones")
+        lines.extend(listed([f"  {show_nodeid(change['nodeid'])}  {shorten(change.get('what', ''), 60)}: "
+                             f"{verdict_word(change.get('before'))} ({change.get('judge_before')}) -> "
+                             f"{verdict_word(change.get('after'))} ({change.get('judge_after')})"
+                             for change in totals.drift], max_listed))
+    if counts.failing:
+        lines.append(f"failing items ({len(counts.failing)}):")
+        lines.extend(listed([f"  {show_nodeid(f.nodeid)}  {f'#{f.index} ' if f.index else ''}{shorten(f.what, 90)}"
+                             f"{'  ' + f.note if f.test_passed else ''}" for f in counts.failing], max_listed,
+                            " (--critique-report=PATH lists all)"))
     if totals.unscored:
         lines.append(f"unscored ({len(totals.unscored)}): no verdict could be obtained; these tests count as failures")
-        for nodeid, reason in totals.unscored[:max_listed]:
-            lines.append(f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}")
-        if len(totals.unscored) > max_listed:
-            lines.append(f"  ... and {len(totals.unscored) - max_listed} more")
+        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}" for nodeid, reason in totals.unscored],
+                            max_listed))
     if totals.over_budget:
         lines.append(f"budget: {plural(totals.over_budget, 'test')} unscored because the judge budget was "
                      "reached (--critique-max-calls / --critique-max-cost)")
@@ -178,7 +138,7 @@ def invocation_relative(nodeid: str, rootpath: Path, invocation_dir: Path) -> st
     return f"{shown}{sep}{rest}"
 
 
-def write_terminal_summary(terminalreporter: Any, results: Sequence[Mapping[str, Any]], notes: list[str]) -> None:
+def write_terminal_summary(terminalreporter: Any, totals: Totals, notes: list[str]) -> None:
     """The UNSCORED details (pytest lists only failures in detail) and the ``critique`` summary."""
     unscored = terminalreporter.getreports("unscored")
     if unscored:
@@ -196,7 +156,7 @@ def write_terminal_summary(terminalreporter: Any, results: Sequence[Mapping[str,
                     terminalreporter.write_sep("-", "critique")
                     terminalreporter.write_line(text)
     config = terminalreporter.config
-    lines = summary_lines(Totals(results), show_nodeid=lambda nodeid: invocation_relative(
+    lines = summary_lines(totals, show_nodeid=lambda nodeid: invocation_relative(
         nodeid, config.rootpath, config.invocation_params.dir))
     if lines or notes:
         terminalreporter.write_sep("=", "critique")

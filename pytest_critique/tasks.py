@@ -14,6 +14,7 @@ from typing import Any, Callable, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .backends.base import JudgeCall, Reply
+from .settings import Settings
 
 
 class ReplyProblem(Exception):
@@ -152,6 +153,19 @@ class Task(Generic[AnswerT]):
     failing: Callable[[Any], bool] = lambda answer: False
     """Whether an answer (as ``_answers`` gives it) is the verdict against the response: a judge's
     own failing answer stands even when the reply also quotes a passing one from the response."""
+    decided: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = lambda data, fields: {}
+    """What an answer decided, keyed by what it was about (from the answer data and the request's
+    fields): what drift compares between two judgements of one request.  Empty: not tracked."""
+    offline: Callable[[Any, JudgeCall], dict[str, Any]] | None = None
+    """The answer data an offline judge (``OfflineJudge``, passed first) gives for a request, from
+    its rule methods; None when offline judges cannot answer this task."""
+
+    def call(self, fields: dict[str, Any], settings: Settings, sample: int = 0,
+             temperature: float = 0.0) -> JudgeCall:
+        """One request of this task with these inputs, limited as ``settings`` say."""
+        return JudgeCall(task=self.name, template=self.template, fields=fields, params={"temperature": temperature},
+                         sample=sample, timeout=settings.timeout, retries=settings.retries,
+                         max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline)
 
     def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:
         try:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from .models import Usage, _Verdict
+from .models import Usage, VerdictBase
 
 
 class Rubric(BaseModel):
@@ -35,7 +35,7 @@ class Rubric(BaseModel):
         return {score: scores[score].strip() for score in sorted(scores)}
 
 
-class RubricVerdict(_Verdict):
+class RubricVerdict(VerdictBase):
     """An absolute grade from 1 to 5 against a rubric, with the judge's feedback (Prometheus)."""
 
     kind: Literal["rubric"] = "rubric"
@@ -94,7 +94,7 @@ class ComparedItem(BaseModel):
     b: bool | None
 
 
-class CompareVerdict(_Verdict):
+class CompareVerdict(VerdictBase):
     """Which of two responses, ``a`` and ``b``, serves the instruction better."""
 
     kind: Literal["compare"] = "compare"
@@ -192,7 +192,7 @@ class CategoryFigures(BaseModel):
     kappa: float | None
 
 
-class CalibrationVerdict(_Verdict):
+class CalibrationVerdict(VerdictBase):
     """How far a judge agrees with labelled verdicts (people's, or another judge's)."""
 
     kind: Literal["calibration"] = "calibration"

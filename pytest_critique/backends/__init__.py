@@ -19,7 +19,7 @@ def builtin_backend(settings: "Settings", root: Path) -> "Backend":
     spec = settings.model
     if not spec:
         raise CritiqueUsageError(
-            "critique: no judge configured. Set critique_model in your ini file, CRITIQUE_MODEL in "
+            "no judge configured. Set critique_model in your ini file, CRITIQUE_MODEL in "
             "the environment, or --critique-model (any litellm model string such as "
             "openai/gpt-4o-mini, or recorded:PATH for recorded verdicts), or override the "
             "critique_backend fixture with an offline judge such as pytest_critique.ScriptedJudge.")
@@ -29,7 +29,7 @@ def builtin_backend(settings: "Settings", root: Path) -> "Backend":
         return RecordedJudge(resolve(spec.removeprefix("recorded:"), root))
     if spec == "scripted" or spec.startswith("scripted:"):
         raise CritiqueUsageError(
-            "critique: a scripted judge needs rules, so it cannot be named by a model string; "
+            "a scripted judge needs rules, so it cannot be named by a model string; "
             "override the critique_backend fixture with pytest_critique.ScriptedJudge(...)")
     from .litellm_backend import LiteLLMBackend
 

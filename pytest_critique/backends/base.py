@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from ..errors import JudgeFailure
 from ..prompts import render_messages
@@ -27,6 +27,8 @@ class JudgeCall:
     max_reply_bytes: int = 4 * 1024 * 1024
     repair: tuple[str, str] | None = None
     """(previous reply, what was wrong with it) when this call asks the judge to repair a reply."""
+    answer_offline: Callable[[Any, "JudgeCall"], dict[str, Any]] | None = field(default=None, repr=False)
+    """How an :class:`OfflineJudge` answers this request (set by the judge kind that owns the task)."""
     _messages: list[dict[str, str]] | None = field(default=None, repr=False)
 
     def messages(self) -> list[dict[str, str]]:
@@ -121,91 +123,16 @@ class OfflineJudge:
         return None
 
     def complete(self, call: JudgeCall) -> Reply:
-        fields = call.fields
-        if call.task.startswith(("pairwise.", "rubric.")):
-            return self._trust_reply(call)
-        if call.task in ("checkeval.seed", "checkeval.augment", "checkeval.filter"):
-            return self._generation_reply(call)
-        context = {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
-                   "input": fields.get("input")}
-        if call.task == "tick.item":
-            return Reply(data=self._answer_data(question=fields["question"], **context))
-        if call.task == "tick.batch":
-            answers = []
-            for number, question in enumerate(fields["questions"], start=1):
-                data = self._answer_data(question=question, **context)
-                answers.append({"question": number, **data})
-            return Reply(data={"answers": answers})
-        if call.task == "tick.generate":
-            questions = self.checklist(instruction=fields["instruction"], input=fields.get("input"))
-            if questions is None:
-                raise JudgeFailure(
-                    f"{self.name} has no checklist for this instruction; pass items=[...] "
-                    "or freeze a checklist", "missing")
-            return Reply(data={"analysis": "", "questions": list(questions)})
-        if call.task == "checkeval.subaspect":
-            answers = []
-            for number, question in enumerate(fields["questions"], start=1):
-                data = self._answer_data(question=question, response=fields["response"],
-                                         instruction=None, input=fields.get("source") or None)
-                answers.append({"question": number, **data})
-            return Reply(data={"answers": answers})
-        if call.task == "steps.step":
-            judged = self.judge_step(step=fields["step"], previous=list(fields["previous"]),
-                                     problem=fields.get("problem") or None)
-            if judged is None:
-                number = len(fields["previous"]) + fields.get("first", 1)
-                raise JudgeFailure(f"{self.name} has no verdict for step {number}", "missing")
-            return Reply(data={"verdict": "correct" if judged[0] else "wrong", "reasoning": judged[1]})
-        if call.task == "steps.first_error":
-            located = self.locate_error(steps=list(fields["steps"]), problem=fields.get("problem") or None)
-            if located is None:
-                raise JudgeFailure(f"{self.name} has no verdict for these steps", "missing")
-            return Reply(data={"first_wrong_step": located[0], "explanation": located[1], "reasoning": ""})
-        raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
+        """The answer data the request's judge kind builds from this judge's rule methods."""
+        if call.answer_offline is None:
+            raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
+        return Reply(data=call.answer_offline(self, call))
 
-    def _generation_reply(self, call: JudgeCall) -> Reply:
-        """An offline judge seeds questions; it adds none when augmenting and keeps all when filtering."""
-        fields = call.fields
-        if call.task == "checkeval.augment":
-            return Reply(data={"questions": []})
-        if call.task == "checkeval.filter":
-            return Reply(data={"decisions": [{"decision": "keep"} for _ in fields["candidates"]]})
-        wanted = list(fields.get("sub_aspects") or [])
-        seeded = self.dimension_questions(dimension=fields["dimension"], definition=fields["definition"],
-                                          sub_aspects=wanted)
-        if not seeded:
-            raise JudgeFailure(f"{self.name} has no questions for dimension {fields['dimension']!r}", "missing")
-        if wanted:
-            absent = [name for name in wanted if not seeded.get(name)]
-            if absent:
-                raise JudgeFailure(f"{self.name} has no questions for sub-aspects {absent} of dimension "
-                                   f"{fields['dimension']!r}", "missing")
-            seeded = {name: seeded[name] for name in wanted}
-        return Reply(data={"sub_aspects": [{"name": name, "questions": list(questions)}
-                                           for name, questions in seeded.items()]})
-
-    def _trust_reply(self, call: JudgeCall) -> Reply:
-        fields = call.fields
-        if call.task == "pairwise.compare":
-            preferred = self.prefer(first=fields["first"], second=fields["second"],
-                                    instruction=fields.get("instruction") or None,
-                                    criteria=fields.get("criteria") or None)
-            if preferred is None:
-                raise JudgeFailure(f"{self.name} has no preference between these two responses", "missing")
-            return Reply(data={"winner": preferred[0], "reasoning": preferred[1]})
-        if call.task == "rubric.grade":
-            graded = self.grade(response=fields["response"], criteria=fields["criteria"], scores=list(fields["scores"]),
-                                reference=fields.get("reference") or None,
-                                instruction=fields.get("instruction") or None)
-            if graded is None:
-                raise JudgeFailure(f"{self.name} has no grade for this response", "missing")
-            return Reply(data={"score": graded[0], "feedback": graded[1]})
-        raise JudgeFailure(f"{self.name} cannot answer {call.task!r} requests", "config")
-
-    def _answer_data(self, **kwargs: Any) -> dict[str, Any]:
-        result = self.answer(**kwargs)
+    def yes_no(self, *, question: str, response: str, instruction: str | None = None,
+               input: str | None = None) -> dict[str, Any]:
+        """:meth:`answer` as answer data (``{"answer": "YES", "reasoning": ...}``); no answer is a failure."""
+        result = self.answer(question=question, response=response, instruction=instruction, input=input)
         if result is None:
-            raise JudgeFailure(f"{self.name} has no answer for question {kwargs['question']!r}", "missing")
+            raise JudgeFailure(f"{self.name} has no answer for question {question!r}", "missing")
         answer, reason = result
         return {"answer": "YES" if answer else "NO", "reasoning": reason}

@@ -12,22 +12,12 @@ answers the step critic.  A question with no recorded verdict is UNSCORED, never
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import CritiqueUsageError, JudgeFailure
+from ..errors import JudgeFailure
 from .base import OfflineJudge
-
-
-def _verdict_value(raw: Any) -> bool | None:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int) and raw in (0, 1):
-        return bool(raw)
-    if isinstance(raw, str) and raw.strip().upper() in ("YES", "NO", "TRUE", "FALSE"):
-        return raw.strip().upper() in ("YES", "TRUE")
-    return None
+from .labels import read_labels
 
 
 class RecordedJudge(OfflineJudge):
@@ -36,69 +26,21 @@ class RecordedJudge(OfflineJudge):
     cacheable = True
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        try:
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            raise CritiqueUsageError(f"critique: cannot read recorded verdicts {self.path}: {exc}") from None
-        self.name = f"recorded:{self.path.name}@{hashlib.sha256(raw).hexdigest()[:8]}"
+        labels = read_labels(path, "recorded verdicts")
+        self.path = labels.path
+        self.name = f"recorded:{self.path.name}@{hashlib.sha256(labels.raw).hexdigest()[:8]}"
         self._verdicts: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._checklists: dict[tuple[str, str], list[str]] = {}
+        for label in labels.verdicts:
+            entry = {"verdict": label.verdict, "reason": label.reason or "recorded verdict",
+                     "instruction": label.instruction, "input": label.input, "line": label.line}
+            self._verdicts.setdefault((label.question.strip(), label.response.strip()), []).append(entry)
+        self._checklists = {(checklist.instruction.strip(), (checklist.input or "").strip()): list(checklist.questions)
+                            for checklist in labels.checklists}
         self._solutions: dict[str, list[tuple[tuple[str, ...], int | None, str]]] = {}
-        for number, line_bytes in enumerate(raw.splitlines(), start=1):
-            try:
-                line = line_bytes.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise self._fail(number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-            if line.strip():
-                self._load_line(line, number)
-
-    def _fail(self, number: int, problem: str) -> CritiqueUsageError:
-        return CritiqueUsageError(f"critique: {self.path}:{number}: {problem}")
-
-    def _load_line(self, line: str, number: int) -> None:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise self._fail(number, f"not valid JSON ({exc.msg})") from None
-        if not isinstance(record, dict):
-            raise self._fail(number, "expected a JSON object")
-        if "questions" in record:
-            questions = record["questions"]
-            if not isinstance(record.get("instruction"), str) or not isinstance(questions, list) or not all(
-                    isinstance(q, str) for q in questions):
-                raise self._fail(number, "a checklist line needs 'instruction' (string) and "
-                                         "'questions' (list of strings)")
-            self._checklists[(record["instruction"].strip(), (record.get("input") or "").strip())] = questions
-            return
-        if "steps" in record:
-            self._load_solution(record, number)
-            return
-        for name in ("question", "response"):
-            if not isinstance(record.get(name), str):
-                raise self._fail(number, f"missing string field {name!r}")
-        verdict = _verdict_value(record.get("verdict"))
-        if verdict is None:
-            raise self._fail(number, f"'verdict' must be true/false or YES/NO, got {record.get('verdict')!r}")
-        entry = {"verdict": verdict, "reason": str(record.get("reason") or "recorded verdict"),
-                 "instruction": record.get("instruction"), "input": record.get("input"), "line": number}
-        self._verdicts.setdefault((record["question"].strip(), record["response"].strip()), []).append(entry)
-
-    def _load_solution(self, record: dict[str, Any], number: int) -> None:
-        steps = record["steps"]
-        if not isinstance(steps, list) or not steps or not all(isinstance(step, str) for step in steps):
-            raise self._fail(number, "'steps' must be a non-empty list of strings")
-        first_error = record.get("first_error")
-        if first_error is not None and (isinstance(first_error, bool) or not isinstance(first_error, int)
-                                        or not 1 <= first_error <= len(steps)):
-            raise self._fail(number, f"'first_error' must be null or a step number from 1 to {len(steps)}, "
-                                     f"got {first_error!r}")
-        problem = record.get("problem") or ""
-        if not isinstance(problem, str):
-            raise self._fail(number, "'problem' must be a string")
-        key = tuple(step.strip() for step in steps)
-        self._solutions.setdefault(problem.strip(), []).append(
-            (key, first_error, str(record.get("reason") or "recorded verdict")))
+        for solution in labels.solutions:
+            key = tuple(step.strip() for step in solution.steps)
+            self._solutions.setdefault((solution.problem or "").strip(), []).append(
+                (key, solution.first_error, solution.reason or "recorded verdict"))
 
     def locate_error(self, *, steps: list[str], problem: str | None) -> tuple[int | None, str] | None:
         key = tuple(step.strip() for step in steps)

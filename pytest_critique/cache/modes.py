@@ -23,7 +23,7 @@ class CacheMode(str, Enum):
             return cls(value)
         except ValueError:
             allowed = ", ".join(mode.value for mode in cls)
-            raise CritiqueUsageError(f"critique: unknown cache mode {value!r}; expected one of {allowed}") from None
+            raise CritiqueUsageError(f"unknown cache mode {value!r}; expected one of {allowed}") from None
 
     @property
     def reads(self) -> bool:

@@ -1,1 +1,45 @@
-"""Judges: what is asked of a backend and how its answers are read."""
+"""The judge kinds, one unit each, and their registry.
+
+Adding a kind is one new module (its tasks, judging, verdict lines and run figures; see
+``docs/judge-kinds.md``) and one line in ``_KINDS`` below.
+"""
+
+from __future__ import annotations
+
+from .calibration import KIND as CALIBRATION
+from .checkeval import KIND as CHECKEVAL
+from .checklist import KIND as CHECKLIST
+from .kind import JudgeKind
+from .pairwise import KIND as PAIRWISE
+from .rubric import KIND as RUBRIC
+from .steps import KIND as STEPS
+
+_KINDS: dict[str, JudgeKind] = {}
+
+
+def register(kind: JudgeKind) -> JudgeKind:
+    """Make a kind known to the report (by its verdicts' ``kind``); returns it."""
+    if not kind.name:
+        raise ValueError(f"{type(kind).__name__} has no name")
+    if _KINDS.get(kind.name, kind) is not kind:
+        raise ValueError(f"a judge kind named {kind.name!r} is already registered")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC):
+    register(_kind)
+
+
+def kinds() -> list[JudgeKind]:
+    """Every registered kind, in the order the run summary shows them."""
+    return list(_KINDS.values())
+
+
+def kind_of(verdict: object) -> JudgeKind:
+    """The kind of a verdict: a model, or its JSON form (a mapping with ``kind``)."""
+    name = verdict.get("kind") if isinstance(verdict, dict) else getattr(verdict, "kind", None)
+    try:
+        return _KINDS[str(name)]
+    except KeyError:
+        raise LookupError(f"no judge kind named {name!r} is registered") from None

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from ..backends.base import JudgeCall, OfflineJudge
+from ..errors import CritiqueUsageError, JudgeFailure
+from ..report_text import judge_label, plural, shorten, wrapped
 from ..tasks import Task, final_line
+from ..trust_models import Rubric, RubricVerdict
+from .context import JudgeContext, first_failure, total_usage
+from .kind import Figures, JudgeKind, RunCounts, ShowNodeid
+from .votes import is_unstable, majority, unstable_reason
 
 
 def _whole_number(value: Any) -> Any:
@@ -33,4 +40,126 @@ def _score_line(text: str) -> dict[str, Any] | None:
     return final_line(_SCORE_LINE, text, "feedback", "score", int)
 
 
-GRADE = Task("rubric.grade", "rubric_grade.j2", Grade, text_fallback=_score_line)
+def _offline_grade(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    fields = call.fields
+    graded = judge.grade(response=fields["response"], criteria=fields["criteria"], scores=list(fields["scores"]),
+                         reference=fields.get("reference") or None, instruction=fields.get("instruction") or None)
+    if graded is None:
+        raise JudgeFailure(f"{judge.name} has no grade for this response", "missing")
+    return {"score": graded[0], "feedback": graded[1]}
+
+
+GRADE = Task("rubric.grade", "rubric_grade.j2", Grade, text_fallback=_score_line, offline=_offline_grade,
+             decided=lambda data, fields: {"rubric score": data["score"]})
+
+
+def as_rubric(rubric: Any) -> Rubric:
+    """A Rubric from a Rubric, or a mapping with ``criteria`` and ``scores`` (or the scores 1-5 as keys)."""
+    if isinstance(rubric, Rubric):
+        return rubric
+    if not isinstance(rubric, Mapping):
+        raise CritiqueUsageError("rubric must be a mapping like {'criteria': '...', 'scores': "
+                                 "{1: '...', ..., 5: '...'}} or a Rubric, got " + type(rubric).__name__)
+    data = dict(rubric)
+    if "scores" not in data:
+        data = {"criteria": data.pop("criteria", None),
+                "scores": {key: value for key, value in data.items()}}
+    scores = data.get("scores")
+    if isinstance(scores, Mapping):
+        try:
+            data["scores"] = {int(key): value for key, value in scores.items()}
+        except (TypeError, ValueError):
+            raise CritiqueUsageError(f"rubric scores must be keyed 1 to 5, got {sorted(map(str, scores))}") \
+                from None
+    try:
+        return Rubric.model_validate(data)
+    except ValidationError as exc:
+        problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rubric'}: {e['msg'].removeprefix('Value error, ')}"
+                            for e in exc.errors()[:3])
+        raise CritiqueUsageError(f"invalid rubric: {problem}") from None
+
+
+def judge(context: JudgeContext, response: str, rubric: Rubric, reference: str | None, instruction: str | None,
+          min_score: int) -> RubricVerdict:
+    settings = context.settings
+    backend = context.backend()
+    temperature = settings.effective_temperature(settings.samples)
+    fields = {"response": response, "criteria": rubric.criteria, "scores": list(rubric.scores.values()),
+              "reference": reference or "", "instruction": instruction or ""}
+    calls = [context.call(GRADE, fields, sample, temperature) for sample in range(settings.samples)]
+    outcomes = context.run(backend, GRADE, calls)
+    common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric,
+                              "min_score": min_score, "samples": settings.samples, "usage": total_usage(outcomes)}
+    failure = first_failure(outcomes)
+    if failure is not None:
+        return RubricVerdict(score=None, error=failure, feedback=failure, **common)
+    votes = [outcome.answer["score"] for outcome in outcomes]
+    score, agreement = majority(votes, min)  # a tie goes to the lowest score
+    feedback = next(outcome.answer["feedback"] for outcome, vote in zip(outcomes, votes) if vote == score)
+    verdict = RubricVerdict(score=score, feedback=feedback, votes=votes, agreement=agreement, **common)
+    if is_unstable(agreement, len(votes), settings.min_agreement):
+        verdict.unstable = True
+        if settings.on_unstable == "error":
+            verdict.error = unstable_reason(f"scores {', '.join(map(str, votes))}", agreement, settings.min_agreement)
+            verdict.score = None
+    return verdict
+
+
+# Reporting (on the JSON form of verdicts).
+
+class RubricFigures(Figures):
+    def __init__(self) -> None:
+        self.scores: list[int] = []
+
+    def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
+        if verdict.get("unstable"):
+            counts.unstable.append((nodeid, f"rubric score [{', '.join(map(str, verdict.get('votes', [])))}]"))
+        if verdict.get("score") is not None:
+            self.scores.append(verdict["score"])
+            counts.judged += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rubric_scores": self.scores}
+
+    def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
+        if not self.scores:
+            return []
+        mean = sum(self.scores) / len(self.scores)
+        return [f"rubric: {plural(len(self.scores), 'response')} graded, mean score {mean:.2f}"]
+
+
+class RubricKind(JudgeKind):
+    name = "rubric"
+
+    def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+        usage = verdict.get("usage", {})
+        score = verdict.get("score")
+        shown = "unscored" if score is None else f"{score}/5"
+        lines = [f"rubric · judge {judge_label(verdict)} · score {shown} (min {verdict.get('min_score')}) · "
+                 f"{plural(usage.get('calls', 0), 'judge call')}, {usage.get('cached', 0)} cached"]
+        rubric = verdict.get("rubric", {})
+        lines.append(f"  criteria: {shorten(rubric.get('criteria', ''), width - 12)}")
+        votes = verdict.get("votes") or []
+        if len(votes) > 1:
+            unstable = ", unstable" if verdict.get("unstable") else ""
+            lines.append(f"  scores by sample: {', '.join(map(str, votes))} "
+                         f"(agreement {verdict.get('agreement') or 0:.2f}{unstable})")
+        if score is not None:
+            description = rubric.get("scores", {}).get(str(score)) or rubric.get("scores", {}).get(score, "")
+            lines.append(f"  {score}: {shorten(description, width - 5)}")
+            lines.extend(wrapped(verdict.get("feedback") or "(no feedback given)", width))
+        else:
+            lines.extend(wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
+        return lines
+
+    def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
+        return bool(verdict.get("error"))
+
+    def unscored(self, verdict: Any) -> str | None:
+        return f"{verdict.headline}: {verdict.error}" if verdict.score is None else None
+
+    def figures(self) -> RubricFigures:
+        return RubricFigures()
+
+
+KIND = RubricKind()

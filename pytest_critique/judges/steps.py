@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections import Counter
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, field_validator
 
-from ..backends.base import JudgeCall
+from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..engine import Outcome
-from ..models import StepVerdict, Usage, Vote
+from ..errors import CritiqueUsageError, JudgeFailure
+from ..models import StepsVerdict, StepVerdict, Usage, Vote
+from ..report_text import judge_label, plural, shorten, tally, wrapped
 from ..tasks import ReplyProblem, Task, final_line
-
-Run = Callable[[Task[Any], list[JudgeCall]], list[Outcome]]
-MakeCall = Callable[[Task[Any], dict[str, Any], int], JudgeCall]
+from .context import JudgeContext, first_failure, total_usage
+from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
+from .votes import majority, mark_unstable_steps, tie_is_no
 
 
 class LocatedError(BaseModel):
@@ -74,45 +75,65 @@ def _verdict_line(text: str) -> dict[str, Any] | None:
     return final_line(_VERDICT_LINE, text, "reasoning", "verdict")
 
 
+def _step_number(fields: dict[str, Any]) -> int:
+    return len(fields["previous"]) + int(fields.get("first", 1))
+
+
+def _offline_step(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    fields = call.fields
+    judged = judge.judge_step(step=fields["step"], previous=list(fields["previous"]),
+                              problem=fields.get("problem") or None)
+    if judged is None:
+        raise JudgeFailure(f"{judge.name} has no verdict for step {_step_number(fields)}", "missing")
+    return {"verdict": "correct" if judged[0] else "wrong", "reasoning": judged[1]}
+
+
+def _offline_first_error(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    located = judge.locate_error(steps=list(call.fields["steps"]), problem=call.fields.get("problem") or None)
+    if located is None:
+        raise JudgeFailure(f"{judge.name} has no verdict for these steps", "missing")
+    return {"first_wrong_step": located[0], "explanation": located[1], "reasoning": ""}
+
+
+def _step_decided(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    return {f"step {_step_number(fields)}: {fields['step']}": data["verdict"]}
+
+
+def _located_decided(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    located = data["first_wrong_step"]
+    return {"first wrong step": "none" if located is None else located}
+
+
 FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range,
-                   failing=lambda located: located not in ("NONE", "NULL", "-1", ""))
+                   failing=lambda located: located not in ("NONE", "NULL", "-1", ""),
+                   offline=_offline_first_error, decided=_located_decided)
 STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=_verdict_line,
-            failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"))
+            failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"), offline=_offline_step,
+            decided=_step_decided)
 STEP_WINDOW = Task("steps.step", "steps_step_window.j2", StepJudgement, text_fallback=_verdict_line,
-                   failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"))
+                   failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"), offline=_offline_step,
+                   decided=_step_decided)
 """A step judged with only the steps just before it (``context="window:K"``); ``first`` numbers them."""
 
 
-def _total(outcomes: Sequence[Outcome]) -> Usage:
-    usage = Usage()
-    for outcome in outcomes:
-        usage = usage + outcome.usage
-    return usage
+def _earliest_error(leaders: list[int | None]) -> int | None:
+    """A tie between locations goes to the earliest error: a flagged step is not proven correct."""
+    return min((value for value in leaders if value is not None), default=None)
 
 
-def _failure(outcomes: Sequence[Outcome]) -> str | None:
-    for outcome in outcomes:
-        if outcome.failure is not None:
-            return outcome.failure.reason
-    return None
-
-
-def locate_first_error(steps: list[str], problem: str, samples: int, run: Run,
-                       make_call: MakeCall) -> tuple[list[StepVerdict], list[int | None], float | None, Usage]:
+def locate_first_error(context: JudgeContext, backend: Backend, steps: list[str], problem: str,
+                       temperature: float) -> tuple[list[StepVerdict], list[int | None], float | None, Usage]:
     """One call per sample locates the earliest wrong step; the most located step wins."""
-    calls = [make_call(FIRST_ERROR, {"problem": problem, "steps": steps}, sample) for sample in range(samples)]
-    outcomes = run(FIRST_ERROR, calls)
-    usage = _total(outcomes)
-    failure = _failure(outcomes)
+    calls = [context.call(FIRST_ERROR, {"problem": problem, "steps": steps}, sample, temperature)
+             for sample in range(context.settings.samples)]
+    outcomes = context.run(backend, FIRST_ERROR, calls)
+    usage = total_usage(outcomes)
+    failure = first_failure(outcomes)
     if failure is not None:
         return ([StepVerdict(index=n, text=text, status="unscored", reason=failure, error=failure)
                  for n, text in enumerate(steps, start=1)], [], None, usage)
     located: list[int | None] = [outcome.answer["first_wrong_step"] for outcome in outcomes]
-    counts = Counter(located)
-    top = max(counts.values())
-    tied = [value for value, count in counts.items() if count == top]
-    # A tie between locations goes to the earliest error: a flagged step is not proven correct.
-    chosen = min((value for value in tied if value is not None), default=None)
+    chosen, agreement = majority(located, _earliest_error)
     explanation = next(outcome.answer["explanation"] or outcome.answer["reasoning"]
                        for outcome, value in zip(outcomes, located) if value == chosen)
     cached = all(outcome.cached for outcome in outcomes)
@@ -125,19 +146,19 @@ def locate_first_error(steps: list[str], problem: str, samples: int, run: Run,
             verdicts.append(StepVerdict(index=number, text=text, status="wrong", reason=explanation, cached=cached))
         else:
             verdicts.append(StepVerdict(index=number, text=text, status="not_judged", cached=cached))
-    return verdicts, located, top / len(located), usage
+    return verdicts, located, agreement, usage
 
 
 def _step_verdict(number: int, text: str, outcomes: Sequence[Outcome]) -> StepVerdict:
-    failure = _failure(outcomes)
+    failure = first_failure(outcomes)
     if failure is not None:
         return StepVerdict(index=number, text=text, status="unscored", reason=failure, error=failure)
     votes = [Vote(answer=outcome.answer["verdict"] == "correct", reason=outcome.answer["reasoning"],
                   cached=outcome.cached) for outcome in outcomes]
-    correct = sum(vote.answer for vote in votes) * 2 > len(votes)  # a tie is wrong: not proven correct
+    correct, agreement = majority([vote.answer for vote in votes], tie_is_no)
     agreeing = [vote for vote in votes if vote.answer == correct]
     return StepVerdict(index=number, text=text, status="correct" if correct else "wrong",
-                       reason=agreeing[0].reason, votes=votes, agreement=len(agreeing) / len(votes),
+                       reason=agreeing[0].reason, votes=votes, agreement=agreement,
                        cached=all(vote.cached for vote in votes))
 
 
@@ -151,17 +172,15 @@ class StepContextWarning(UserWarning):
 
 def parse_context(context: Any, mode: str) -> int | None:
     """``"all"`` (None) or ``"window:K"`` (K): how many earlier steps a per_step call sees."""
-    from ..errors import CritiqueUsageError
-
     text = str(context).strip().lower().replace(" ", "") if isinstance(context, str) else None
     if text == "all":
         return None
     if text and text.startswith("window:") and text[7:].isdigit() and int(text[7:]) >= 1:
         if mode != "per_step":
-            raise CritiqueUsageError("critique: context='window:K' applies to mode='per_step' (first_error sends "
+            raise CritiqueUsageError("context='window:K' applies to mode='per_step' (first_error sends "
                                      "the solution once)")
         return int(text[7:])
-    raise CritiqueUsageError(f"critique: steps() context must be 'all' or 'window:K' with K >= 1, got {context!r}")
+    raise CritiqueUsageError(f"steps() context must be 'all' or 'window:K' with K >= 1, got {context!r}")
 
 
 def prompt_characters(steps: list[str], problem: str, window: int | None) -> int:
@@ -191,31 +210,32 @@ def warn_if_quadratic(steps: list[str], problem: str, window: int | None, warned
         pass
 
 
-def judge_each_step(steps: list[str], problem: str, samples: int, stop_at_first: bool, run: Run,
-                    make_call: MakeCall, window: int | None = None) -> tuple[list[StepVerdict], Usage]:
+def judge_each_step(context: JudgeContext, backend: Backend, steps: list[str], problem: str, stop_at_first: bool,
+                    temperature: float, window: int | None = None) -> tuple[list[StepVerdict], Usage]:
     """Judge every step with the earlier ones (or the ``window`` before it) as context, in order."""
+    samples = context.settings.samples
+    task = STEP if window is None else STEP_WINDOW
 
     def calls_for(number: int) -> list[JudgeCall]:
         fields: dict[str, Any]
         if window is None:
             fields = {"problem": problem, "previous": steps[: number - 1], "step": steps[number - 1]}
-            return [make_call(STEP, fields, sample) for sample in range(samples)]
-        first = max(1, number - window)
-        fields = {"problem": problem, "previous": steps[first - 1: number - 1], "step": steps[number - 1],
-                  "first": first}
-        return [make_call(STEP_WINDOW, fields, sample) for sample in range(samples)]
+        else:
+            first = max(1, number - window)
+            fields = {"problem": problem, "previous": steps[first - 1: number - 1], "step": steps[number - 1],
+                      "first": first}
+        return [context.call(task, fields, sample, temperature) for sample in range(samples)]
 
-    usage = Usage()
     if not stop_at_first:
-        outcomes = run(STEP if window is None else STEP_WINDOW,
-                       [call for number in range(1, len(steps) + 1) for call in calls_for(number)])
-        usage = _total(outcomes)
+        outcomes = context.run(backend, task, [call for number in range(1, len(steps) + 1)
+                                               for call in calls_for(number)])
         return [_step_verdict(number, text, outcomes[(number - 1) * samples: number * samples])
-                for number, text in enumerate(steps, start=1)], usage
+                for number, text in enumerate(steps, start=1)], total_usage(outcomes)
+    usage = Usage()
     verdicts: list[StepVerdict] = []
     for number, text in enumerate(steps, start=1):
-        outcomes = run(STEP if window is None else STEP_WINDOW, calls_for(number))
-        usage = usage + _total(outcomes)
+        outcomes = context.run(backend, task, calls_for(number))
+        usage = usage + total_usage(outcomes)
         verdict = _step_verdict(number, text, outcomes)
         verdicts.append(verdict)
         if verdict.status != "correct":
@@ -223,3 +243,130 @@ def judge_each_step(steps: list[str], problem: str, samples: int, stop_at_first:
                             for later in range(number + 1, len(steps) + 1))
             break
     return verdicts, usage
+
+
+def judge(context: JudgeContext, steps: list[str], problem: str | None, mode: str, stop_at_first: bool = True,
+          split: str = "list", window: int | None = None, backend: Backend | None = None) -> StepsVerdict:
+    """The step critic's verdict on steps already split (arguments already checked)."""
+    __tracebackhide__ = True
+    settings = context.settings
+    backend = backend or context.backend()
+    temperature = settings.effective_temperature(settings.samples)
+    located: list[int | None] = []
+    agreement = None
+    if mode == "first_error":
+        judged, located, agreement, usage = locate_first_error(context, backend, steps, problem or "", temperature)
+    else:
+        warn_if_quadratic(steps, problem or "", window, context.warned)
+        judged, usage = judge_each_step(context, backend, steps, problem or "", stop_at_first, temperature, window)
+    verdict = StepsVerdict(judge=backend.name, offline=backend.offline, problem=problem,
+                           mode="first_error" if mode == "first_error" else "per_step",
+                           split=split, steps=judged, samples=settings.samples,
+                           located_votes=located, agreement=agreement, usage=usage)
+    mark_unstable_steps(verdict, settings.min_agreement, settings.on_unstable)
+    return verdict
+
+
+# Reporting (on the JSON form of verdicts).
+
+_STEP_MARKS = {"correct": "✓", "wrong": "✗", "not_judged": "·", "unscored": "?"}
+
+
+def _step_votes(step: Mapping[str, Any]) -> str:
+    votes = step.get("votes") or []
+    if len(votes) <= 1:
+        return ""
+    correct = sum(1 for vote in votes if vote["answer"])
+    majority = correct * 2 > len(votes)
+    word, count = ("correct", correct) if majority else ("wrong", len(votes) - correct)
+    return f"[{word} {count}/{len(votes)}{' · unstable' if step.get('unstable') else ''}] "
+
+
+class StepsFigures(Figures):
+    def __init__(self) -> None:
+        self.solutions = self.solutions_wrong = self.steps_judged = 0
+
+    def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
+        steps = verdict.get("steps", [])
+        self.solutions += 1
+        self.solutions_wrong += any(step["status"] == "wrong" for step in steps)
+        for step in steps:
+            judged = step["status"] in ("correct", "wrong")
+            self.steps_judged += judged
+            counts.judged += judged
+            counts.cached += judged and bool(step.get("cached"))
+            if step["status"] == "wrong":
+                counts.failing.append(Failing(nodeid, step["index"], f"step {step['index']}: {step['text']}",
+                                              test_passed, "(test passed)"))
+            if step.get("unstable"):
+                answers = [vote["answer"] for vote in step.get("votes", [])]
+                shown = tally(answers).replace("YES", "correct").replace("NO", "wrong")
+                counts.unstable.append((nodeid, f"step {step['index']} [{shown}]"))
+        if verdict.get("unstable"):
+            shown = ", ".join("none" if v is None else str(v) for v in verdict.get("located_votes", []))
+            counts.unstable.append((nodeid, f"first error located as {shown}"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"solutions": self.solutions, "solutions_with_wrong_step": self.solutions_wrong,
+                "steps_judged": self.steps_judged}
+
+    def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
+        if not self.solutions:
+            return []
+        return [f"step critic: {plural(self.solutions, 'solution')} judged, {self.solutions_wrong} with a wrong step"]
+
+
+class StepsKind(JudgeKind):
+    name = "steps"
+
+    def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+        steps = verdict.get("steps", [])
+        mode = "first error" if verdict.get("mode") == "first_error" else "per step"
+        usage = verdict.get("usage", {})
+        lines = [f"steps · judge {judge_label(verdict)} · {mode} · {plural(len(steps), 'step')} "
+                 f"(split: {verdict.get('split')}) · {plural(usage.get('calls', 0), 'judge call')}, "
+                 f"{usage.get('cached', 0)} cached"]
+        if len(steps) == 1:
+            lines.append("  the solution is one step (it could not be split further): judged as a whole")
+        if verdict.get("problem"):
+            lines.append(f"  problem: {shorten(verdict['problem'], width - 11)}")
+        votes = verdict.get("located_votes") or []
+        if len(votes) > 1:
+            shown = ", ".join("none" if vote is None else str(vote) for vote in votes)
+            unstable = (f", unstable: below min_agreement {verdict.get('min_agreement', 0):.2f}"
+                        if verdict.get("unstable") else "")
+            lines.append(f"  located by {len(votes)} samples: {shown} (agreement "
+                         f"{verdict.get('agreement') or 0:.2f}{unstable})")
+        index = 0
+        while index < len(steps):
+            step = steps[index]
+            if step["status"] == "not_judged":
+                rest = [later for later in steps[index:] if later["status"] == "not_judged"]
+                last = rest[-1]["index"]
+                span = str(step["index"]) if last == step["index"] else f"{step['index']}–{last}"
+                lines.append(f"  · {span:>2}  not judged (after the first wrong step)")
+                index += len(rest)
+                continue
+            lines.append(f"  {_STEP_MARKS[step['status']]} {step['index']:>2}  {_step_votes(step)}"
+                         f"{shorten(step['text'], width - 8)}")
+            if step["status"] == "wrong":
+                lines.extend(wrapped(step.get("reason") or "(the critic gave no reason)", width))
+            elif step["status"] == "unscored":
+                lines.extend(wrapped(f"UNSCORED: {step.get('error') or 'no verdict'}", width))
+            index += 1
+        return lines
+
+    def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
+        return any(step.get("status") == "unscored" for step in verdict.get("steps", []))
+
+    def unscored(self, verdict: Any) -> str | None:
+        if not verdict.unscored_steps:
+            return None
+        first = verdict.unscored_steps[0]
+        return f"{verdict.headline}: step {first.index}: {first.error}"
+
+    def figures(self) -> StepsFigures:
+        return StepsFigures()
+
+
+KIND = StepsKind()

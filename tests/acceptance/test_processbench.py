@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_critique import Critic, Runtime
+from pytest_critique import Critic
+from pytest_critique.runtime import Runtime
 
 SPLITS = ("gsm8k", "math", "olympiadbench", "omnimath")
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, CritiqueUsageError, Runtime, ScriptedJudge, UnscoredError
+from pytest_critique import Critic, CritiqueUsageError, ScriptedJudge, UnscoredError
+from pytest_critique.runtime import Runtime
 from pytest_critique.checkeval_files import builtin, load_released, load_released_dir, parse_checklist
 
 # Two dimensions; each question is answered YES when its marker word is in the response (MARKERS).

@@ -11,7 +11,8 @@ import pytest
 import yaml
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, CritiqueUsageError, Runtime, ScriptedJudge, UnscoredError
+from pytest_critique import Critic, CritiqueUsageError, ScriptedJudge, UnscoredError
+from pytest_critique.runtime import Runtime
 from pytest_critique.checkeval_files import load_checklist
 
 DEFINITION = "The reply is polite and never blames the customer."

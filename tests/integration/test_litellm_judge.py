@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from loopback import LoopbackServer, Reply
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 
 HAIKU = "Red fox in the snow\nquiet paws on frozen ground\nautumn fades to white"
 QUESTION_RE = re.compile(r"The requirement, as a YES/NO question:\n(.*?)\n", re.DOTALL)

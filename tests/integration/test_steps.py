@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, Runtime, ScriptedJudge, UnscoredError
+from pytest_critique import Critic, ScriptedJudge, UnscoredError
+from pytest_critique.runtime import Runtime
 
 FLAMINGOS = [
     "She starts with 18 flamingos.",
@@ -216,11 +217,11 @@ def test_per_step_samples_vote_per_step(tmp_path):
 
 
 def test_a_single_step_is_judged_as_a_whole(tmp_path):
-    from pytest_critique.report import steps_lines
+    from pytest_critique.judges.steps import KIND as STEPS_KIND
 
     verdict = offline_critic(tmp_path).steps("2 x 2 = 5")
     assert verdict.split == "single" and verdict.first_error == 1
-    lines = steps_lines(verdict.model_dump(mode="json"))
+    lines = STEPS_KIND.lines(verdict.model_dump(mode="json"))
     assert "  the solution is one step (it could not be split further): judged as a whole" in lines
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, CritiqueUsageError, Runtime, ScriptedJudge
+from pytest_critique import Critic, CritiqueUsageError, ScriptedJudge
+from pytest_critique.runtime import Runtime
 from pytest_critique.judges.steps import prompt_characters
 
 SHOWN = re.compile(r"<step-(\d+)-[0-9a-f]+>")

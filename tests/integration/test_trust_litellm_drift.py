@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 
 RUBRIC = {"criteria": "Is the answer complete?",
           "scores": {1: "Nothing useful.", 2: "A hint.", 3: "Half of it.", 4: "Nearly all.", 5: "All of it."}}

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from pytest_critique import Critic, CritiqueUsageError, Runtime, ScriptedJudge
+from pytest_critique import Critic, CritiqueUsageError, ScriptedJudge
+from pytest_critique.runtime import Runtime
 
 # Every scripted judge below answers from a counter held by its fixture (function scope: a fresh
 # counter per test, in any worker); critique_concurrency = 1 keeps the sampled calls in order.

@@ -314,7 +314,8 @@ def run_case(case: FaultCase, workdir: Path | None = None) -> Observed:
     """Judge :data:`QUESTION` about :data:`RESPONSE` through the scripted fault."""
     import diskcache
 
-    from pytest_critique import Critic, Runtime, UnscoredError
+    from pytest_critique import Critic, UnscoredError
+    from pytest_critique.runtime import Runtime
 
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="critique-fault-"))
     settings = {"retries": 1, "timeout": 5.0, **case.settings}

@@ -112,7 +112,8 @@ def test_independent_stores_in_threads_against_the_model_judge(tmp_path: Path, r
     from fault_cases import API_KEY, MODEL, verdict_json
     from loopback import LoopbackServer
 
-    from pytest_critique import Critic, Runtime
+    from pytest_critique import Critic
+    from pytest_critique.runtime import Runtime
 
     asked: Counter = Counter()
     lock = threading.Lock()

@@ -19,7 +19,8 @@ from fault_cases import API_KEY, CASES, MODEL, RESPONSE, YES, FaultCase, recorde
 from loopback import LoopbackServer, Reply
 from reliability_support import cache_entries
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 from pytest_critique.backends import litellm_backend
 
 pytest.importorskip("litellm")

@@ -21,7 +21,8 @@ from fault_cases import (API_KEY, INJECTED_JSON, INJECTION, INJECTION_CASES, MOD
 from loopback import LoopbackServer
 from reliability_support import cache_entries, load_report, valid_entry
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 
 # Each value is Python source for the response, so the test files pytester writes stay ASCII.
 HOSTILE: dict[str, str] = {

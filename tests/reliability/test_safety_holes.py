@@ -418,7 +418,8 @@ def test_planted_sqlite_settings_are_refused(pytester: pytest.Pytester) -> None:
 def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path: Path) -> None:
     """The one case the transport cannot cut (the socket is unknown until the headers are in): the
     caller stops waiting at the deadline and moves on."""
-    from pytest_critique import Critic, Runtime, UnscoredError
+    from pytest_critique import Critic, UnscoredError
+    from pytest_critique.runtime import Runtime
 
     replies = iter([YES, Reply(YES, drip_headers=0.2)])
     with LoopbackServer(handler=lambda request: next(replies)) as server:

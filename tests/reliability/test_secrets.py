@@ -18,7 +18,8 @@ from fault_cases import MODEL, verdict_json
 from loopback import LoopbackServer, Reply
 from reliability_support import cache_entries
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 
 litellm = pytest.importorskip("litellm")  # imported once here, not by each in-process run
 

@@ -283,9 +283,9 @@ def test_definition_per_benchmark(tmp_path: Path) -> None:
     assert load_checklist(path, benchmark="news").dimensions[0].definition == "for news"
     with pytest.raises(ChecklistFileError) as error:
         load_checklist(path)
-    assert str(error.value) == (f"{path}:2: the definition of dimension 'tone' has several benchmarks "
+    assert str(error.value) == (f"critique: {path}:2: the definition of dimension 'tone' has several benchmarks "
                                 "(news, chat); name one with benchmark=")
-    with pytest.raises(ChecklistFileError, match=rf"^{re.escape(str(path))}:2: .*no entry for benchmark 'qa'"):
+    with pytest.raises(ChecklistFileError, match=rf"^critique: {re.escape(str(path))}:2: .*no entry for benchmark 'qa'"):
         load_checklist(path, benchmark="qa")
 
 
@@ -430,7 +430,7 @@ def test_malformed_files_name_file_and_line(tmp_path: Path, case: str) -> None:
     assert isinstance(error.value, CritiqueUsageError)
     assert error.value.path == str(path)
     assert error.value.line == line, str(error.value)
-    assert str(error.value).startswith(f"{path}:{line}: "), str(error.value)
+    assert str(error.value).startswith(f"critique: {path}:{line}: "), str(error.value)
     assert message in str(error.value)
 
 
@@ -450,7 +450,7 @@ def test_the_syntax_error_line_is_yamls_mark(tmp_path: Path) -> None:
 def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     path.write_bytes(b"definition: d\nsub_aspects:\n  A: Caf\xe9?\n")
-    with pytest.raises(ChecklistFileError, match=rf"^{re.escape(str(path))}:3: not UTF-8 text \(byte 0xe9\)$"):
+    with pytest.raises(ChecklistFileError, match=rf"^critique: {re.escape(str(path))}:3: not UTF-8 text \(byte 0xe9\)$"):
         load_checklist(path)
 
 
@@ -460,7 +460,7 @@ def test_duplicate_dimension_across_files_names_both(tmp_path: Path) -> None:
                                           "  tone: {definition: d, sub_aspects: {A: 'Q?'}}\n")
     with pytest.raises(ChecklistFileError) as error:
         load_checklist([first, second])
-    assert str(error.value) == f"{second}:4: dimension 'tone' is already defined (at {first}:1)"
+    assert str(error.value) == f"critique: {second}:4: dimension 'tone' is already defined (at {first}:1)"
 
 
 def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
@@ -473,17 +473,17 @@ def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
 
 
 def test_parse_checklist_names_its_origin_and_needs_a_dimension_name() -> None:
-    with pytest.raises(ChecklistFileError, match=r"^<string>:1: missing 'dimension'"):
+    with pytest.raises(ChecklistFileError, match=r"^critique: <string>:1: missing 'dimension'"):
         parse_checklist("definition: d\nsub_aspects: {A: 'Q?'}\n")
     assert parse_checklist("definition: d\nsub_aspects: {A: 'Q?'}\n", name="tone").dimension_names == ["tone"]
-    with pytest.raises(ChecklistFileError, match=r"^inline:3: invalid YAML: found unexpected end of stream "
+    with pytest.raises(ChecklistFileError, match=r"^critique: inline:3: invalid YAML: found unexpected end of stream "
                                                  r"\(while scanning a quoted scalar at line 2\)"):
         parse_checklist("dimension: x\ndefinition: 'd\n", origin="inline")
 
 
 def test_a_file_name_without_a_stem_needs_the_dimension_key(tmp_path: Path) -> None:
     path = write(tmp_path, "_draft.yaml", "definition: d\nsub_aspects: {A: 'Q?'}\n")
-    with pytest.raises(ChecklistFileError, match=rf"^{re.escape(str(path))}:1: missing 'dimension'"):
+    with pytest.raises(ChecklistFileError, match=rf"^critique: {re.escape(str(path))}:1: missing 'dimension'"):
         load_checklist(path)
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from pytest_critique.backends.base import JudgeCall, Reply
-from pytest_critique.checkeval_generate import normalised
+from pytest_critique.judges.checkeval.define import normalised
 from pytest_critique.tasks import ReplyProblem
-from pytest_critique.judges.checkeval_generate import AUGMENT, FILTER, MAX_QUESTIONS, SEED
+from pytest_critique.judges.checkeval.define import AUGMENT, FILTER, MAX_QUESTIONS, SEED
 
 CONTEXT = {"dimension": "tone", "definition": "The reply is polite."}
 

@@ -78,8 +78,66 @@ def test_the_reader_finds_a_circle() -> None:
 
 def test_the_graph_is_read_from_the_real_package() -> None:
     edges = graph()
-    assert "pytest_critique.judges.context" in edges["pytest_critique.grading"]
+    assert "pytest_critique.judges.context" in edges["pytest_critique.judges.pairwise"]
     assert "pytest_critique.backends.transport" in edges["pytest_critique.engine"]
+
+
+# The layers, top down: a module may import its own layer and those below it, never one above.
+LAYERS = [
+    ("plugin",),
+    ("session", "calibration_item", "hookspecs"),
+    ("report", "summary"),
+    ("critic", "checkeval_files"),
+    ("judges",),
+    ("runtime",),
+    ("engine", "budget", "drift", "freeze"),
+    ("tasks",),
+    ("backends", "cache"),
+    ("models", "trust_models", "settings", "errors", "files", "report_text", "prompts", "agreement", "arguments",
+     "steps_split", "trajectory"),
+]
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return -1  # the package's __init__: lazy exports only
+    for number, names in enumerate(LAYERS):
+        if parts[1] in names:
+            return number
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS in {Path(__file__).name}")
+
+
+def upward(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return sorted((source, target) for source, targets in edges.items() for target in targets
+                  if layer_of(target) < layer_of(source))
+
+
+def test_the_layer_check_finds_an_upward_import() -> None:
+    assert upward({"pytest_critique.engine": {"pytest_critique.critic"}}) == [
+        ("pytest_critique.engine", "pytest_critique.critic")]
+    assert upward({"pytest_critique.critic": {"pytest_critique.engine"}}) == []
+
+
+def test_imports_only_go_down_the_layers() -> None:
+    found = upward(graph())
+    assert not found, "imports from a lower layer up: " + "; ".join(f"{a} imports {b}" for a, b in found)
+
+
+def private_imports(path: Path) -> list[str]:
+    """``from pytest_critique.x import _name`` (or relative): another module's private names."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("pytest_critique")):
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names
+                         if alias.name.startswith("_") and not alias.name.startswith("__"))
+    return found
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    found = {module_name(path): private_imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+    found = {name: names for name, names in found.items() if names}
+    assert not found, f"private names imported: {found}"
 
 
 def test_no_module_imports_itself_through_others() -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from loopback import LoopbackServer
 
-from pytest_critique import Critic, Runtime, UnscoredError
+from pytest_critique import Critic, UnscoredError
+from pytest_critique.runtime import Runtime
 from pytest_critique.backends import transport
 
 YES = json.dumps({"reasoning": "fine", "answer": "YES"})

@@ -10,7 +10,7 @@ import pytest
 
 from pytest_critique.backends.base import JudgeCall, Reply
 from pytest_critique.engine import JudgeEngine
-from pytest_critique.judges import tick
+from pytest_critique.judges import checklist as tick
 from pytest_critique.tasks import ReplyProblem, extract_json_object
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from pytest_critique.errors import CritiqueUsageError
 from pytest_critique.models import ItemVerdict
-from pytest_critique.votes import check_rule, jury_decides, jury_item, sample_majority
+from pytest_critique.judges.votes import check_rule, jury_decides, jury_item, sample_majority
 
 
 def outcomes(*answers: str) -> tuple[list[SimpleNamespace], list[dict[str, str]]]:

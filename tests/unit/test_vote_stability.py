@@ -11,7 +11,7 @@ from pytest_critique.engine import Outcome
 from pytest_critique.errors import JudgeFailure
 from pytest_critique.models import (DimensionVerdict, ItemVerdict, QuestionVerdict, StepsVerdict, StepVerdict,
                                     SubAspectVerdict, Vote)
-from pytest_critique.votes import (is_unstable, jury_decides, jury_item, mark_unstable_questions,
+from pytest_critique.judges.votes import (is_unstable, jury_decides, jury_item, mark_unstable_questions,
                                    mark_unstable_steps, sample_majority)
 
 # Every way three jurors can vote, and what each rule must decide, written out by hand.

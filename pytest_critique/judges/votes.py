@@ -1,12 +1,37 @@
-"""Deciding from votes: the majority of sampled judgements, whether it is stable, and jury rules."""
+"""Deciding from votes, for every judge kind: the majority of sampled judgements with the kind's
+tie rule, how far the samples agree, whether that is stable enough, and jury rules.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections import Counter
+from typing import Any, Callable, Hashable, Sequence, TypeVar
 
-from .errors import CritiqueUsageError
-from .models import ItemVerdict, JurorVote, Vote
-from .report_text import tally
+from ..errors import CritiqueUsageError
+from ..models import ItemVerdict, JurorVote, Vote
+from ..report_text import tally
+
+V = TypeVar("V", bound=Hashable)
+
+
+def majority(votes: Sequence[V], tie: Callable[[list[V]], V]) -> tuple[V, float]:
+    """The most frequent vote and the agreement (its share of the votes).
+
+    When several votes share the top count, ``tie`` (the kind's tie rule) picks the decision from
+    them, in the order they were first cast; it may also return a value no sample gave (a pairwise
+    "tie").  The agreement is the top count's share either way.
+    """
+    if not votes:
+        raise ValueError("majority() needs at least one vote")
+    counts = Counter(votes)
+    top = max(counts.values())
+    leaders = [value for value, count in counts.items() if count == top]
+    return (leaders[0] if len(leaders) == 1 else tie(leaders)), top / len(votes)
+
+
+def tie_is_no(leaders: list[bool]) -> bool:
+    """An even YES/NO split is NO: an unproven requirement is not met (a step is not proven correct)."""
+    return False
 
 
 def is_unstable(agreement: float | None, votes: int, min_agreement: float) -> bool:
@@ -26,11 +51,9 @@ def sample_majority(outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | 
             return {"answer": None, "reason": outcome.failure.reason, "error": outcome.failure.reason}
     votes = [Vote(answer=answer["answer"] == "YES", reason=answer.get("reasoning", ""), cached=outcome.cached)
              for outcome, answer in zip(outcomes, answers) if answer is not None]
-    yes = sum(vote.answer for vote in votes)
-    majority = yes * 2 > len(votes)  # a tie is NO: an unproven requirement is not met
-    agreeing = [vote for vote in votes if vote.answer == majority]
-    agreement = len(agreeing) / len(votes)
-    fields: dict[str, Any] = {"answer": majority, "reason": agreeing[0].reason, "votes": votes,
+    decision, agreement = majority([vote.answer for vote in votes], tie_is_no)
+    agreeing = [vote for vote in votes if vote.answer == decision]
+    fields: dict[str, Any] = {"answer": decision, "reason": agreeing[0].reason, "votes": votes,
                               "agreement": agreement}
     if is_unstable(agreement, len(votes), min_agreement):
         fields["unstable"] = True
@@ -48,7 +71,7 @@ def majority_item(index: int, question: str, outcomes: Sequence[Any], answers: S
 
 def check_rule(rule: str, jurors: int) -> None:
     if rule.startswith("quorum:") and int(rule[7:]) > jurors:
-        raise CritiqueUsageError(f"critique: jury rule {rule} needs at least {rule[7:]} jurors, "
+        raise CritiqueUsageError(f"jury rule {rule} needs at least {rule[7:]} jurors, "
                                  f"the jury has {jurors}")
 
 

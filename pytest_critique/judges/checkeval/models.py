@@ -1,6 +1,6 @@
 """The CheckEval checklist model: dimensions, sub-aspects and questions with their polarity.
 
-Loaders are in :mod:`pytest_critique.checkeval_files`; writing the file format is here, so a checklist
+Loaders are in :mod:`pytest_critique.judges.checkeval.files`; writing the file format is here, so a checklist
 can serialise itself.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import CritiqueUsageError
-from .files import write_atomically
+from ...errors import CritiqueUsageError
+from ...files import write_atomically
 
 
 

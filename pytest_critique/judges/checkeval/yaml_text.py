@@ -1,7 +1,7 @@
 """Reading checklist YAML with line numbers, so every error names its file and line.
 
 PyYAML is imported only when a file is read.  The public loaders are in
-:mod:`pytest_critique.checkeval_files`.
+:mod:`pytest_critique.judges.checkeval.files`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .errors import CritiqueUsageError
+from ...errors import CritiqueUsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     import yaml
 
-from .checkeval_models import CheckEvalChecklist, Dimension, Question, SubAspect
+from .models import CheckEvalChecklist, Dimension, Question, SubAspect
 
-_SUFFIXES = (".yaml", ".yml")
+SUFFIXES = (".yaml", ".yml")
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,11 +105,11 @@ Polarity = Callable[[str], bool]
 """Decides ``yes_is_good`` for a question whose file does not say."""
 
 
-def _always_good(text: str) -> bool:
+def always_good(text: str) -> bool:
     return True
 
 
-class _Reader:
+class Reader:
     """Turns the node tree of one file into dimensions, raising ChecklistFileError with lines."""
 
     def __init__(self, origin: str, benchmark: str | None, polarity: Polarity):
@@ -329,7 +329,7 @@ class _Reader:
                 raise self.fail(key_node, f"unknown key {key!r} in {what}; expected {', '.join(allowed)}")
 
 
-def _compose(text: str, origin: str) -> Any:
+def compose(text: str, origin: str) -> Any:
     import yaml
 
     try:
@@ -361,13 +361,13 @@ def _read_text(path: Path) -> str:
         raise ChecklistFileError(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
 
 
-def _read_file(path: Path, benchmark: str | None, polarity: Polarity) -> list[tuple[Dimension, int]]:
+def read_file(path: Path, benchmark: str | None, polarity: Polarity) -> list[tuple[Dimension, int]]:
     text = _read_text(path)
-    reader = _Reader(str(path), benchmark, polarity)
-    return reader.read(_compose(text, str(path)), _stem_name(path))
+    reader = Reader(str(path), benchmark, polarity)
+    return reader.read(compose(text, str(path)), _stem_name(path))
 
 
-def _merge(found: Iterable[tuple[Dimension, str, int | None]]) -> CheckEvalChecklist:
+def merge_dimensions(found: Iterable[tuple[Dimension, str, int | None]]) -> CheckEvalChecklist:
     seen: dict[str, str] = {}
     dimensions = []
     for dimension, origin, line in found:
@@ -380,7 +380,7 @@ def _merge(found: Iterable[tuple[Dimension, str, int | None]]) -> CheckEvalCheck
     return CheckEvalChecklist(dimensions=dimensions)
 
 
-def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+def expand_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not given:
         raise CritiqueUsageError("no checklist file given")
@@ -388,7 +388,7 @@ def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
     for entry in given:
         path = Path(entry)
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+            inside = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
             if not inside:
                 raise ChecklistFileError(path, None, "the folder holds no .yaml or .yml checklist file")
             files.extend(inside)

@@ -1,0 +1,369 @@
+"""The checklist kind, TICK (Cook et al., 2024): generate YES/NO questions, then judge each one.
+
+Generation sees the instruction only; judging sees instruction, response and one question,
+and reasons before answering.  A batched variant judges all questions in one call.  A jury
+judges every question with each juror and decides by its rule.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Mapping, Sequence
+
+from pydantic import BaseModel, Field, field_validator
+
+from ..agreement import fleiss_kappa
+from ..backends.base import Backend, JudgeCall, OfflineJudge
+from ..errors import JudgeFailure, UnscoredError
+from ..models import Checklist, ChecklistVerdict, ItemVerdict, Usage
+from ..report_text import judge_label, listed, plural, shorten, tally, wrapped
+from ..tasks import Task, final_line, one_per_entry
+from .context import JudgeContext, total_usage
+from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
+from .votes import check_rule, jury_item, jury_label, majority_item
+
+MIN_QUESTIONS, MAX_QUESTIONS = 2, 8
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "YES" if value else "NO"
+    if isinstance(value, str):
+        return value.strip().strip(".*").upper()
+    return value
+
+
+class ItemAnswer(BaseModel):
+    reasoning: str = ""
+    answer: Literal["YES", "NO"]
+
+    _normalise = field_validator("answer", mode="before")(_yes_no)
+
+
+class BatchItem(BaseModel):
+    question: int | None = None
+    reasoning: str = ""
+    answer: Literal["YES", "NO"]
+
+    _normalise = field_validator("answer", mode="before")(_yes_no)
+
+
+class BatchAnswer(BaseModel):
+    answers: list[BatchItem]
+
+
+class GeneratedChecklist(BaseModel):
+    analysis: str = ""
+    questions: list[str] = Field(min_length=MIN_QUESTIONS, max_length=MAX_QUESTIONS)
+
+    @field_validator("questions")
+    @classmethod
+    def _clean(cls, questions: list[str]) -> list[str]:
+        cleaned = [re.sub(r"^\s*(?:[-*•]|\d+[.)]|Q\d+[.:)])\s*", "", q).strip() for q in questions]
+        if any(not q for q in cleaned):
+            raise ValueError("every question must be non-empty")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("questions must not repeat")
+        return cleaned
+
+
+_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\W*(YES|NO)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _answer_line(text: str) -> dict[str, Any] | None:
+    """A reply that ends its reasoning with an ``ANSWER: YES`` line instead of JSON."""
+    return final_line(_ANSWER_LINE, text, "reasoning", "answer")
+
+
+def _one_answer_per_question(answer: BatchAnswer, call: JudgeCall) -> None:
+    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
+
+
+def _context(fields: dict[str, Any]) -> dict[str, Any]:
+    return {"response": fields.get("response", ""), "instruction": fields.get("instruction"),
+            "input": fields.get("input")}
+
+
+def _offline_item(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    return judge.yes_no(question=call.fields["question"], **_context(call.fields))
+
+
+def _offline_batch(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    return {"answers": [{"question": number, **judge.yes_no(question=question, **_context(call.fields))}
+                        for number, question in enumerate(call.fields["questions"], start=1)]}
+
+
+def _offline_generate(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    questions = judge.checklist(instruction=call.fields["instruction"], input=call.fields.get("input") or None)
+    if questions is None:
+        raise JudgeFailure(f"{judge.name} has no checklist for this instruction; pass items=[...] "
+                           "or freeze a checklist", "missing")
+    return {"analysis": "", "questions": list(questions)}
+
+
+def answers_by_question(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A batch's answers (also a CheckEval sub-aspect's) by question: what drift compares."""
+    return {question: answer["answer"] for question, answer in zip(fields["questions"], data["answers"])}
+
+
+ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line,
+            failing=lambda answer: answer == "NO", offline=_offline_item,
+            decided=lambda data, fields: {fields["question"]: data["answer"]})
+BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question, offline=_offline_batch,
+             decided=answers_by_question)
+GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist, offline=_offline_generate)
+
+
+# Judging.
+
+def checklist_for(context: JudgeContext, instruction: str, input: str | None,
+                  backend: Backend | None = None) -> tuple[Checklist, Usage]:
+    """The checklist of an instruction: from the frozen file, else generated (and cached)."""
+    __tracebackhide__ = True
+    frozen = context.frozen().lookup(instruction, input)
+    if frozen is not None:
+        return Checklist(questions=frozen, instruction=instruction, input=input, source="frozen"), Usage()
+    backend = backend or context.backend()
+    [outcome] = context.run(backend, GENERATE, [context.call(GENERATE, {"instruction": instruction,
+                                                                        "input": input or ""})])
+    if outcome.failure is not None or outcome.data is None:
+        reason = outcome.failure.reason if outcome.failure else "no data"
+        raise UnscoredError(f"could not obtain a checklist for the instruction: {reason}")
+    questions = outcome.data["questions"]
+    context.new_checklists.append({"instruction": instruction, "input": input, "questions": questions,
+                                   "generator": backend.name})
+    checklist = Checklist(questions=questions, instruction=instruction, input=input, source="generated",
+                          generator=backend.name)
+    return checklist, outcome.usage
+
+
+def judge_items(context: JudgeContext, backend: Backend, checklist: Checklist, response: str,
+                settings: Any = None) -> tuple[list[ItemVerdict], Usage]:
+    """Every question of ``checklist`` judged against ``response``: ``samples`` votes each, majority decides."""
+    settings = settings or context.settings
+    samples = settings.samples
+    temperature = settings.effective_temperature(samples)
+    fields = {"instruction": checklist.instruction or "", "input": checklist.input or "", "response": response}
+    questions = checklist.questions
+    if settings.batch:
+        calls = [context.call(BATCH, {**fields, "questions": questions}, sample, temperature, settings)
+                 for sample in range(samples)]
+        outcomes = context.run(backend, BATCH, calls, settings)
+        per_item = [[(outcome, outcome.data["answers"][index] if outcome.data else None)
+                     for outcome in outcomes] for index in range(len(questions))]
+    else:
+        calls = [context.call(ITEM, {**fields, "question": question}, sample, temperature, settings)
+                 for question in questions for sample in range(samples)]
+        outcomes = context.run(backend, ITEM, calls, settings)
+        per_item = [[(outcome, outcome.data) for outcome in outcomes[index * samples:(index + 1) * samples]]
+                    for index in range(len(questions))]
+    verdicts = [majority_item(index, question, [o for o, _ in pairs], [a for _, a in pairs],
+                              min_agreement=settings.min_agreement, on_unstable=settings.on_unstable)
+                for index, (question, pairs) in enumerate(zip(questions, per_item), start=1)]
+    return verdicts, total_usage(outcomes)
+
+
+def _judge_by_jury(context: JudgeContext, jurors: list[Backend], checklist: Checklist,
+                   response: str) -> tuple[list[ItemVerdict], Usage]:
+    """Every juror judges every question (each juror's verdicts cached on their own)."""
+    judged = context.map(lambda juror: judge_items(context, juror, checklist, response), jurors, len(jurors))
+    usage = Usage()
+    for _, juror_usage in judged:
+        usage = usage + juror_usage
+    items = [jury_item(index, question, [(juror.name, items[index - 1]) for juror, (items, _) in
+                                         zip(jurors, judged)], context.settings.jury_rule)
+             for index, question in enumerate(checklist.questions, start=1)]
+    return items, usage
+
+
+def judge(context: JudgeContext, response: str, *, instruction: str | None, items: list[str] | None,
+          input: str | None, jury: Sequence[Any] | None) -> ChecklistVerdict:
+    """The checklist verdict on ``response`` (arguments already checked by the Critic)."""
+    __tracebackhide__ = True
+    settings = context.settings
+    usage = Usage()
+    jurors = context.jurors(jury)
+    if jurors:
+        check_rule(settings.jury_rule, len(jurors))  # before any call: a usage error costs nothing
+    if items is not None:
+        checklist = Checklist(questions=items, instruction=instruction, input=input)
+    else:  # a jury's first juror writes the checklist
+        checklist, usage = checklist_for(context, instruction or "", input, jurors[0] if jurors else None)
+    if jurors:
+        context.note_jury(jurors)
+        judged, judged_usage = _judge_by_jury(context, jurors, checklist, response)
+        names = [juror.name for juror in jurors]
+        label, offline = jury_label(names, settings.jury_rule), all(juror.offline for juror in jurors)
+    else:
+        backend = context.backend()
+        judged, judged_usage = judge_items(context, backend, checklist, response)
+        names, label, offline = [], backend.name, backend.offline
+    return ChecklistVerdict(
+        judge=label, offline=offline, checklist=checklist, items=judged,
+        threshold=settings.threshold, samples=settings.samples, batch=settings.batch,
+        min_agreement=settings.min_agreement, jury=names, jury_rule=settings.jury_rule if names else None,
+        usage=usage + judged_usage)
+
+
+# Reporting (on the JSON form of verdicts).
+
+def _mark(item: Mapping[str, Any]) -> str:
+    answer = item.get("answer")
+    return "?" if answer is None else ("✓" if answer else "✗")
+
+
+def _votes(item: Mapping[str, Any]) -> str:
+    votes = item.get("votes") or []
+    if len(votes) <= 1:
+        return "[unstable] " if item.get("unstable") else ""
+    unstable = " · unstable" if item.get("unstable") else ""
+    return f"[{tally([vote['answer'] for vote in votes])}{unstable}] "
+
+
+def _juror_answer(juror: Mapping[str, Any]) -> str:
+    answer = juror.get("answer")
+    said = "no verdict" if answer is None else ("YES" if answer else "NO")
+    votes = juror.get("votes") or []
+    if len(votes) > 1:
+        said += f" ({tally([vote['answer'] for vote in votes])}{', unstable' if juror.get('unstable') else ''})"
+    return f"{juror.get('judge')} {said}"
+
+
+def _jurors_line(item: Mapping[str, Any], width: int) -> list[str]:
+    jurors = item.get("jurors") or []
+    if not jurors:
+        return []
+    split = " (split)" if len({juror.get("answer") for juror in jurors}) > 1 else ""
+    return wrapped("jurors: " + " · ".join(_juror_answer(juror) for juror in jurors) + split, width)
+
+
+class _Jury:
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.rules: dict[str, None] = {}
+        self.ratings: list[list[bool]] = []
+        self.split: list[tuple[str, int, str, list[tuple[str, bool]]]] = []
+
+    @property
+    def kappa(self) -> float | None:
+        return fleiss_kappa(self.ratings)
+
+
+class ChecklistFigures(Figures):
+    """Pooled YES over scored questions (InFoBench's DRFR over the run), and each jury's agreement."""
+
+    def __init__(self) -> None:
+        self.items = self.cached_items = self.unscored_items = self.yes = 0
+        self.juries: dict[tuple[str, ...], _Jury] = {}
+
+    def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
+        for item in verdict.get("items", []):
+            self.items += 1
+            self.cached_items += bool(item.get("cached"))
+            self.yes += item.get("answer") is True
+            self.unscored_items += item.get("answer") is None
+            if item.get("answer") is False:
+                counts.failing.append(Failing(nodeid, item["index"], item["question"], test_passed))
+            if item.get("unstable"):
+                votes = item.get("votes") or []
+                shown = f" [{tally([vote['answer'] for vote in votes])}]" if votes else " (a juror's votes)"
+                counts.unstable.append((nodeid, f"#{item['index']} {item['question']}{shown}"))
+        counts.judged += len(verdict.get("items", []))
+        counts.cached += sum(1 for item in verdict.get("items", []) if item.get("cached"))
+        if verdict.get("jury"):
+            self._add_jury(nodeid, verdict)
+
+    def _add_jury(self, nodeid: str, verdict: Mapping[str, Any]) -> None:
+        names = list(verdict["jury"])
+        jury = self.juries.setdefault(tuple(names), _Jury(names))  # agreement does not depend on the rule
+        jury.rules[verdict.get("jury_rule") or "majority"] = None
+        for item in verdict.get("items", []):
+            answers = [juror.get("answer") for juror in item.get("jurors", [])]
+            if len(answers) != len(names) or any(answer is None for answer in answers):
+                continue
+            jury.ratings.append(answers)
+            if len(set(answers)) > 1:
+                jury.split.append((nodeid, item["index"], item["question"], list(zip(names, answers))))
+
+    @property
+    def scored_items(self) -> int:
+        return self.items - self.unscored_items
+
+    @property
+    def pass_rate(self) -> float:
+        return self.yes / self.scored_items if self.scored_items else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "cached_items": self.cached_items, "unscored_items": self.unscored_items,
+                "yes": self.yes, "pass_rate": self.pass_rate,
+                "juries": [{"jurors": jury.names, "rules": list(jury.rules), "items": len(jury.ratings),
+                            "fleiss_kappa": jury.kappa,
+                            "split": [{"nodeid": nodeid, "index": index, "question": question,
+                                       "votes": {name: answer for name, answer in votes}}
+                                      for nodeid, index, question, votes in jury.split]}
+                           for jury in self.juries.values()]}
+
+    def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
+        lines = []
+        if self.scored_items:
+            unscored = f" ({self.unscored_items} unscored not counted)" if self.unscored_items else ""
+            lines.append(f"pooled pass rate {self.yes}/{self.scored_items} = {self.pass_rate:.3f}{unscored}")
+        for jury in self.juries.values():
+            kappa = jury.kappa
+            shown = "n/a" if kappa is None else f"{kappa + 0.0:.3f}"  # + 0.0: no "-0.000"
+            lines.append(f"jury {', '.join(jury.names)} ({', '.join(jury.rules)}): "
+                         f"{plural(len(jury.ratings), 'item')}, "
+                         f"Fleiss' kappa {shown}, split on {len(jury.split)}")
+            lines.extend(listed([f"  {show_nodeid(nodeid)}  #{index} {shorten(question, 60)}  ("
+                                 + " · ".join(f"{name} {'YES' if answer else 'NO'}" for name, answer in votes) + ")"
+                                 for nodeid, index, question, votes in jury.split], max_listed))
+        return lines
+
+
+class ChecklistKind(JudgeKind):
+    name = "checklist"
+
+    def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+        items = verdict.get("items", [])
+        cached = sum(1 for item in items if item.get("cached"))
+        usage = verdict.get("usage", {})
+        lines = [f"checklist · judge {judge_label(verdict)} · {plural(len(items), 'item')} · "
+                 f"pass rate {verdict.get('pass_rate', 0):.2f} (threshold {verdict.get('threshold', 1):.2f}) · "
+                 f"{plural(usage.get('calls', 0), 'judge call')}, {cached} cached"]
+        checklist = verdict.get("checklist", {})
+        if checklist.get("source") == "generated":
+            lines.append(f"  checklist generated by {checklist.get('generator')}; not frozen "
+                         "(--critique-freeze writes it to the checklists file)")
+        elif checklist.get("source") == "frozen":
+            lines.append("  checklist read from the frozen checklists file")
+        if checklist.get("instruction"):
+            lines.append(f"  instruction: {shorten(checklist['instruction'], width - 15)}")
+        if verdict.get("jury"):
+            lines.append(f"  {plural(len(verdict['jury']), 'juror')}, rule {verdict.get('jury_rule')}: "
+                         "each question is judged by every juror")
+        for item in items:
+            lines.append(f"  {_mark(item)} {item['index']:>2}  {_votes(item)}{shorten(item['question'], width - 8)}")
+            lines.extend(_jurors_line(item, width))
+            if item.get("answer") is None:
+                detail = f"UNSCORED: {item.get('error') or item.get('reason') or 'no verdict'}"
+            elif item.get("answer") is False:
+                detail = item.get("reason") or "(the judge gave no reason)"
+            else:
+                continue
+            lines.extend(wrapped(detail, width))
+        return lines
+
+    def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
+        return any(item.get("answer") is None for item in verdict.get("items", []))
+
+    def unscored(self, verdict: Any) -> str | None:
+        if not verdict.unscored_items:
+            return None
+        reasons = "; ".join(f"item {item.index}: {item.error}" for item in verdict.unscored_items[:3])
+        return f"{verdict.headline}: {reasons}"
+
+    def figures(self) -> ChecklistFigures:
+        return ChecklistFigures()
+
+
+KIND = ChecklistKind()
