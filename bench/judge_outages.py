@@ -41,7 +41,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from loopback import LoopbackServer, Reply  # noqa: E402
 
 from pytest_critique import Critic, UnscoredError  # noqa: E402
-from pytest_critique.runtime import Runtime
+from pytest_critique.runtime import Runtime  # noqa: E402
 
 MODEL = "openai/loopback-judge"
 YES = json.dumps({"reasoning": "fine", "answer": "YES"})

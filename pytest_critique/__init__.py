@@ -66,6 +66,7 @@ _EXPORTS = {
     "Question": "judges.checkeval.files",
     "SubAspect": "judges.checkeval.files",
     "ChecklistFileError": "judges.checkeval.files",
+    "dump_checklist": "judges.checkeval.files",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -80,8 +81,8 @@ if TYPE_CHECKING:
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
     from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
-                                         builtin, builtin_names, load_checklist, load_released, load_released_dir,
-                                         parse_checklist)
+                                         builtin, builtin_names, dump_checklist, load_checklist, load_released,
+                                         load_released_dir, parse_checklist)
     from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, Drift, ItemVerdict,
                          JurorVote, QuestionVerdict, StepsVerdict, StepVerdict, SubAspectVerdict, Usage, Vote)
     from .settings import Settings

@@ -73,7 +73,12 @@ class Critic:
         self.verdicts.append(verdict)
         if self._on_verdict is not None:
             self._on_verdict(verdict)
-        reason = kind_of(verdict).unscored(verdict)
+        try:
+            kind = kind_of(verdict)
+        except LookupError as exc:
+            raise CritiqueUsageError(f"{exc}: register the kind's KIND with pytest_critique.judges.register() "
+                                     "(in conftest.py, so every process of the run knows it)") from None
+        reason = kind.unscored(verdict)
         if reason is not None:
             raise UnscoredError(reason, verdict)
         return verdict

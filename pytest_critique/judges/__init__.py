@@ -17,12 +17,21 @@ from .steps import KIND as STEPS
 _KINDS: dict[str, JudgeKind] = {}
 
 
+def _identity(kind: JudgeKind) -> str:
+    return f"{type(kind).__module__}.{type(kind).__qualname__}"
+
+
 def register(kind: JudgeKind) -> JudgeKind:
-    """Make a kind known to the report (by its verdicts' ``kind``); returns it."""
+    """Make a kind known to the report (by its verdicts' ``kind``); returns it.
+
+    Registering the same kind class again (its module imported anew) replaces it; another kind
+    under a name already taken is refused.
+    """
     if not kind.name:
         raise ValueError(f"{type(kind).__name__} has no name")
-    if _KINDS.get(kind.name, kind) is not kind:
-        raise ValueError(f"a judge kind named {kind.name!r} is already registered")
+    taken = _KINDS.get(kind.name)
+    if taken is not None and _identity(taken) != _identity(kind):
+        raise ValueError(f"a judge kind named {kind.name!r} is already registered ({_identity(taken)})")
     _KINDS[kind.name] = kind
     return kind
 

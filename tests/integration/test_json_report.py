@@ -141,3 +141,25 @@ def test_report_records_cached_items(counting, pytester: pytest.Pytester, read_r
     assert report["totals"]["usage"]["calls"] == 0
     assert report["tests"][0]["verdicts"][0]["items"][0]["cached"] is True
     assert report["tests"][0]["verdicts"][0]["items"][0]["votes"][0]["cached"] is True
+
+
+GENERATION_THEN_JUDGING = """
+def test_generation_is_not_charged_to_the_next_verdict(critique):
+    checklist = critique.generate_checklist("Write a haiku about a fox.")
+    verdict = critique.checklist("a fox", items=checklist.questions[:1])
+    assert verdict.usage.calls == 1
+"""
+
+
+def test_calls_that_return_no_verdict_count_for_the_run_only(scripted_conftest: pytest.Pytester,
+                                                              plugin_args: list[str], read_report) -> None:
+    scripted_conftest.makepyfile(test_g=GENERATION_THEN_JUDGING)
+    result = scripted_conftest.runpytest("--critique-report=out.json", *plugin_args)
+    result.assert_outcomes(passed=1)
+    report = read_report("out.json")
+    [test] = report["tests"]
+    [verdict] = test["verdicts"]
+    assert verdict["usage"]["calls"] == 1  # the question, not the generation before it
+    assert test["usage"]["calls"] == 1  # the generation, reported with the test
+    assert report["totals"]["usage"]["calls"] == 2
+    result.stdout.fnmatch_lines(["judge scripted (offline) · 1 test · 1 verdict (0 cached) · 2 judge calls*"])

@@ -73,12 +73,17 @@ def test_unicode_and_lone_surrogates_are_hashable() -> None:
 def test_engine_key_leaves_out_transport_settings(tmp_path: Path) -> None:
     engine = JudgeEngine(tmp_path)
     judge = OfflineJudge()
-    call = JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline, fields=BASE["fields"], params={"temperature": 0.0})
-    slow = JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline, fields=BASE["fields"], params={"temperature": 0.0},
-                     timeout=5.0, retries=0)
+    call = JudgeCall(
+        task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
+        fields=BASE["fields"], params={"temperature": 0.0})
+    slow = JudgeCall(
+        task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
+        fields=BASE["fields"], params={"temperature": 0.0},
+        timeout=5.0, retries=0)
     assert engine.key(judge, tick.ITEM, call) == engine.key(judge, tick.ITEM, slow)
-    other_sample = JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline, fields=BASE["fields"],
-                             params={"temperature": 0.0}, sample=2)
+    other_sample = JudgeCall(
+        task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline, fields=BASE["fields"],
+        params={"temperature": 0.0}, sample=2)
     assert engine.key(judge, tick.ITEM, call) != engine.key(judge, tick.ITEM, other_sample)
 
 
@@ -196,7 +201,8 @@ class Counting(OfflineJudge):
 
 
 def item_call(question: str = "Is it a fox?", sample: int = 0) -> JudgeCall:
-    return JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
+    return JudgeCall(
+        task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
                      fields={"instruction": "", "input": "", "response": "a fox", "question": question},
                      params={"temperature": 0.0}, sample=sample)
 

@@ -285,7 +285,8 @@ def test_definition_per_benchmark(tmp_path: Path) -> None:
         load_checklist(path)
     assert str(error.value) == (f"critique: {path}:2: the definition of dimension 'tone' has several benchmarks "
                                 "(news, chat); name one with benchmark=")
-    with pytest.raises(ChecklistFileError, match=rf"^critique: {re.escape(str(path))}:2: .*no entry for benchmark 'qa'"):
+    with pytest.raises(ChecklistFileError,
+                       match=rf"^critique: {re.escape(str(path))}:2: .*no entry for benchmark 'qa'"):
         load_checklist(path, benchmark="qa")
 
 
@@ -450,7 +451,8 @@ def test_the_syntax_error_line_is_yamls_mark(tmp_path: Path) -> None:
 def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     path.write_bytes(b"definition: d\nsub_aspects:\n  A: Caf\xe9?\n")
-    with pytest.raises(ChecklistFileError, match=rf"^critique: {re.escape(str(path))}:3: not UTF-8 text \(byte 0xe9\)$"):
+    with pytest.raises(ChecklistFileError,
+                       match=rf"^critique: {re.escape(str(path))}:3: not UTF-8 text \(byte 0xe9\)$"):
         load_checklist(path)
 
 

@@ -168,14 +168,17 @@ def test_complete_answers_item_batch_and_generate_calls(tmp_path: Path) -> None:
         tmp_path, verdict(reason="seen"), verdict(question="Is it red?", value=False),
         {"instruction": "Describe it.", "questions": ["Is it a fox?", "Is it red?"]}))
     context = {"instruction": "", "input": "", "response": "a fox"}
-    item = judge.complete(JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
+    item = judge.complete(JudgeCall(
+        task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
                                     fields={**context, "question": "Is it a fox?"}))
     assert item.data == {"answer": "YES", "reasoning": "seen"}
-    batch = judge.complete(JudgeCall(task="tick.batch", template="tick_batch.j2", answer_offline=tick.BATCH.offline,
+    batch = judge.complete(JudgeCall(
+        task="tick.batch", template="tick_batch.j2", answer_offline=tick.BATCH.offline,
                                      fields={**context, "questions": ["Is it a fox?", "Is it red?"]}))
     assert batch.data == {"answers": [{"question": 1, "answer": "YES", "reasoning": "seen"},
                                       {"question": 2, "answer": "NO", "reasoning": "recorded verdict"}]}
-    generated = judge.complete(JudgeCall(task="tick.generate", template="tick_generate.j2", answer_offline=tick.GENERATE.offline,
+    generated = judge.complete(JudgeCall(
+        task="tick.generate", template="tick_generate.j2", answer_offline=tick.GENERATE.offline,
                                          fields={"instruction": "Describe it.", "input": ""}))
     assert generated.data == {"analysis": "", "questions": ["Is it a fox?", "Is it red?"]}
 
@@ -183,13 +186,15 @@ def test_complete_answers_item_batch_and_generate_calls(tmp_path: Path) -> None:
 def test_complete_without_a_record_is_a_missing_failure(tmp_path: Path) -> None:
     judge = RecordedJudge(write(tmp_path, verdict()))
     with pytest.raises(JudgeFailure) as caught:
-        judge.complete(JudgeCall(task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
+        judge.complete(JudgeCall(
+            task="tick.item", template="tick_item.j2", answer_offline=tick.ITEM.offline,
                                  fields={"instruction": "", "input": "", "response": "an owl",
                                          "question": "Is it a fox?"}))
     assert caught.value.kind == "missing"
     assert str(caught.value) == f"{judge.name} has no answer for question 'Is it a fox?'"
     with pytest.raises(JudgeFailure, match="has no checklist for this instruction"):
-        judge.complete(JudgeCall(task="tick.generate", template="tick_generate.j2", answer_offline=tick.GENERATE.offline,
+        judge.complete(JudgeCall(
+            task="tick.generate", template="tick_generate.j2", answer_offline=tick.GENERATE.offline,
                                  fields={"instruction": "Unknown.", "input": ""}))
     with pytest.raises(JudgeFailure, match="cannot answer 'tick.other' requests"):
         judge.complete(JudgeCall(task="tick.other", template="tick_item.j2", fields={}))
