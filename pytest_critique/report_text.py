@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -63,8 +63,12 @@ def verdict_word(value: Any) -> str:
     return str(value)
 
 
-def listed(lines: list[str], max_listed: int, more: str = "", indent: str = "  ") -> list[str]:
-    """At most ``max_listed`` of ``lines``, then ``... and N more`` (``more`` after it) for the rest."""
-    if len(lines) <= max_listed:
-        return list(lines)
-    return [*lines[:max_listed], f"{indent}... and {len(lines) - max_listed} more{more}"]
+def listed(entries: Sequence[str | list[str]], max_listed: int, more: str = "", indent: str = "  ") -> list[str]:
+    """The lines of at most ``max_listed`` entries (a line, or a list of lines each), then
+    ``... and N more`` (``more`` after it) for the rest: every list the report shortens ends so."""
+    lines: list[str] = []
+    for entry in entries[:max_listed]:
+        lines.extend([entry] if isinstance(entry, str) else entry)
+    if len(entries) > max_listed:
+        lines.append(f"{indent}... and {len(entries) - max_listed} more{more}")
+    return lines

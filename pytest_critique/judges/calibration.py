@@ -11,14 +11,14 @@ skipped and counted.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..agreement import accuracy, cohen_kappa, confusion
 from ..backends.base import Backend
 from ..backends.labels import LabelsFile, StepLabel, VerdictLabel as Label, read_labels
 from ..errors import CritiqueUsageError
 from ..models import Checklist, ItemVerdict, Usage
-from ..report_text import judge_label, plural, shorten, wrapped
+from ..report_text import judge_label, listed, plural, shorten, wrapped
 from ..trust_models import (CalibrationItem, CalibrationVerdict, CategoryFigures, StepCalibration,
                             StepDisagreement)
 from . import steps as step_critic
@@ -207,15 +207,18 @@ def _step_lines(figures: Mapping[str, Any], width: int, max_listed: int) -> list
         if not entries:
             continue
         lines.append(f"  the step critic {title} {plural(len(entries), 'solution')}:")
-        for entry in entries[:max_listed]:
-            problem = f" · {shorten(entry['problem'], width - 50)}" if entry.get("problem") else ""
-            lines.append(f"    ✗ line {entry['line']}: label {said(entry.get('label'))}, judged "
-                         f"{said(entry.get('judged'))} ({entry['steps']} steps){problem}")
-            if entry.get("reason"):
-                lines.extend(wrapped(entry["reason"], width))
-        if len(entries) > max_listed:
-            lines.append(f"    ... and {len(entries) - max_listed} more (--critique-report=PATH lists all)")
+        lines.extend(listed([_step_entry(entry, width, said) for entry in entries], max_listed, _ALL, "    "))
     return lines
+
+
+_ALL = " (--critique-report=PATH lists all)"
+
+
+def _step_entry(entry: Mapping[str, Any], width: int, said: Callable[[Any], str]) -> list[str]:
+    problem = f" · {shorten(entry['problem'], width - 50)}" if entry.get("problem") else ""
+    return [f"    ✗ line {entry['line']}: label {said(entry.get('label'))}, judged "
+            f"{said(entry.get('judged'))} ({entry['steps']} steps){problem}",
+            *(wrapped(entry["reason"], width) if entry.get("reason") else [])]
 
 
 def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: int = 20) -> list[str]:
@@ -246,15 +249,11 @@ def calibration_lines(verdict: Mapping[str, Any], width: int = 100, max_listed: 
     disagreements = verdict.get("disagreements", [])
     if disagreements:
         lines.append(f"  the judge differs from the reference on {plural(len(disagreements), 'item')}:")
-        for item in disagreements[:max_listed]:
-            lines.extend(_calibration_item(item, width))
-        if len(disagreements) > max_listed:
-            lines.append(f"    ... and {len(disagreements) - max_listed} more (--critique-report=PATH lists all)")
+        lines.extend(listed([_calibration_item(item, width) for item in disagreements], max_listed, _ALL, "    "))
     unscored = verdict.get("unscored", [])
     if unscored:
         lines.append(f"  UNSCORED, left out of the figures: {plural(len(unscored), 'item')}")
-        for item in unscored[:max_listed]:
-            lines.extend(_calibration_item(item, width))
+        lines.extend(listed([_calibration_item(item, width) for item in unscored], max_listed, _ALL, "    "))
     if verdict.get("steps"):
         lines.extend(_step_lines(verdict["steps"], width, max_listed))
     return lines
