@@ -62,5 +62,16 @@ class UnscoredError(CritiqueError):
         self.verdict = verdict
 
 
+class CritiqueTypeError(CritiqueUsageError, TypeError):
+    """An argument has a type the plugin cannot use (a ``TypeError`` as well as a usage error)."""
+
+
+class CritiqueWarning(UserWarning):
+    """Base of the plugin's warnings (the message begins ``critique:``)."""
+
+    def __init__(self, message: str):
+        super().__init__(prefixed(message))
+
+
 class CritiqueFailed(AssertionError):
     """Raised by ``verdict.check()`` when the verdict did not pass."""

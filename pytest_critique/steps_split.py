@@ -52,6 +52,8 @@ standard library is used.
 
 from __future__ import annotations
 
+from .errors import CritiqueTypeError, CritiqueUsageError
+
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -84,24 +86,24 @@ def split_steps(solution: Any, split: str | Callable[[str], Sequence[str]] = "au
     labels; TypeError for values of the wrong type.
     """
     if not callable(split) and split not in SPLITS:
-        raise ValueError(f"critique: unknown split {split!r}; expected one of "
+        raise CritiqueUsageError(f"unknown split {split!r}; expected one of "
                          f"{', '.join(SPLITS)} or a callable str -> list[str]")
     if isinstance(solution, str):
         return _split_text(solution, split)
     if isinstance(solution, (list, tuple)):
         if split != "auto":
-            raise ValueError("critique: split= applies to text only; a list is already split into steps")
+            raise CritiqueUsageError("split= applies to text only; a list is already split into steps")
         if not solution:
-            raise ValueError(EMPTY_MESSAGE)
+            raise CritiqueUsageError(EMPTY_MESSAGE)
         if all(isinstance(item, str) for item in solution):
             return Split(_given_steps(solution), "list")
         if all(isinstance(item, dict) for item in solution):
             return Split(trajectory_steps(solution), "trajectory")
-        raise TypeError("critique: a solution list must hold only strings (steps) or only dicts "
+        raise CritiqueTypeError("a solution list must hold only strings (steps) or only dicts "
                         "(chat messages with 'role' and 'content')")
     if isinstance(solution, (bytes, bytearray)):
-        raise TypeError("critique: the solution is bytes; decode it to str first")
-    raise TypeError(f"critique: the solution must be a str, a list of step strings or a list of "
+        raise CritiqueTypeError("the solution is bytes; decode it to str first")
+    raise CritiqueTypeError(f"the solution must be a str, a list of step strings or a list of "
                     f"messages, not {type(solution).__name__}")
 
 
@@ -112,7 +114,7 @@ def _given_steps(items: Sequence[str]) -> list[str]:
     steps = [item.strip() for item in items]
     for number, step in enumerate(steps, start=1):
         if not step:
-            raise ValueError(f"critique: step {number} of {len(steps)} is empty")
+            raise CritiqueUsageError(f"step {number} of {len(steps)} is empty")
     return steps
 
 
@@ -144,7 +146,7 @@ class _Label:
 
 def _split_text(text: str, split: str | Callable[[str], Sequence[str]]) -> Split:
     if not text.strip():
-        raise ValueError(EMPTY_MESSAGE)
+        raise CritiqueUsageError(EMPTY_MESSAGE)
     if callable(split):
         return Split(_called_steps(split, text), "callable")
     lines = text.split("\n")
@@ -156,7 +158,7 @@ def _split_text(text: str, split: str | Callable[[str], Sequence[str]]) -> Split
     labels = _best_labels(lines, code)
     if split == "numbered":
         if not labels:
-            raise ValueError("critique: split='numbered' found no step labels ('1.', 'Step 1:', ...) "
+            raise CritiqueUsageError("split='numbered' found no step labels ('1.', 'Step 1:', ...) "
                              "at line starts; try split='paragraphs' or 'lines'")
         return _labelled(lines, labels)
     paragraphs = _paragraph_ranges(lines, code)
@@ -173,15 +175,15 @@ def _split_text(text: str, split: str | Callable[[str], Sequence[str]]) -> Split
 def _called_steps(split: Callable[[str], Sequence[str]], text: str) -> list[str]:
     pieces = split(text)
     if isinstance(pieces, str) or not isinstance(pieces, (list, tuple)):
-        raise TypeError(f"critique: the split callable must return a list of str, "
+        raise CritiqueTypeError(f"the split callable must return a list of str, "
                         f"not {type(pieces).__name__}")
     for piece in pieces:
         if not isinstance(piece, str):
-            raise TypeError(f"critique: the split callable returned a {type(piece).__name__} "
+            raise CritiqueTypeError(f"the split callable returned a {type(piece).__name__} "
                             f"among its steps; expected str")
     steps = [piece.strip() for piece in pieces if piece.strip()]  # re.split leaves empty pieces
     if not steps:
-        raise ValueError(EMPTY_MESSAGE + " (the split callable returned no non-empty steps)")
+        raise CritiqueUsageError(EMPTY_MESSAGE + " (the split callable returned no non-empty steps)")
     return steps
 
 

@@ -7,10 +7,12 @@ messages (``{"function": {"name", "arguments"}}``, or the older ``function_call`
 
 from __future__ import annotations
 
+from .errors import CritiqueTypeError, CritiqueUsageError
+
 import json
 from typing import Any, Sequence
 
-EMPTY_MESSAGE = "critique: the solution is empty; nothing to judge"
+EMPTY_MESSAGE = "the solution is empty; nothing to judge"
 CONTEXT_ROLES = ("system", "developer", "user")
 STEP_ROLES = ("assistant", "tool", "function")
 
@@ -23,7 +25,7 @@ def trajectory_steps(messages: Sequence[dict[str, Any]]) -> list[str]:
         if role in CONTEXT_ROLES:
             continue
         if role not in STEP_ROLES:
-            raise ValueError(f"critique: message {number} has role {role!r}; expected one of "
+            raise CritiqueUsageError(f"message {number} has role {role!r}; expected one of "
                              f"{', '.join(CONTEXT_ROLES + STEP_ROLES)}")
         text = _content_text(message.get("content"), number)
         if role == "assistant":
@@ -35,7 +37,7 @@ def trajectory_steps(messages: Sequence[dict[str, Any]]) -> list[str]:
             for call in calls:
                 function = call.get("function") if isinstance(call, dict) else None
                 if not isinstance(function, dict):
-                    raise TypeError(f"critique: message {number} has a tool call without a 'function' "
+                    raise CritiqueTypeError(f"message {number} has a tool call without a 'function' "
                                     f"dict ({{'name': ..., 'arguments': ...}})")
                 name = str(function.get("name") or "tool")
                 if call.get("id"):
@@ -45,7 +47,7 @@ def trajectory_steps(messages: Sequence[dict[str, Any]]) -> list[str]:
             name = message.get("name") or tool_names.get(str(message.get("tool_call_id")), "tool")
             steps.append(f"result of {name}: {text}" if text else f"result of {name}: (empty)")
     if not steps:
-        raise ValueError(EMPTY_MESSAGE + " (the messages hold no assistant turns or tool results)")
+        raise CritiqueUsageError(EMPTY_MESSAGE + " (the messages hold no assistant turns or tool results)")
     return steps
 
 
@@ -61,11 +63,11 @@ def _content_text(content: Any, number: int) -> str:
             if isinstance(part, dict) and part.get("type", "text") == "text":
                 part = part.get("text")
             if not isinstance(part, str):
-                raise TypeError(f"critique: message {number} has a content part that is not text "
+                raise CritiqueTypeError(f"message {number} has a content part that is not text "
                                 f"({part!r:.60}); give tool calls as OpenAI-style 'tool_calls'")
             texts.append(part.strip())
         return "\n".join(text for text in texts if text)
-    raise TypeError(f"critique: message {number} has content of type {type(content).__name__}; "
+    raise CritiqueTypeError(f"message {number} has content of type {type(content).__name__}; "
                     f"expected str, a list of content parts, or None")
 
 

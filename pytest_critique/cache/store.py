@@ -19,6 +19,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..errors import CritiqueWarning
+
 _GITIGNORE = "# Created by pytest-critique: cached judge verdicts.\n*\n"
 _DATABASE = "cache.db"
 _DATABASE_FILES = (_DATABASE, _DATABASE + "-wal", _DATABASE + "-shm")
@@ -42,7 +44,7 @@ _SETTINGS: dict[str, Any] = {
 }
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(CritiqueWarning):
     """The verdict cache could not be read or written; the run goes on without it."""
 
 
@@ -197,7 +199,7 @@ class DiskStore:
                     except Exception as exc:  # noqa: BLE001 - any failure means: no cache
                         self._broken = True
                         _warn(CacheWarning(
-                            f"critique: verdict cache at {self.directory} unusable ({exc}); "
+                            f"verdict cache at {self.directory} unusable ({exc}); "
                             "continuing without it"))
         return self._cache
 
@@ -250,7 +252,7 @@ class DiskStore:
                 os.rename(str(database) + suffix, str(target) + suffix)
             except OSError:
                 pass
-        _warn(CacheWarning(f"critique: the verdict cache {database} was damaged ({exc}); moved it to {target} "
+        _warn(CacheWarning(f"the verdict cache {database} was damaged ({exc}); moved it to {target} "
                            "and started a fresh cache: verdicts it held are judged again"))
 
     def _recover(self, exc: BaseException) -> bool:
@@ -278,7 +280,7 @@ class DiskStore:
                 return True
             except Exception as second:  # noqa: BLE001
                 self._broken = True
-                _warn(CacheWarning(f"critique: verdict cache at {self.directory} unusable ({second}); "
+                _warn(CacheWarning(f"verdict cache at {self.directory} unusable ({second}); "
                                    "continuing without it"))
                 return False
 
@@ -303,13 +305,13 @@ class DiskStore:
             return value
         except ForeignEntry as exc:
             self.refused[key] = f"foreign entry refused: {exc}; only JSON text is ever loaded"
-            _warn(CacheWarning(f"critique: foreign entry refused in the verdict cache {self.directory} "
+            _warn(CacheWarning(f"foreign entry refused in the verdict cache {self.directory} "
                                f"(key {key[:12]}, {exc}): pytest-critique stores JSON text only and never "
                                "unpickles; the entry counts as not cached"))
             return None
         except Exception as exc:  # noqa: BLE001
             self.refused[key] = f"unreadable entry: {exc}"
-            _warn(CacheWarning(f"critique: unreadable cache entry {key[:12]} ({exc}); it counts as not cached"))
+            _warn(CacheWarning(f"unreadable cache entry {key[:12]} ({exc}); it counts as not cached"))
             return None
 
     def set(self, key: str, value: dict[str, Any]) -> bool:
@@ -327,7 +329,7 @@ class DiskStore:
             self.refused.pop(key, None)
             return True
         except Exception as exc:  # noqa: BLE001
-            _warn(CacheWarning(f"critique: could not write cache entry {key[:12]} ({exc})"))
+            _warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
             return False
 
     def __len__(self) -> int:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, field_validator
 
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..engine import Outcome
-from ..errors import CritiqueUsageError, JudgeFailure
+from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
 from ..models import StepsVerdict, StepVerdict, Usage, Vote
 from ..report_text import judge_label, plural, shorten, tally, wrapped
 from ..tasks import ReplyProblem, Task, final_line
@@ -166,7 +166,7 @@ QUADRATIC_WARNING = 400_000
 """Prompt characters per solution past which per_step judging warns (every step resends the ones before it)."""
 
 
-class StepContextWarning(UserWarning):
+class StepContextWarning(CritiqueWarning):
     """per_step judging of a long solution sends the earlier steps again with every step."""
 
 
@@ -201,7 +201,7 @@ def warn_if_quadratic(steps: list[str], problem: str, window: int | None, warned
     if total <= QUADRATIC_WARNING:
         return
     warned.add("per_step")
-    message = (f"critique: per_step judging of this {len(steps)}-step solution sends {total:,} prompt characters, "
+    message = (f"per_step judging of this {len(steps)}-step solution sends {total:,} prompt characters, "
                "since every step goes with all the steps before it (the growth is quadratic); "
                "steps(..., context='window:K') sends only the K steps before each one. Warned once per run.")
     try:

@@ -35,7 +35,7 @@ def test_empty_step_in_a_list_is_rejected(steps: list[str], number: int) -> None
 def test_empty_solution(empty: object) -> None:
     with pytest.raises(ValueError) as info:
         split_steps(empty)
-    assert str(info.value) == EMPTY_MESSAGE == "critique: the solution is empty; nothing to judge"
+    assert str(info.value) == "critique: " + EMPTY_MESSAGE == "critique: the solution is empty; nothing to judge"
 
 
 @pytest.mark.parametrize("split", ["paragraphs", "lines", "numbered", str.splitlines])
