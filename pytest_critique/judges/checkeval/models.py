@@ -160,10 +160,6 @@ class CheckEvalChecklist(BaseModel):
                 f"unknown dimension {', '.join(map(repr, unknown))}; available: {', '.join(self.dimension_names)}")
         return CheckEvalChecklist(dimensions=[self.dimension(name) for name in chosen])
 
-    def to_yaml(self) -> str:
-        """The checklist in the file format (the several-dimensions form); see :func:`dump_checklist`."""
-        return dump_checklist(self)
-
 
 def _question_data(question: Question) -> str | dict[str, Any]:
     options: dict[str, Any] = {}
