@@ -296,6 +296,8 @@ class JudgeEngine:
                 if reply.text is None or backend.offline:
                     raise JudgeFailure(f"{backend.name} answered {task.name} with unusable data: {problem}",
                                        problem.kind) from None
+                if problem.kind == "truncated":  # asked again, it would run out of tokens again
+                    raise JudgeFailure(str(problem), "truncated") from None
                 repaired = self._complete(backend, call.with_repair(reply.text, str(problem)))
                 usage = usage + _usage_of(repaired)
                 raw = repaired.text

@@ -80,7 +80,7 @@ def pytest_configure_node(node: Any) -> None:
         session.worker_run_ids.add(run_id)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     return config.stash[_SESSION_KEY].header()
 
 

@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 REPORT_VERSION = 1
 
 
+def _structured(model: str, setting: str) -> str:
+    """How answers are asked of a model, as the header says it (litellm is not imported for it)."""
+    if setting == "off":
+        return f"{model} off (the prompt alone)"
+    if setting != "auto":
+        return f"{model} {setting}"
+    from .backends.litellm_backend import listed_with_schema
+
+    if listed_with_schema(model):
+        return f"{model} schema (auto)"
+    return f"{model} JSON mode where its provider has it, else the prompt alone (auto)"
+
+
 def is_worker(config: "pytest.Config") -> bool:
     return hasattr(config, "workerinput")
 
@@ -80,11 +93,16 @@ class CritiqueSession:
         return Critic(settings, backend=backend, runtime=self.runtime,
                       on_verdict=lambda verdict: hook(verdict=verdict, item=item))
 
-    def header(self) -> str:
+    def header(self) -> list[str]:
         s = self.settings
         model = f"jury {','.join(s.jury)} ({s.jury_rule})" if s.jury else (s.model or "none configured")
-        return (f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
-                f"threshold={s.threshold:g} concurrency={s.concurrency}")
+        lines = [f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
+                 f"threshold={s.threshold:g} concurrency={s.concurrency}"]
+        models = [name for name in (s.jury or (s.model,)) if name and not name.startswith("recorded:")]
+        if models:
+            lines.append("critique: structured output: " + ", ".join(_structured(name, s.structured_output)
+                                                                    for name in models))
+        return lines
 
     def add_report(self, report: "pytest.TestReport") -> None:
         payload = getattr(report, "critique", None)

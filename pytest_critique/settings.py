@@ -17,7 +17,9 @@ from .errors import CritiqueUsageError
 
 CacheModeName = Literal["rw", "read", "refresh", "off"]
 OnUnstable = Literal["report", "error"]
+StructuredOutput = Literal["auto", "schema", "json", "off"]
 CACHE_MODES: tuple[CacheModeName, ...] = ("rw", "read", "refresh", "off")
+STRUCTURED_OUTPUTS: tuple[StructuredOutput, ...] = ("auto", "schema", "json", "off")
 
 
 class Secret:
@@ -84,6 +86,12 @@ class Settings:
     on_unstable: OnUnstable = "report"
     calibrate: str | None = None
     min_kappa: float | None = None
+    max_tokens: int | None = None
+    """The most tokens a judge reply may have; None: each task's own default."""
+    structured_output: StructuredOutput = "auto"
+    max_questions: int = 12
+    """The most questions a generated checklist may have (at least 1)."""
+    show_prompt: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):  # built directly, not resolved: keep the key hidden all the same
@@ -168,6 +176,14 @@ def _optional_float(text: str) -> float | None:
     return None if text.strip() == "" else float(text)
 
 
+def _optional_int(text: str) -> int | None:
+    return None if text.strip() == "" else int(text)
+
+
+def _optional_at_least(minimum: int) -> Callable[[Any], str | None]:
+    return lambda value: None if value is None or value >= minimum else f"expected a whole number >= {minimum}"
+
+
 def _models(raw: str) -> tuple[str, ...]:
     """One model string, or several separated by commas (a jury)."""
     models = tuple(part.strip() for part in raw.split(","))
@@ -229,6 +245,14 @@ OPTIONS: tuple[Option, ...] = (
            str, metavar="LABELS", marker=False),
     Option("min_kappa", "fail the run when calibration gives a Cohen's kappa below this",
            _optional_float, _kappa, "KAPPA", marker=False),
+    Option("max_tokens", "most tokens a judge reply may have (default: per task, 1024 to 4096)", _optional_int,
+           _optional_at_least(16), "N"),
+    Option("structured_output", "ask models for their answer schema: auto (schema where the model supports "
+           "it, else JSON mode, else the prompt alone), schema, json or off", str, _choice(*STRUCTURED_OUTPUTS),
+           "MODE"),
+    Option("max_questions", "most questions a generated checklist may have", int, _at_least(1), "N"),
+    Option("show_prompt", "show the request sent and the reply received for failing and unscored items",
+           _parse_bool, flag=True),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)
@@ -256,7 +280,7 @@ def _add_ini(parser: Any, option: Option) -> None:
         parser.addini(option.ini_key, option.help, type="args", default=None)  # a TOML list is a jury
         return
     native: Any = None
-    if option.parse in (int, float, _optional_float):
+    if option.parse in (int, float, _optional_float, _optional_int):
         native = str | int | float
     elif option.parse is _parse_bool:
         native = str | bool
@@ -279,7 +303,7 @@ def _coerce(option: Option, raw: Any) -> Any:
             return raw
     elif option.parse in (float, _optional_float) and isinstance(raw, (int, float)):
         return float(raw)
-    elif option.parse is int and isinstance(raw, int):
+    elif option.parse in (int, _optional_int) and isinstance(raw, int):
         return raw
     elif option.parse is _models and isinstance(raw, (list, tuple)) and all(isinstance(m, str) for m in raw):
         return tuple(model for text in raw for model in _models(text))
@@ -287,7 +311,7 @@ def _coerce(option: Option, raw: Any) -> Any:
 
 
 def _describe_expected(option: Option) -> str:
-    if option.parse is int:
+    if option.parse in (int, _optional_int):
         return "expected a whole number"
     if option.parse in (float, _optional_float):
         return "expected a number"
@@ -359,7 +383,7 @@ def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
             raise CritiqueUsageError(
                 f"{source} got an unknown setting {name!r}; "
                 f"allowed: {', '.join(allowed)}")
-        if raw is None and name in ("model", "api_base", "api_key", "temperature", "report"):
+        if raw is None and name in ("model", "api_base", "api_key", "temperature", "report", "max_tokens"):
             changes[name] = None
             continue
         changes[name] = _convert(option, raw, f"{source} setting '{name}'")

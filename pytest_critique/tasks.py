@@ -6,10 +6,12 @@ A task is the contract between a judge kind (``judges/``, which defines its task
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -49,24 +51,87 @@ def normalise(text: str) -> str:
     return _IGNORED.sub("", _QUOTE_MARKERS.sub("", text).lower())
 
 
+_SHORT = 12
+
+
 class _Quotes:
-    """Tells whether a piece of a reply also occurs in the text under test (after normalising both)."""
+    """Tells whether a piece of a reply also occurs in the text under test (after normalising both).
+
+    A short line without a label (``Yes.``, ``**Correct**``) is a quote only when the text under test
+    holds it as a line of its own: such a word occurs inside almost any text, and a judge that
+    answers with it is not quoting a sentence that happens to contain it.  Anything longer, or with
+    a label (``ANSWER: YES``), is a quote wherever it occurs in the text under test.
+    """
 
     def __init__(self, untrusted: str):
         self.untrusted = normalise(untrusted) if untrusted else ""
+        self.lines = {normalise(line).rstrip(".!") for line in untrusted.splitlines()} if untrusted else set()
 
     def __call__(self, fragment: str) -> bool:
         if not self.untrusted:
             return False
         wanted = normalise(fragment)
-        return bool(wanted) and wanted in self.untrusted
+        if not wanted:
+            return False
+        if len(wanted) < _SHORT and not re.search(r"[:=]", wanted):
+            return wanted.rstrip(".!") in self.lines
+        return wanted in self.untrusted
 
 
 _MAX_OBJECT_STARTS = 200
+_MAX_LENIENT = 100_000
+"""Longest text read as a Python-style object (ast.literal_eval is not run on more)."""
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_JSON_WORDS = re.compile(r"\b(true|false|null)\b")
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The end of the brace-balanced object starting at ``start`` (strings in either quote kept whole)."""
+    depth, quote, escaped = 0, "", False
+    for index in range(start, min(len(text), start + _MAX_LENIENT)):
+        char = text[index]
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return None
+
+
+def _python_words(source: str) -> str:
+    """JSON's true/false/null as Python's, outside quoted strings."""
+    parts = re.split(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')", source)
+    return "".join(part if index % 2 else _JSON_WORDS.sub(
+        lambda m: {"true": "True", "false": "False", "null": "None"}[m.group(1)], part)
+        for index, part in enumerate(parts))
+
+
+def _lenient_object(source: str) -> dict[str, Any] | None:
+    """An object written the way models write almost-JSON: trailing commas, single quotes, Python's
+    True/False/None.  None when it is not one."""
+    try:
+        value = json.loads(_TRAILING_COMMA.sub(r"\1", source))
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        try:
+            value = ast.literal_eval(_python_words(source))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    return value if isinstance(value, dict) and all(isinstance(key, str) for key in value) else None
 
 
 def json_objects(text: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every top-level JSON object in ``text`` (fenced or not), with its source text, in order."""
+    """Every top-level object in ``text`` (fenced or not, strict JSON or the almost-JSON models
+    write), with its source text, in order."""
     decoder = json.JSONDecoder()
     found: list[tuple[str, dict[str, Any]]] = []
     position, tried = 0, 0
@@ -78,12 +143,30 @@ def json_objects(text: str) -> list[tuple[str, dict[str, Any]]]:
         try:
             value, end = decoder.raw_decode(text, start)
         except (json.JSONDecodeError, ValueError, RecursionError):
-            position = start + 1
-            continue
+            end_of_object = _balanced_end(text, start)
+            lenient = _lenient_object(text[start:end_of_object]) if end_of_object else None
+            if lenient is None or end_of_object is None:
+                position = start + 1
+                continue
+            value, end = lenient, end_of_object
         if isinstance(value, dict):
             found.append((text[start:end], value))
         position = end
     return found
+
+
+_THINK_END = re.compile(r"(?i)</think(?:ing)?>")
+_THINK_START = re.compile(r"(?i)<think(?:ing)?>")
+
+
+def without_thinking(text: str) -> str:
+    """The part of a reasoning model's reply after its last ``</think>`` (the reasoning before it may
+    weigh both answers); a ``<think>`` never closed leaves nothing after it."""
+    ends = list(_THINK_END.finditer(text))
+    if ends:
+        return text[ends[-1].end():]
+    start = _THINK_START.search(text)
+    return text[: start.start()] if start else text
 
 
 def extract_json_object(text: str, untrusted: str = "") -> dict[str, Any] | None:
@@ -128,6 +211,96 @@ def final_line(pattern: re.Pattern[str], text: str, before: str, value: str,
     return {before: text[: last.start()].strip(), value: convert(last.group(1))}
 
 
+_MARKUP = "*_`#>\"'\u201c\u201d\u2018\u2019 \t-\u2022"
+ANSWER_END = r"(?=[\s*_`'\"\u201d]*(?:$|[.,;:!?()\[\]\u2014\u2013-]))"
+"""What may follow an answer word: the end of the line, punctuation or markup (not "yes for A, no for B")."""
+NOT_EITHER = r"(?![\s*_]*(?:or|/|and)\s*[*_]*\w)"
+"""An answer word not offered as one of two (``YES or NO``, ``yes/no``)."""
+
+
+def plain(line: str) -> str:
+    """A line without markdown emphasis, heading and quote marks around it, nor a final full stop."""
+    return line.strip().strip(_MARKUP).rstrip(".!").strip(_MARKUP).lower()
+
+
+@dataclass(frozen=True)
+class Statements:
+    """Reads the answer a prose reply states, the ways models state it.
+
+    ``patterns`` are regular expressions whose first group is the answer (a label such as
+    ``Answer: YES``, a sentence such as ``the first wrong step is step 2``); ``bare`` maps a line
+    that is nothing but an answer (``Yes.``, ``**Correct**``) to the answer.  Every statement found
+    must agree: a reply that states two answers is a problem (repaired, then UNSCORED), one that
+    states none gives None.  ``convert`` turns a matched group into the answer value.
+    """
+
+    key: str
+    """The answer's field in the data read (``answer``, ``verdict``...)."""
+    patterns: tuple[re.Pattern[str], ...] = ()
+    bare: Mapping[str, Any] = field(default_factory=dict)
+    convert: Callable[[str], Any] = lambda found: found
+    leading: bool = False
+    """Whether a line that begins with a bare answer and punctuation (``No, it does not.``) states it."""
+    before: str = "reasoning"
+
+    def found(self, text: str) -> list[Any]:
+        values = []
+        for line in text.splitlines():
+            short = plain(line)
+            if short in self.bare:
+                values.append(self.bare[short])
+                continue
+            if self.leading:
+                match = _LEADING.match(line)
+                if match and match.group(1).lower() in self.bare:
+                    values.append(self.bare[match.group(1).lower()])
+                    continue
+            for pattern in self.patterns:
+                values.extend(self.convert(match.group(1)) for match in pattern.finditer(line))
+        return values
+
+    def __call__(self, text: str) -> dict[str, Any] | None:
+        values = self.found(text)
+        distinct = list(dict.fromkeys(json.dumps(value) for value in values))
+        if len(distinct) > 1:
+            shown = ", ".join(distinct[:4])
+            raise ReplyProblem(f"the reply states more than one answer ({shown}); state exactly one")
+        if not distinct:
+            return None
+        return {self.before: text.strip(), self.key: values[0]}
+
+
+_LEADING = re.compile(r"^[\s*_>#-]*(\w+)[*_]*[.,;:!\u2014\u2013]")
+
+
+_NUMBERED = (
+    # "Q1: YES", "1. **No** - ...", "Question 2) yes"
+    re.compile(r"^[\s*_>#-]*(?:q|question\s*)?(\d{1,3})[*_]*\s*[.):=-]+[\s*_]*(yes|no)" + ANSWER_END + NOT_EITHER,
+               re.IGNORECASE),
+    # "1. Does it mention a fox? Yes", "Q2 (Is it short?): **NO**"
+    re.compile(r"^[\s*_>#-]*(?:q|question\s*)?(\d{1,3})[*_]*\s*[.):]\s.*?[?:\u2014\u2013\u2192-][\s*_]*(yes|no)[*_]*[.!]?\s*$",
+               re.IGNORECASE),
+)
+
+
+def numbered_answers(text: str) -> dict[str, Any] | None:
+    """Answers given as numbered lines (``Q1: YES``, ``2. No``, ``3. Is it short? Yes``), in number order;
+    one number answered twice differently is a problem."""
+    answers: dict[int, str] = {}
+    for line in text.splitlines():
+        for pattern in _NUMBERED:
+            match = pattern.match(line)
+            if match:
+                number, answer = int(match.group(1)), match.group(2).upper()
+                if answers.get(number, answer) != answer:
+                    raise ReplyProblem(f"the reply answers question {number} both YES and NO")
+                answers[number] = answer
+                break
+    if not answers:
+        return None
+    return {"answers": [{"question": number, "answer": answers[number]} for number in sorted(answers)]}
+
+
 def _summarise(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:3]:
@@ -137,6 +310,18 @@ def _summarise(error: ValidationError) -> str:
 
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
+MAX_TOKENS_CAP = 4096
+
+
+def tokens_per(fixed: int, each: int, name: str) -> Callable[[dict[str, Any]], int]:
+    """A ``max_tokens`` default of ``fixed`` plus ``each`` per entry of the request's field ``name``."""
+    return lambda fields: min(MAX_TOKENS_CAP, fixed + each * len(fields.get(name) or ()))
+
+
+@functools.lru_cache(maxsize=None)
+def answer_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a task's answer, as sent to models that take a response schema."""
+    return schema.model_json_schema()
 
 
 @dataclass(frozen=True)
@@ -159,13 +344,17 @@ class Task(Generic[AnswerT]):
     offline: Callable[[Any, JudgeCall], dict[str, Any]] | None = None
     """The answer data an offline judge (``OfflineJudge``, passed first) gives for a request, from
     its rule methods; None when offline judges cannot answer this task."""
+    tokens: Callable[[dict[str, Any]], int] = lambda fields: 1024
+    """The default ``max_tokens`` of a request (room for the reasoning the prompt asks for)."""
 
     def call(self, fields: dict[str, Any], settings: Settings, sample: int = 0,
              temperature: float = 0.0) -> JudgeCall:
         """One request of this task with these inputs, limited as ``settings`` say."""
         return JudgeCall(task=self.name, template=self.template, fields=fields, params={"temperature": temperature},
                          sample=sample, timeout=settings.timeout, retries=settings.retries,
-                         max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline)
+                         max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline,
+                         max_tokens=settings.max_tokens or self.tokens(fields),
+                         response_schema=answer_schema(self.schema), structured_output=settings.structured_output)
 
     def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:
         try:
@@ -185,11 +374,19 @@ class Task(Generic[AnswerT]):
         """
         if reply.data is not None:
             return self.validate(reply.data, call)
-        text = reply.text or ""
         if reply.finish_reason == "length":
-            raise ReplyProblem("the reply was cut off by the token limit (finish_reason=length)", "truncated")
+            # Never read: whatever answer it holds may have been taken back in the part that was cut.
+            limit = f"max_tokens={call.max_tokens}" if call.max_tokens else "the provider's token limit"
+            raise ReplyProblem(f"the reply was truncated at {limit} (finish_reason=length); raise "
+                               "--critique-max-tokens", "truncated")
+        return self._read_text(reply.text or "", call)
+
+    def _read_text(self, text: str, call: JudgeCall) -> dict[str, Any]:
         if not text.strip():
             raise ReplyProblem("the reply was empty")
+        text = without_thinking(text)
+        if not text.strip():
+            raise ReplyProblem("the reply holds reasoning (<think>) and no answer after it")
         quoted = _Quotes(untrusted_text(call.fields))
         fields = set(self.schema.model_fields)
         own_objects, quoted_answers = [], []

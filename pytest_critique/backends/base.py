@@ -25,6 +25,12 @@ class JudgeCall:
     """Wall-clock seconds for one request: connecting and receiving the whole reply."""
     retries: int = 3
     max_reply_bytes: int = 4 * 1024 * 1024
+    max_tokens: int | None = None
+    """The most tokens the judge may write (sent to models; not part of the cache key)."""
+    response_schema: dict[str, Any] | None = field(default=None, repr=False)
+    """The JSON schema of the answer, for models that take one (not part of the cache key)."""
+    structured_output: str = "auto"
+    """How a model is asked for that shape: auto, schema, json or off (not part of the cache key)."""
     repair: tuple[str, str] | None = None
     """(previous reply, what was wrong with it) when this call asks the judge to repair a reply."""
     answer_offline: Callable[[Any, "JudgeCall"], dict[str, Any]] | None = field(default=None, repr=False)

@@ -130,6 +130,38 @@ def _is_json(limits: transport.CallLimits) -> bool:
     return True
 
 
+def listed_with_schema(model: str) -> bool:
+    """Whether litellm's packaged model table lists the model as taking a response schema, read
+    without importing litellm (the report header is written before any judge is needed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("litellm")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        try:
+            with open(os.path.join(location, "model_prices_and_context_window_backup.json"), encoding="utf-8") as file:
+                table = json.load(file)
+        except (OSError, ValueError):
+            continue
+        entry = table.get(model) or table.get(model.partition("/")[2]) or {}
+        return bool(isinstance(entry, dict) and entry.get("supports_response_schema"))
+    return False
+
+
+def _auto_mode(litellm: Any, model: str) -> str:
+    try:
+        if litellm.supports_response_schema(model=model):
+            return "schema"
+    except Exception:  # noqa: BLE001 - a model litellm does not know: no schema
+        pass
+    provider, _, name = model.partition("/") if "/" in model else ("", "", model)
+    try:
+        params = litellm.get_supported_openai_params(model=name, custom_llm_provider=provider or None)
+    except Exception:  # noqa: BLE001 - an unknown provider: the prompt alone
+        params = None
+    return "json" if params and "response_format" in params else "off"
+
+
 def _after(retries: int) -> str:
     return f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
 
@@ -149,7 +181,18 @@ class LiteLLMBackend:
         self.name = model
         self.api_base = api_base
         self._api_key = api_key
+        self._structured: dict[str, str] = {}
 
+    def structured_mode(self, setting: str) -> str:
+        """How this model is asked for an answer's shape: ``schema`` (a JSON schema as
+        ``response_format``) where litellm says the model takes one, else ``json`` (JSON mode) where
+        its provider takes ``response_format``, else ``off`` (the prompt alone); a setting other than
+        ``auto`` decides by itself."""
+        if setting != "auto":
+            return setting
+        if setting not in self._structured:
+            self._structured[setting] = _auto_mode(import_litellm(), self.name)
+        return self._structured[setting]
     def __repr__(self) -> str:
         return f"LiteLLMBackend({self.name!r}, api_base={self.api_base!r})"
 
@@ -164,6 +207,14 @@ class LiteLLMBackend:
             "drop_params": True,
             **call.params,
         }
+        if call.max_tokens:
+            kwargs["max_tokens"] = call.max_tokens
+        mode = self.structured_mode(call.structured_output) if call.response_schema is not None else "off"
+        if mode == "schema":
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": re.sub(r"[^A-Za-z0-9_-]", "_", call.task), "schema": call.response_schema, "strict": False}}
+        elif mode == "json":
+            kwargs["response_format"] = {"type": "json_object"}
         if self.api_base:
             kwargs["api_base"] = self.api_base
         if self._api_key:
@@ -208,7 +259,7 @@ class LiteLLMBackend:
         """
         litellm = import_litellm()
         prompt_tokens = sum(len(message["content"]) for message in call.messages()) // 3 + 16
-        completion_tokens = int(call.params.get("max_tokens") or _COMPLETION_RESERVE)
+        completion_tokens = int(call.max_tokens or _COMPLETION_RESERVE)
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.name, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)

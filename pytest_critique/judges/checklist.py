@@ -17,7 +17,7 @@ from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure, UnscoredError
 from ..models import Checklist, ChecklistVerdict, ItemVerdict, Usage
 from ..report_text import judge_label, listed, plural, shorten, tally, wrapped
-from ..tasks import Task, final_line, one_per_entry
+from ..tasks import Task, final_line, one_per_entry, tokens_per
 from .context import JudgeContext, total_usage
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 from .votes import check_rule, jury_item, jury_label, majority_item
@@ -110,8 +110,9 @@ ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line,
             failing=lambda answer: answer == "NO", offline=_offline_item,
             decided=lambda data, fields: {fields["question"]: data["answer"]})
 BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question, offline=_offline_batch,
-             decided=answers_by_question)
-GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist, offline=_offline_generate)
+             decided=answers_by_question, tokens=tokens_per(256, 256, "questions"))
+GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist, offline=_offline_generate,
+                tokens=lambda fields: 1536)
 
 
 # Judging.

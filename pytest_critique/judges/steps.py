@@ -19,7 +19,7 @@ from ..engine import Outcome
 from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
 from ..models import StepsVerdict, StepVerdict, Usage, Vote
 from ..report_text import judge_label, plural, shorten, tally, wrapped
-from ..tasks import ReplyProblem, Task, final_line
+from ..tasks import ReplyProblem, Task, final_line, tokens_per
 from .context import JudgeContext, first_failure, total_usage
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 from .votes import majority, mark_unstable_steps, tie_is_no
@@ -106,7 +106,7 @@ def _located_decided(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, 
 
 FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range,
                    failing=lambda located: located not in ("NONE", "NULL", "-1", ""),
-                   offline=_offline_first_error, decided=_located_decided)
+                   offline=_offline_first_error, decided=_located_decided, tokens=tokens_per(1024, 128, "steps"))
 STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=_verdict_line,
             failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"), offline=_offline_step,
             decided=_step_decided)

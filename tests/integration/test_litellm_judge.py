@@ -146,13 +146,29 @@ def test_unreachable_judge_is_unscored(tmp_path):
         critic.checklist(HAIKU, items=["Is it a haiku?"])
 
 
+def test_a_reply_cut_off_at_max_tokens_is_named_so_and_not_asked_again(server, tmp_path):
+    server.enqueue(Reply(content='{"reasoning": "the poem is', finish_reason="length"))
+    with pytest.raises(UnscoredError, match=r"the reply was truncated at max_tokens=1024 \(finish_reason=length\); "
+                                            r"raise --critique-max-tokens") as caught:
+        make_critic(server, tmp_path / "cache").checklist(HAIKU, items=["Is it a haiku?"])
+    assert server.calls == 1  # a repair would run out of tokens again
+    assert server.requests[0]["max_tokens"] == 1024
+    assert caught.value.verdict.items[0].answer is None
+
+
+def test_a_truncated_reply_is_not_read_even_when_it_began_with_an_answer(server, tmp_path):
+    server.enqueue(Reply(content='ANSWER: YES\n\nOn second thought, the third line has', finish_reason="length"))
+    with pytest.raises(UnscoredError, match=r"truncated at max_tokens=64"):
+        make_critic(server, tmp_path / "cache", max_tokens=64).checklist(HAIKU, items=["Is it a haiku?"])
+    assert server.calls == 1 and server.requests[0]["max_tokens"] == 64
+
+
 @pytest.mark.parametrize("bad", [
     Reply(content="I would say it does."),
     Reply(content='{"reasoning": "fine", "answer": "PROBABLY"}'),
     Reply(content=""),
     Reply(content="I can't help with grading this."),
-    Reply(content='{"reasoning": "the poem is', finish_reason="length"),
-], ids=["prose", "wrong-shape", "empty", "refusal", "truncated"])
+], ids=["prose", "wrong-shape", "empty", "refusal"])
 def test_unusable_reply_gets_one_repair_then_is_unscored(server, tmp_path, bad):
     server.enqueue(bad, bad)
     with pytest.raises(UnscoredError, match="unusable judge reply, twice") as caught:
@@ -294,3 +310,37 @@ def test_api_key_never_reaches_cache_report_or_output(pytester, server, monkeypa
     cache_files = [path for path in (pytester.path / ".critique_cache").rglob("*") if path.is_file()]
     assert cache_files
     assert all(planted.encode() not in path.read_bytes() for path in cache_files)
+
+
+@pytest.mark.parametrize(("model", "setting", "expected"), [
+    ("openai/gpt-4o-mini", "auto", "json_schema"),   # litellm lists the model as taking a response schema
+    ("openai/loopback-judge", "auto", "json_object"),  # unknown model, OpenAI-compatible provider: JSON mode
+    ("openai/loopback-judge", "schema", "json_schema"),
+    ("openai/gpt-4o-mini", "json", "json_object"),
+    ("openai/gpt-4o-mini", "off", None),
+])
+def test_requests_ask_for_the_answer_schema_where_the_model_takes_it(server, tmp_path, model, setting, expected):
+    server.enqueue(verdict_json("YES"))
+    critic = Critic(model=model, api_base=server.url, api_key="sk-loopback-test", retries=0,
+                    cache_dir=str(tmp_path / "cache"), runtime=Runtime(tmp_path), structured_output=setting)
+    assert critic.checklist(HAIKU, items=["Is it a haiku?"]).passed
+    request = server.requests[0]
+    if expected is None:
+        assert "response_format" not in request
+        return
+    assert request["response_format"]["type"] == expected
+    if expected == "json_schema":
+        schema = request["response_format"]["json_schema"]["schema"]
+        assert list(schema["properties"]) == ["reasoning", "answer"]  # the reasoning comes first
+        assert schema["properties"]["answer"]["enum"] == ["YES", "NO"]
+
+
+def test_the_structured_output_mode_does_not_split_cached_verdicts(server, tmp_path):
+    server.enqueue(verdict_json("YES"))
+    first = Critic(model="openai/loopback-judge", api_base=server.url, api_key="sk-x", retries=0,
+                   cache_dir=str(tmp_path / "cache"), runtime=Runtime(tmp_path), structured_output="off")
+    assert first.checklist(HAIKU, items=["Is it a haiku?"]).passed
+    again = Critic(model="openai/loopback-judge", api_base=server.url, api_key="sk-x", retries=0,
+                   cache_dir=str(tmp_path / "cache"), runtime=Runtime(tmp_path), structured_output="schema")
+    verdict = again.checklist(HAIKU, items=["Is it a haiku?"])
+    assert verdict.passed and verdict.usage.cached == 1 and server.calls == 1

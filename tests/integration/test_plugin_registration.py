@@ -96,3 +96,15 @@ def test_plugin_costs_nothing_when_no_test_judges(pytester: pytest.Pytester) -> 
     # no critique heading in the terminal summary, and no cache directory
     result.stdout.no_fnmatch_line("*= critique =*")
     assert not (pytester.path / ".critique_cache").exists()
+
+
+def test_report_header_says_how_answers_are_asked_of_each_model(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("--critique-model=openai/gpt-4o-mini,openai/loopback-judge")
+    result.stdout.fnmatch_lines(["critique: structured output: openai/gpt-4o-mini schema (auto), "
+                                 "openai/loopback-judge JSON mode where its provider has it, else the prompt alone "
+                                 "(auto)"])
+    result = pytester.runpytest("--critique-model=openai/gpt-4o-mini", "--critique-structured-output=off")
+    result.stdout.fnmatch_lines(["critique: structured output: openai/gpt-4o-mini off (the prompt alone)"])
+    result = pytester.runpytest("--critique-model=recorded:x.jsonl")
+    result.stdout.no_fnmatch_line("*structured output*")

@@ -113,7 +113,7 @@ def test_step_critic_faults_are_unscored_never_all_correct(tmp_path: Path, reply
     verdict = caught.value.verdict
     assert not verdict.passed
     assert {step.status for step in verdict.steps} == {"unscored"}
-    assert server.calls == 2  # one repair request
+    assert server.calls == (1 if "truncated" in str(caught.value) else 2)  # one repair request, unless cut off
     assert cache_entries(tmp_path / "cache") == {}
 
 

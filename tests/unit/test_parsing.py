@@ -145,7 +145,8 @@ def test_answer_word_inside_a_sentence_is_not_an_answer_line() -> None:
         pytest.param(Reply(text=None), "unparseable", "the reply was empty", id="none"),
         pytest.param(Reply(text="   \n", finish_reason="stop"), "unparseable", "the reply was empty", id="blank"),
         pytest.param(Reply(text='{"reasoning": "long', finish_reason="length"), "truncated",
-                     "the reply was cut off by the token limit (finish_reason=length)", id="truncated"),
+                     "the reply was truncated at the provider's token limit (finish_reason=length); raise "
+                     "--critique-max-tokens", id="truncated"),
         pytest.param(Reply(text="It is a fox, clearly."), "unparseable",
                      "the reply holds no JSON object (it begins: 'It is a fox, clearly.')", id="prose"),
         pytest.param(Reply(text='{"reasoning": "r", "answer": "MAYBE"}'), "unparseable",

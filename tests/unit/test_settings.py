@@ -25,7 +25,8 @@ def test_defaults_are_the_documented_ones() -> None:
         "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
         "batch": False, "report": None, "checklists": "critique_checklists.json", "freeze": False,
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
-        "on_unstable": "report", "calibrate": None, "min_kappa": None,
+        "on_unstable": "report", "calibrate": None, "min_kappa": None, "max_tokens": None,
+        "structured_output": "auto", "max_questions": 12, "show_prompt": False,
     }
 
 
@@ -36,7 +37,7 @@ def test_option_table() -> None:
     assert set(ALL_KEYS) | {"jury"} == {field.name for field in dataclasses.fields(Settings)}
     assert MARKER_KEYS == ("model", "api_base", "cache", "concurrency", "samples", "threshold", "timeout",
                            "retries", "max_reply_bytes", "temperature", "batch", "jury_rule", "min_agreement",
-                           "on_unstable")
+                           "on_unstable", "max_tokens", "structured_output", "max_questions", "show_prompt")
     api_key = OPTIONS_BY_NAME["api_key"]
     assert (api_key.cli, api_key.ini, api_key.marker) == (False, False, False)
     freeze = OPTIONS_BY_NAME["freeze"]
@@ -235,8 +236,7 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
         "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, "
-        "min_agreement, "
-        "on_unstable")
+        "min_agreement, on_unstable, max_tokens, structured_output, max_questions, show_prompt")
 
 
 def test_apply_overrides_with_all_keys_allows_session_settings() -> None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ...backends.base import JudgeCall, OfflineJudge
 from ...models import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
 from ...report_text import judge_label, plural, shorten, tally, wrapped
-from ...tasks import Task, one_per_entry
+from ...tasks import Task, one_per_entry, tokens_per
 from ..checklist import BatchItem, answers_by_question
 from ..context import JudgeContext, first_failure, total_usage
 from ..kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
@@ -51,7 +51,7 @@ def _offline_answers(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
 
 SUB_ASPECT = Task("checkeval.subaspect", "checkeval_subaspect.j2", SubAspectAnswers,
                   check=_matches_questions, text_fallback=_q_lines, offline=_offline_answers,
-                  decided=answers_by_question)
+                  decided=answers_by_question, tokens=tokens_per(256, 192, "questions"))
 
 
 def _bad_direction(yes_is_good: bool) -> Callable[[list[bool]], bool]:

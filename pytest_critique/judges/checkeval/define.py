@@ -21,7 +21,7 @@ from ...backends.base import Backend, JudgeCall, OfflineJudge
 from ...errors import CritiqueUsageError, JudgeFailure, UnscoredError
 from ...files import write_atomically
 from ...models import Usage
-from ...tasks import ReplyProblem, Task, one_per_entry
+from ...tasks import ReplyProblem, Task, one_per_entry, tokens_per
 from ..context import JudgeContext
 from .files import dump_checklist, load_checklist
 from .models import CheckEvalChecklist, Dimension, Question, SubAspect
@@ -102,11 +102,13 @@ def _offline_seeds(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
 
 
 # An offline judge seeds questions; it adds none when augmenting and keeps all when filtering.
-SEED = Task("checkeval.seed", "checkeval_seed.j2", Seeds, check=_named_as_asked, offline=_offline_seeds)
+SEED = Task("checkeval.seed", "checkeval_seed.j2", Seeds, check=_named_as_asked, offline=_offline_seeds,
+            tokens=lambda fields: 2048)
 AUGMENT = Task("checkeval.augment", "checkeval_augment.j2", Augmented,
                offline=lambda judge, call: {"questions": []})
 FILTER = Task("checkeval.filter", "checkeval_filter.j2", FilterDecisions, check=_one_decision_per_candidate,
-              offline=lambda judge, call: {"decisions": [{"decision": "keep"} for _ in call.fields["candidates"]]})
+              offline=lambda judge, call: {"decisions": [{"decision": "keep"} for _ in call.fields["candidates"]]},
+              tokens=tokens_per(256, 128, "candidates"))
 
 
 DROP_LABELS = {"wrong_polarity": "YES would be bad", "off_dimension": "off the dimension", "redundant": "redundant"}
