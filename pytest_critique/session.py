@@ -30,7 +30,7 @@ def _structured(model: str, setting: str) -> str:
         return f"{model} off (the prompt alone)"
     if setting != "auto":
         return f"{model} {setting}"
-    from .backends.litellm_backend import listed_with_schema
+    from .backends.model_table import listed_with_schema
 
     if listed_with_schema(model):
         return f"{model} schema (auto)"

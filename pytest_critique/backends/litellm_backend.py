@@ -130,24 +130,6 @@ def _is_json(limits: transport.CallLimits) -> bool:
     return True
 
 
-def listed_with_schema(model: str) -> bool:
-    """Whether litellm's packaged model table lists the model as taking a response schema, read
-    without importing litellm (the report header is written before any judge is needed)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("litellm")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for location in locations:
-        try:
-            with open(os.path.join(location, "model_prices_and_context_window_backup.json"), encoding="utf-8") as file:
-                table = json.load(file)
-        except (OSError, ValueError):
-            continue
-        entry = table.get(model) or table.get(model.partition("/")[2]) or {}
-        return bool(isinstance(entry, dict) and entry.get("supports_response_schema"))
-    return False
-
-
 def _auto_mode(litellm: Any, model: str) -> str:
     try:
         if litellm.supports_response_schema(model=model):

@@ -1,0 +1,38 @@
+"""What litellm's packaged model table says about a model, read without importing litellm.
+
+The report header is written before any judge is needed; importing litellm takes seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+
+TABLE = "model_prices_and_context_window_backup.json"
+
+
+def _entry(text: str, name: str) -> dict[str, object] | None:
+    match = re.search(r'\n\s*' + re.escape(json.dumps(name)) + r'\s*:\s*\{', text)
+    if match is None:
+        return None
+    try:
+        entry, _ = json.JSONDecoder().raw_decode(text, match.end() - 1)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def listed_with_schema(model: str) -> bool:
+    """Whether the table lists the model (with or without its provider prefix) as taking a response schema."""
+    spec = importlib.util.find_spec("litellm")
+    for location in list(spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            with open(os.path.join(location, TABLE), encoding="utf-8") as file:
+                text = file.read()
+        except OSError:
+            continue
+        entry = _entry(text, model) or _entry(text, model.partition("/")[2])
+        return bool(entry and entry.get("supports_response_schema") is True)
+    return False
