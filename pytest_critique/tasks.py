@@ -27,7 +27,8 @@ class ReplyProblem(Exception):
         self.kind = kind
 
 
-_UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context", "first", "second")
+_UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context", "first", "second", "question",
+                     "questions", "candidates")
 
 
 def untrusted_text(fields: dict[str, Any]) -> str:
@@ -241,11 +242,16 @@ class Statements:
     convert: Callable[[str], Any] = lambda found: found
     leading: bool = False
     """Whether a line that begins with a bare answer and punctuation (``No, it does not.``) states it."""
+    final: tuple[re.Pattern[str], ...] = ()
+    """Patterns read on the last line only (``... so I give it 4 out of 5.``)."""
     before: str = "reasoning"
 
-    def found(self, text: str) -> list[Any]:
-        values = []
-        for line in text.splitlines():
+    def found(self, text: str) -> tuple[list[Any], list[str]]:
+        """The answers stated, and the lines that are reasoning (not only an answer)."""
+        values: list[Any] = []
+        reasoning: list[str] = []
+        lines = [line for line in text.splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
             short = plain(line)
             if short in self.bare:
                 values.append(self.bare[short])
@@ -253,23 +259,39 @@ class Statements:
             if self.leading:
                 match = _LEADING.match(line)
                 if match and match.group(1).lower() in self.bare:
-                    values.append(self.bare[match.group(1).lower()])
+                    if not HEDGE.match(line[match.end():]):
+                        values.append(self.bare[match.group(1).lower()])
+                    reasoning.append(line)
                     continue
-            for pattern in self.patterns:
-                values.extend(self.convert(match.group(1)) for match in pattern.finditer(line))
-        return values
+            patterns = self.patterns + (self.final if number == len(lines) else ())
+            matches = [match for pattern in patterns for match in pattern.finditer(line)
+                       if not _CONDITIONAL.search(line[: match.start()]) and not HEDGE.match(line[match.end():])]
+            values.extend(self.convert(match.group(1)) for match in matches)
+            rest = line
+            for match in matches:
+                rest = rest.replace(match.group(0), " ")
+            if not matches or re.search(r"\w{3}", rest):
+                reasoning.append(line)
+        return values, reasoning
 
     def __call__(self, text: str) -> dict[str, Any] | None:
-        values = self.found(text)
+        values, reasoning = self.found(text)
         distinct = list(dict.fromkeys(json.dumps(value) for value in values))
         if len(distinct) > 1:
             shown = ", ".join(distinct[:4])
             raise ReplyProblem(f"the reply states more than one answer ({shown}); state exactly one")
         if not distinct:
             return None
-        return {self.before: text.strip(), self.key: values[0]}
+        return {self.before: "\n".join(reasoning).strip(), self.key: values[0]}
 
 
+HEDGE = re.compile(r"^[\s*_,.;:\u2014\u2013-]*(?:mostly|partially|partly|somewhat|sort\s+of|kind\s+of|arguably|"
+                    r"probably|possibly|maybe|perhaps|but|though|although|except|in\s+part|not\s+entirely|"
+                    r"not\s+fully|to\s+some\s+extent|more\s+or\s+less|largely|mainly|almost|nearly|roughly|"
+                    r"in\s+a\s+way|with\s+reservations|with\s+caveats)\b", re.IGNORECASE)
+"""Words after an answer that take part of it back (``YES, mostly``): such an answer is a hedge, not read."""
+_CONDITIONAL = re.compile(r"\b(?:if|whether|unless|suppose|assuming)\b", re.IGNORECASE)
+"""Words before an answer that make it a supposition, not a statement (``if the answer is YES, ...``)."""
 _LEADING = re.compile(r"^[\s*_>#-]*(\w+)[*_]*[.,;:!\u2014\u2013]")
 
 

@@ -10,27 +10,65 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Mapping, Sequence
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..agreement import fleiss_kappa
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure, UnscoredError
 from ..models import Checklist, ChecklistVerdict, ItemVerdict, Usage
 from ..report_text import judge_label, listed, plural, shorten, tally, wrapped
-from ..tasks import Task, final_line, one_per_entry, tokens_per
+from ..tasks import (ANSWER_END, HEDGE, NOT_EITHER, ReplyProblem, Statements, Task, numbered_answers, one_per_entry,
+                     tokens_per)
 from .context import JudgeContext, total_usage
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 from .votes import check_rule, jury_item, jury_label, majority_item
 
-MIN_QUESTIONS, MAX_QUESTIONS = 2, 8
+MAX_GENERATED = 50
+"""More questions than this is never a checklist (the max_questions setting is checked per request)."""
+
+_WORDS = {"YES": "YES", "NO": "NO", "TRUE": "YES", "FALSE": "NO"}
+_LEADING_WORD = re.compile(r"^\s*(yes|no)\s*[,.;:!\u2014\u2013-]", re.IGNORECASE)
 
 
 def _yes_no(value: Any) -> Any:
+    """YES or NO from a bool, a word in any case and markup, or a sentence that begins with one
+    (``"Yes, it does."``); anything else is left for validation to refuse."""
     if isinstance(value, bool):
         return "YES" if value else "NO"
     if isinstance(value, str):
-        return value.strip().strip(".*").upper()
+        word = value.strip().strip(".*_`'\" ").upper()
+        if word in _WORDS:
+            return _WORDS[word]
+        leading = _LEADING_WORD.match(value)
+        if leading and not HEDGE.match(value[leading.end():]):
+            return leading.group(1).upper()
+        return word
     return value
+
+
+def answer_list(data: Any) -> Any:
+    """The answers of a batch in the shapes models give them: ``{"answers": [...]}`` with objects or
+    bare words, or the answers keyed by question (``{"Q1": "YES", "Q2": "NO"}``, also under
+    ``answers``), made into the list of objects the schema wants."""
+    if not isinstance(data, dict):
+        return data
+    answers = data.get("answers", data if "answers" not in data else None)
+    if isinstance(answers, dict):
+        keyed = {}
+        for key, value in answers.items():
+            number = re.fullmatch(r"\s*(?:q|question)?\s*_?(\d{1,3})\s*", str(key), re.IGNORECASE)
+            if number is None:
+                return data
+            keyed[int(number.group(1))] = value
+        answers = [value if isinstance(value, dict) else {"question": number, "answer": value}
+                   for number, value in sorted(keyed.items())]
+        answers = [{"question": number, **value} if isinstance(value, dict) and "question" not in value else value
+                   for number, value in zip(sorted(keyed), answers)]
+    if isinstance(answers, list):
+        answers = [{"question": number, "answer": item} if isinstance(item, (str, bool)) else item
+                   for number, item in enumerate(answers, start=1)]
+        return {**{key: value for key, value in data.items() if key == "reasoning"}, "answers": answers}
+    return data
 
 
 class ItemAnswer(BaseModel):
@@ -51,15 +89,18 @@ class BatchItem(BaseModel):
 class BatchAnswer(BaseModel):
     answers: list[BatchItem]
 
+    _shapes = model_validator(mode="before")(answer_list)
+
 
 class GeneratedChecklist(BaseModel):
     analysis: str = ""
-    questions: list[str] = Field(min_length=MIN_QUESTIONS, max_length=MAX_QUESTIONS)
+    questions: list[str] = Field(min_length=1, max_length=MAX_GENERATED)
 
     @field_validator("questions")
     @classmethod
     def _clean(cls, questions: list[str]) -> list[str]:
-        cleaned = [re.sub(r"^\s*(?:[-*•]|\d+[.)]|Q\d+[.:)])\s*", "", q).strip() for q in questions]
+        # One line each: a question is shown in a numbered list, where a line break would start another.
+        cleaned = [" ".join(re.sub(r"^\s*(?:[-*•]|\d+[.)]|Q\d+[.:)])\s*", "", q).split()) for q in questions]
         if any(not q for q in cleaned):
             raise ValueError("every question must be non-empty")
         if len(set(cleaned)) != len(cleaned):
@@ -67,12 +108,26 @@ class GeneratedChecklist(BaseModel):
         return cleaned
 
 
-_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\W*(YES|NO)\b", re.IGNORECASE | re.MULTILINE)
+def _within_size(answer: GeneratedChecklist, call: JudgeCall) -> None:
+    most = int(call.fields.get("max_questions") or 12)
+    if len(answer.questions) > most:
+        raise ReplyProblem(f"write at most {most} questions; the reply has {len(answer.questions)}")
 
 
-def _answer_line(text: str) -> dict[str, Any] | None:
-    """A reply that ends its reasoning with an ``ANSWER: YES`` line instead of JSON."""
-    return final_line(_ANSWER_LINE, text, "reasoning", "answer")
+_LABEL = (r"^[\s*_>#-]*(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|conclusion)[\s*_]*(?:is)?[\s*_]*"
+          r"[:=-]?[\s*_\"']*")
+YES_NO_STATEMENTS = Statements(
+    "answer",
+    patterns=(re.compile(_LABEL + r"(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+              re.compile(r"\b(?:the\s+)?(?:final\s+)?answer\s+(?:is|would\s+be)\s*[:\s*_\"']*(yes|no)" + ANSWER_END
+                         + NOT_EITHER, re.IGNORECASE)),
+    bare={"yes": "YES", "no": "NO"}, convert=str.upper, leading=True)
+"""How a prose reply states YES or NO: ``Answer: YES``, ``**Verdict:** no``, ``The answer is yes.``,
+a line that is only ``Yes.``, or one that begins ``No, ...``."""
+
+
+def _answers_in_prose(text: str) -> dict[str, Any] | None:
+    return numbered_answers(text)
 
 
 def _one_answer_per_question(answer: BatchAnswer, call: JudgeCall) -> None:
@@ -106,13 +161,14 @@ def answers_by_question(data: dict[str, Any], fields: dict[str, Any]) -> dict[st
     return {question: answer["answer"] for question, answer in zip(fields["questions"], data["answers"])}
 
 
-ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=_answer_line,
+ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=YES_NO_STATEMENTS,
             failing=lambda answer: answer == "NO", offline=_offline_item,
             decided=lambda data, fields: {fields["question"]: data["answer"]})
 BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question, offline=_offline_batch,
+             text_fallback=_answers_in_prose,
              decided=answers_by_question, tokens=tokens_per(256, 256, "questions"))
 GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist, offline=_offline_generate,
-                tokens=lambda fields: 1536)
+                check=_within_size, tokens=lambda fields: 1536)
 
 
 # Judging.
@@ -125,8 +181,8 @@ def checklist_for(context: JudgeContext, instruction: str, input: str | None,
     if frozen is not None:
         return Checklist(questions=frozen, instruction=instruction, input=input, source="frozen"), Usage()
     backend = backend or context.backend()
-    [outcome] = context.run(backend, GENERATE, [context.call(GENERATE, {"instruction": instruction,
-                                                                        "input": input or ""})])
+    fields = {"instruction": instruction, "input": input or "", "max_questions": context.settings.max_questions}
+    [outcome] = context.run(backend, GENERATE, [context.call(GENERATE, fields)])
     if outcome.failure is not None or outcome.data is None:
         reason = outcome.failure.reason if outcome.failure else "no data"
         raise UnscoredError(f"could not obtain a checklist for the instruction: {reason}")

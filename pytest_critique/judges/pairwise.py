@@ -15,7 +15,7 @@ from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure
 from ..models import Checklist, Usage
 from ..report_text import judge_label, plural, shorten, wrapped
-from ..tasks import Task, final_line
+from ..tasks import ANSWER_END, Statements, Task
 from ..trust_models import ComparedItem, CompareVerdict, OrderJudgement
 from .checklist import checklist_for, judge_items
 from .context import JudgeContext, first_failure, total_usage
@@ -26,14 +26,16 @@ Side = Literal["a", "b"]
 Choice = Literal["a", "b", "tie"]
 
 _CHOICES = {"1": "1", "2": "2", "TIE": "tie", "RESPONSE 1": "1", "RESPONSE 2": "2", "FIRST": "1",
-            "SECOND": "2", "NEITHER": "tie", "EQUAL": "tie"}
+            "SECOND": "2", "NEITHER": "tie", "EQUAL": "tie", "A": "1", "B": "2", "RESPONSE A": "1",
+            "RESPONSE B": "2", "BOTH": "tie", "IT'S A TIE": "tie", "IT IS A TIE": "tie"}
+"""The prompt names the responses 1 and 2; models also call them A and B, first and second."""
 
 
 def _choice(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
-        return _CHOICES.get(value.strip().strip(".*\"'").upper(), value)
+        return _CHOICES.get(" ".join(value.strip().strip(".*_`\"' ").upper().split()), value)
     return value
 
 
@@ -44,12 +46,25 @@ class Preference(BaseModel):
     _normalise = field_validator("winner", mode="before")(_choice)
 
 
-_WINNER_LINE = re.compile(r"^\W*(?:final\s+)?winner\W*[:=]\W*(1|2|tie)\b", re.IGNORECASE | re.MULTILINE)
-
-
-def _winner_line(text: str) -> dict[str, Any] | None:
-    """A reply that ends with a ``WINNER: 1`` line instead of JSON."""
-    return final_line(_WINNER_LINE, text, "reasoning", "winner")
+_SIDE_NAME = r"(?:response|answer|output|assistant)\s*"
+_BETTER = r"(?:(?:clearly|slightly|much|far|somewhat|overall)\s+)?(?:better|preferable|stronger|superior)"
+WINNER_STATEMENTS = Statements(
+    "winner",
+    patterns=(
+        re.compile(r"^[\s*_>#-]*(?:final\s+)?(?:winner|verdict|answer|choice|preference|better\s+response)[\s*_]*"
+                   r"[:=-][\s*_\"']*(?:" + _SIDE_NAME + r")?(1|2|a|b|tie)" + ANSWER_END, re.IGNORECASE),
+        re.compile(r"\b" + _SIDE_NAME + r"(1|2|a|b)\s+is\s+(?:the\s+)?" + _BETTER + r"\b", re.IGNORECASE),
+        re.compile(r"\b(?:the\s+)?(?:better|stronger|preferred)\s+(?:response|one|answer)\s+is\s+(?:" + _SIDE_NAME
+                   + r")?(1|2|a|b)\b", re.IGNORECASE),
+        re.compile(r"\bi\s+prefer\s+(?:" + _SIDE_NAME + r")?(1|2|a|b)\b", re.IGNORECASE),
+        re.compile(r"\b(it(?:'s|\s+is)\s+a\s+tie|(?:they|both)\s+are\s+(?:equally\s+good|tied|equal\s+in\s+quality)|"
+                   r"neither\s+(?:response\s+)?is\s+better)\b", re.IGNORECASE),
+    ),
+    bare={"1": "1", "2": "2", "tie": "tie", "response 1": "1", "response 2": "2", "a": "1", "b": "2",
+          "response a": "1", "response b": "2"},
+    convert=lambda found: _CHOICES.get(found.strip().upper(), "tie"))
+"""How a prose reply names the better response: ``Winner: 2``, ``Response A is better``, ``The better one is
+Response 2``, ``I prefer 1``, ``It's a tie``, or a line that is only ``2``."""
 
 
 def _offline_preference(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
@@ -61,7 +76,7 @@ def _offline_preference(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
     return {"winner": preferred[0], "reasoning": preferred[1]}
 
 
-COMPARE = Task("pairwise.compare", "pairwise_compare.j2", Preference, text_fallback=_winner_line,
+COMPARE = Task("pairwise.compare", "pairwise_compare.j2", Preference, text_fallback=WINNER_STATEMENTS,
                offline=_offline_preference,
                decided=lambda data, fields: {"preferred response (by position)": data["winner"]})
 

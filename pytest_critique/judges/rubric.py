@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from ..backends.base import JudgeCall, OfflineJudge
 from ..errors import CritiqueUsageError, JudgeFailure
 from ..report_text import judge_label, plural, shorten, wrapped
-from ..tasks import Task, final_line
+from ..tasks import Statements, Task
 from ..trust_models import Rubric, RubricVerdict
 from .context import JudgeContext, first_failure, total_usage
 from .kind import Figures, JudgeKind, RunCounts, ShowNodeid
@@ -18,8 +18,11 @@ from .votes import is_unstable, majority, unstable_reason
 
 
 def _whole_number(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(?:\.0+)?\s*", value):
-        return int(float(value))
+    if isinstance(value, str):  # "4", "4.0", "4/5", "4 out of 5", "Score: 4"
+        found = re.fullmatch(r"\s*(?:score\s*[:=]?\s*)?(\d+)(?:\.0+)?\s*(?:(?:/|out\s+of)\s*5)?\s*\.?\s*", value,
+                             re.IGNORECASE)
+        if found:
+            return int(found.group(1))
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -32,12 +35,18 @@ class Grade(BaseModel):
     _normalise = field_validator("score", mode="before")(_whole_number)
 
 
-_SCORE_LINE = re.compile(r"^\W*(?:\[RESULT\]|(?:final\s+)?score\W*[:=])\s*(\d+)\b", re.IGNORECASE | re.MULTILINE)
-
-
-def _score_line(text: str) -> dict[str, Any] | None:
-    """A reply that ends with ``Score: 4`` or ``[RESULT] 4`` instead of JSON."""
-    return final_line(_SCORE_LINE, text, "feedback", "score", int)
+_SCORE = r"([1-5])(?!\s*(?:or|to|-|\u2013)\s*\d)(?!\.\d)\b"
+SCORE_STATEMENTS = Statements(
+    "score",
+    patterns=(
+        re.compile(r"\[RESULT\][\s*_:]*" + _SCORE, re.IGNORECASE),
+        re.compile(r"^[\s*_>#-]*(?:final\s+|overall\s+)?(?:score|grade|rating)[\s*_]*[:=-][\s*_\"']*" + _SCORE,
+                   re.IGNORECASE),
+    ),
+    final=(re.compile(r"\b([1-5])\s*(?:/|out\s+of)\s*5\b", re.IGNORECASE),),
+    bare={str(score): score for score in range(1, 6)}, convert=int, before="feedback")
+"""How a prose reply gives the score: ``Score: 4``, ``**Score:** 4``, ``[RESULT] 4`` (Prometheus's own format,
+anywhere in a line), ``4/5`` on the last line, or a line that is only ``4``."""
 
 
 def _offline_grade(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
@@ -49,7 +58,7 @@ def _offline_grade(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
     return {"score": graded[0], "feedback": graded[1]}
 
 
-GRADE = Task("rubric.grade", "rubric_grade.j2", Grade, text_fallback=_score_line, offline=_offline_grade,
+GRADE = Task("rubric.grade", "rubric_grade.j2", Grade, text_fallback=SCORE_STATEMENTS, offline=_offline_grade,
              decided=lambda data, fields: {"rubric score": data["score"]})
 
 

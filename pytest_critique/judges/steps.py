@@ -19,7 +19,7 @@ from ..engine import Outcome
 from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
 from ..models import StepsVerdict, StepVerdict, Usage, Vote
 from ..report_text import judge_label, plural, shorten, tally, wrapped
-from ..tasks import ReplyProblem, Task, final_line, tokens_per
+from ..tasks import ANSWER_END, ReplyProblem, Statements, Task, tokens_per
 from .context import JudgeContext, first_failure, total_usage
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 from .votes import majority, mark_unstable_steps, tie_is_no
@@ -36,8 +36,13 @@ class LocatedError(BaseModel):
         # The prompt numbers steps from 1 and asks for null when every step is correct; -1 is
         # ProcessBench's "no error".  0 is never "no error": under a 0-based reading it means
         # step 1, so it is unreadable rather than a pass.
-        if isinstance(value, str) and value.strip().lower() in ("", "null", "none", "-1"):
-            return None
+        if isinstance(value, str):
+            text = value.strip().strip(".*_`'\" ").lower()
+            if text in ("", "null", "none", "-1", "no error", "no errors", "no wrong step", "all correct"):
+                return None
+            labelled = re.fullmatch(r"(?:step\s*#?\s*)?(\d{1,4})\s*[:.)]?", text)  # "Step 2", "step 2:", "2."
+            if labelled:
+                value = labelled.group(1)
         if isinstance(value, str) and value.strip() == "0" or value == 0 and not isinstance(value, bool):
             raise ValueError("steps are numbered from 1: 0 is not a step (give null when every step is correct)")
         if value == -1 and not isinstance(value, bool):
@@ -55,8 +60,8 @@ class StepJudgement(BaseModel):
         if isinstance(value, bool):
             return "correct" if value else "wrong"
         if isinstance(value, str):
-            word = value.strip().strip(".*").lower()
-            return {"incorrect": "wrong", "right": "correct"}.get(word, word)
+            word = " ".join(value.strip().strip(".*_`'\" ").lower().split())
+            return _STEP_WORDS.get(word, word)
         return value
 
 
@@ -67,12 +72,49 @@ def _in_range(answer: LocatedError, call: JudgeCall) -> None:
         raise ReplyProblem(f"first_wrong_step must be null or a step number from 1 to {count}, got {located}")
 
 
-_VERDICT_LINE = re.compile(r"^\W*(?:final\s+)?verdict\W*[:=]\W*(correct|incorrect|wrong)\b",
-                           re.IGNORECASE | re.MULTILINE)
+_STEP_WORDS = {"correct": "correct", "right": "correct", "valid": "correct", "not wrong": "correct",
+               "not incorrect": "correct", "wrong": "wrong", "incorrect": "wrong", "not correct": "wrong",
+               "invalid": "wrong", "erroneous": "wrong"}
+_ADVERB = r"(?:(?:clearly|entirely|fully|completely|mathematically|logically|actually|indeed|also)\s+)?"
 
 
-def _verdict_line(text: str) -> dict[str, Any] | None:
-    return final_line(_VERDICT_LINE, text, "reasoning", "verdict")
+def _step_word(found: str) -> str:
+    return _STEP_WORDS[" ".join(found.lower().split())]
+
+
+STEP_STATEMENTS = Statements(
+    "verdict",
+    patterns=(
+        re.compile(r"^[\s*_>#-]*(?:final\s+)?(?:verdict|answer|judg(?:e)?ment|decision|conclusion)[\s*_]*[:=-]"
+                   r"[\s*_\"']*((?:not\s+)?(?:correct|incorrect|wrong|erroneous|valid|invalid))" + ANSWER_END,
+                   re.IGNORECASE),
+        re.compile(r"\b(?:this|the)\s+(?:current\s+|new\s+|last\s+)?step\s+is\s+" + _ADVERB
+                   + r"((?:not\s+)?(?:correct|incorrect|wrong|erroneous|valid|invalid))\b", re.IGNORECASE),
+    ),
+    bare={word: verdict for word, verdict in _STEP_WORDS.items()}, convert=_step_word)
+"""How a prose reply judges one step: ``Verdict: wrong``, ``This step is incorrect.``, a line ``Correct``."""
+
+_NUMBER = r"(?:step\s*#?\s*)?(\d{1,4})"
+LOCATED_STATEMENTS = Statements(
+    "first_wrong_step",
+    patterns=(
+        re.compile(r"first[\s_]+(?:wrong|incorrect|erroneous|faulty|flawed)[\s_]+step[\s*_]*(?:is|:|=)?[\s*_\"']*"
+                   + _NUMBER + r"\b", re.IGNORECASE),
+        re.compile(r"first[\s_]+(?:error|mistake)[\s*_]*(?:is\s+|occurs\s+|appears\s+|happens\s+|comes\s+)?"
+                   r"(?:in|at)\s+step\s*#?\s*(\d{1,4})\b", re.IGNORECASE),
+        re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+is\s+the\s+first\s+(?:wrong|incorrect|erroneous|faulty|flawed)\s+(?:step|one)",
+                   re.IGNORECASE),
+        re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+(?:contains|has|is\s+where)\s+the\s+first\s+(?:error|mistake)",
+                   re.IGNORECASE),
+        re.compile(r"first[\s_]+wrong[\s_]+step[\s*_]*[:=][\s*_\"']*(none|null)\b", re.IGNORECASE),
+        re.compile(r"\b((?:all|every)\s+(?:of\s+the\s+|the\s+)?steps?\s+(?:are|is)\s+" + _ADVERB + r"correct)",
+                   re.IGNORECASE),
+        re.compile(r"\b(no\s+step\s+is\s+(?:wrong|incorrect)|there\s+(?:is|are)\s+no\s+(?:wrong|incorrect|erroneous)"
+                   r"\s+steps?|the\s+solution\s+(?:has|contains)\s+no\s+(?:errors?|mistakes?))", re.IGNORECASE),
+    ),
+    convert=lambda found: int(found) if found.isdigit() else None)
+"""How a prose reply names the first wrong step: ``The first wrong step is step 2``, ``The first error occurs
+in step 3``, ``Step 2 is the first incorrect step``, or that there is none: ``All steps are correct``."""
 
 
 def _step_number(fields: dict[str, Any]) -> int:
@@ -105,12 +147,13 @@ def _located_decided(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, 
 
 
 FIRST_ERROR = Task("steps.first_error", "steps_first_error.j2", LocatedError, check=_in_range,
+                   text_fallback=LOCATED_STATEMENTS,
                    failing=lambda located: located not in ("NONE", "NULL", "-1", ""),
                    offline=_offline_first_error, decided=_located_decided, tokens=tokens_per(1024, 128, "steps"))
-STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=_verdict_line,
+STEP = Task("steps.step", "steps_step.j2", StepJudgement, text_fallback=STEP_STATEMENTS,
             failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"), offline=_offline_step,
             decided=_step_decided)
-STEP_WINDOW = Task("steps.step", "steps_step_window.j2", StepJudgement, text_fallback=_verdict_line,
+STEP_WINDOW = Task("steps.step", "steps_step_window.j2", StepJudgement, text_fallback=STEP_STATEMENTS,
                    failing=lambda verdict: verdict in ("WRONG", "INCORRECT", "NO"), offline=_offline_step,
                    decided=_step_decided)
 """A step judged with only the steps just before it (``context="window:K"``); ``first`` numbers them."""

@@ -168,8 +168,9 @@ def test_input_is_part_of_the_checklist_identity(pytester: pytest.Pytester) -> N
 
 
 @pytest.mark.parametrize(("questions", "problem"), [
-    pytest.param(["Only one?"], "List should have at least 2 items", id="one-question"),
-    pytest.param([f"Question {n}?" for n in range(9)], "List should have at most 8 items", id="nine-questions"),
+    pytest.param([], "List should have at least 1 item", id="no-question"),
+    pytest.param([f"Question {n}?" for n in range(13)], "write at most 12 questions; the reply has 13",
+                 id="thirteen-questions"),
     pytest.param(["Same?", "Same?"], "questions must not repeat", id="repeated"),
 ])
 def test_a_malformed_generated_checklist_is_unscored(pytester: pytest.Pytester, questions: list[str],

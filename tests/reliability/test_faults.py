@@ -129,7 +129,8 @@ def test_per_step_critic_stops_unscored_at_a_failed_step(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("reply", [
-    pytest.param('{"analysis": "asks for a haiku", "questions": ["Is it a haiku?"]}', id="one-question"),
+    pytest.param(json.dumps({"analysis": "asks for a haiku", "questions": [f"Q{n}?" for n in range(13)]}),
+                 id="thirteen-questions"),
     pytest.param('{"analysis": "asks for a haiku"}', id="no-questions"),
     pytest.param("1. Is it a haiku?\n2. Does it mention a fox?", id="prose-list"),
 ])

@@ -117,9 +117,8 @@ ANSWER_LINES = [
     pytest.param("No fox anywhere.\nAnswer: no", "NO", "No fox anywhere.", id="lowercase"),
     pytest.param("Reasoning here.\n**Answer:** YES", "YES", "Reasoning here.", id="markdown"),
     pytest.param("Thinking.\nFinal answer = NO.", "NO", "Thinking.", id="final-equals"),
-    pytest.param("ANSWER: YES\nHmm, wait, the fox is a dog.\nANSWER: NO", "NO",
-                 "ANSWER: YES\nHmm, wait, the fox is a dog.", id="last-line-wins"),
-    pytest.param("No fox.\nANSWER: NO\nNOTE: short reply", "NO", "No fox.", id="text-after-the-line"),
+    pytest.param("No fox.\nANSWER: NO\nNOTE: short reply", "NO", "No fox.\nNOTE: short reply",
+                 id="text-after-the-line"),
 ]
 
 
@@ -131,6 +130,11 @@ def test_answer_line_fallback(text: str, answer: str, reasoning: str) -> None:
 @pytest.mark.parametrize(("text", "answer", "reasoning"), ANSWER_LINES)
 def test_answer_line_reasoning_is_the_text_before_the_line(text: str, answer: str, reasoning: str) -> None:
     assert read_item(text)["reasoning"] == reasoning
+
+
+def test_an_answer_taken_back_on_a_later_line_is_two_answers() -> None:
+    with pytest.raises(ReplyProblem, match=r"states more than one answer \("):
+        read_item("ANSWER: YES\nHmm, wait, the fox is a dog.\nANSWER: NO")
 
 
 def test_answer_word_inside_a_sentence_is_not_an_answer_line() -> None:
@@ -234,13 +238,21 @@ def test_generated_checklist_of_two_to_eight_questions(count: int) -> None:
 
 
 @pytest.mark.parametrize(("count", "message"), [
-    (0, "List should have at least 2 items after validation, not 0"),
-    (1, "List should have at least 2 items after validation, not 1"),
-    (9, "List should have at most 8 items after validation, not 9"),
+    (0, "List should have at least 1 item after validation, not 0"),
+    (13, "write at most 12 questions; the reply has 13"),
 ])
 def test_generated_checklist_size_limits(count: int, message: str) -> None:
     with pytest.raises(ReplyProblem, match=message):
         generate([f"Question {n}?" for n in range(count)])
+
+
+def test_one_to_twelve_generated_questions_are_a_checklist() -> None:
+    assert len(generate(["Is it short?"])["questions"]) == 1
+    assert len(generate([f"Question {n}?" for n in range(12)])["questions"]) == 12
+
+
+def test_a_line_break_inside_a_generated_question_is_a_space() -> None:
+    assert generate(["Does it rhyme\nQ2. and scan?"])["questions"] == ["Does it rhyme Q2. and scan?"]
 
 
 def test_generated_questions_lose_their_numbering() -> None:

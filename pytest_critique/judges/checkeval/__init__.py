@@ -7,16 +7,15 @@ A dimension's score is the weighted share of questions answered in the good dire
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Mapping
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from ...backends.base import JudgeCall, OfflineJudge
 from ...models import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
 from ...report_text import judge_label, plural, shorten, tally, wrapped
-from ...tasks import Task, one_per_entry, tokens_per
-from ..checklist import BatchItem, answers_by_question
+from ...tasks import Task, numbered_answers, one_per_entry, tokens_per
+from ..checklist import BatchItem, answer_list, answers_by_question
 from ..context import JudgeContext, first_failure, total_usage
 from ..kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 from ..votes import majority, mark_unstable_questions
@@ -26,20 +25,16 @@ from .models import Dimension
 class SubAspectAnswers(BaseModel):
     answers: list[BatchItem]
 
+    _shapes = model_validator(mode="before")(answer_list)
+
 
 def _matches_questions(answer: SubAspectAnswers, call: JudgeCall) -> None:
     one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
 
 
-_Q_LINE = re.compile(r"^\W*Q(\d+)\W*[:.)-]\s*\**\s*(yes|no)\b", re.IGNORECASE | re.MULTILINE)
-
-
 def _q_lines(text: str) -> dict[str, Any] | None:
-    """CheckEval's own reply format: one ``Q1: yes`` line per question."""
-    found = _Q_LINE.findall(text)
-    if not found:
-        return None
-    return {"answers": [{"question": int(number), "answer": answer} for number, answer in found]}
+    """CheckEval's own reply format (one ``Q1: yes`` line per question), or other numbered answer lines."""
+    return numbered_answers(text)
 
 
 def _offline_answers(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
