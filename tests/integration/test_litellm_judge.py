@@ -15,7 +15,7 @@ from pytest_critique import Critic, UnscoredError
 from pytest_critique.runtime import Runtime
 
 HAIKU = "Red fox in the snow\nquiet paws on frozen ground\nautumn fades to white"
-QUESTION_RE = re.compile(r"The requirement, as a YES/NO question:\n(.*?)\n", re.DOTALL)
+QUESTION_RE = re.compile(r"<question-[0-9a-f]+>\n(.*?)\n</question-", re.DOTALL)
 
 
 def question_of(request: dict[str, Any]) -> str:

@@ -120,7 +120,7 @@ def test_independent_stores_in_threads_against_the_model_judge(tmp_path: Path, r
 
     def judge(request: dict[str, Any]) -> str:
         prompt = request["messages"][1]["content"]
-        key = (prompt.split("Order ", 1)[1].split(" ", 1)[0], prompt.rsplit("question:\n", 1)[1].split("\n", 1)[0])
+        key = (prompt.split("Order ", 1)[1].split(" ", 1)[0], prompt.split("<question-", 1)[1].split("\n", 2)[1])
         with lock:
             asked[key] += 1
         return verdict_json("YES")
