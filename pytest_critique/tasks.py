@@ -202,16 +202,6 @@ def one_per_entry(entries: list[Any], expected: int, entry: str, of: str) -> Non
         raise ReplyProblem(f"{entry}s must follow the {of}s' order 1..{expected}, got {numbers}")
 
 
-def final_line(pattern: re.Pattern[str], text: str, before: str, value: str,
-               convert: Callable[[str], Any] = str) -> dict[str, Any] | None:
-    """A reply ending in a line such as ``ANSWER: YES`` instead of JSON: the text before it is ``before``."""
-    matches = list(pattern.finditer(text))
-    if not matches:
-        return None
-    last = matches[-1]
-    return {before: text[: last.start()].strip(), value: convert(last.group(1))}
-
-
 _MARKUP = "*_`#>\"'\u201c\u201d\u2018\u2019 \t-\u2022"
 ANSWER_END = r"(?=[\s*_`'\"\u201d]*(?:$|[.,;:!?()\[\]\u2014\u2013-]))"
 """What may follow an answer word: the end of the line, punctuation or markup (not "yes for A, no for B")."""

@@ -131,7 +131,25 @@ def _answers_in_prose(text: str) -> dict[str, Any] | None:
 
 
 def _one_answer_per_question(answer: BatchAnswer, call: JudgeCall) -> None:
-    one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
+    """One answer per question in order; or fewer, when each says which question it answers (the
+    questions left unanswered are then asked one by one: nothing is padded)."""
+    expected = len(call.fields["questions"])
+    numbers = [item.question for item in answer.answers]
+    if (0 < len(numbers) < expected and all(number is not None for number in numbers)
+            and len(set(numbers)) == len(numbers) and all(1 <= (number or 0) <= expected for number in numbers)):
+        return
+    one_per_entry(answer.answers, expected, "answer", "question")
+
+
+def _by_question(data: dict[str, Any] | None, count: int) -> list[dict[str, Any] | None]:
+    """A batch's answers by question (None where it left one out)."""
+    if data is None:
+        return [None] * count
+    answers = data["answers"]
+    if len(answers) == count and all(answer.get("question") is None for answer in answers):
+        return list(answers)
+    placed: dict[int, dict[str, Any]] = {answer["question"]: answer for answer in answers}
+    return [placed.get(number) for number in range(1, count + 1)]
 
 
 def _context(fields: dict[str, Any]) -> dict[str, Any]:
@@ -206,8 +224,18 @@ def judge_items(context: JudgeContext, backend: Backend, checklist: Checklist, r
         calls = [context.call(BATCH, {**fields, "questions": questions}, sample, temperature, settings)
                  for sample in range(samples)]
         outcomes = context.run(backend, BATCH, calls, settings)
-        per_item = [[(outcome, outcome.data["answers"][index] if outcome.data else None)
-                     for outcome in outcomes] for index in range(len(questions))]
+        answered = [_by_question(outcome.data, len(questions)) for outcome in outcomes]
+        per_item = [[(outcome, answers[index]) for outcome, answers in zip(outcomes, answered)]
+                    for index in range(len(questions))]
+        left_out = [(index, sample) for sample, (outcome, answers) in enumerate(zip(outcomes, answered))
+                    if outcome.data is not None for index, answer in enumerate(answers) if answer is None]
+        if left_out:  # asked one by one, each cached on its own
+            again = context.run(backend, ITEM, [context.call(ITEM, {**fields, "question": questions[index]}, sample,
+                                                             temperature, settings) for index, sample in left_out],
+                                settings)
+            for (index, sample), outcome in zip(left_out, again):
+                per_item[index][sample] = (outcome, outcome.data)
+            outcomes = [*outcomes, *again]
     else:
         calls = [context.call(ITEM, {**fields, "question": question}, sample, temperature, settings)
                  for question in questions for sample in range(samples)]

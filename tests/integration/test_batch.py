@@ -88,8 +88,9 @@ def test_batch_is_all_or_nothing(counting, pytester: pytest.Pytester) -> None:
     ])
 
 
-def test_a_batch_reply_with_too_few_answers_is_repaired_once(pytester: pytest.Pytester) -> None:
-    """A model-like judge first answers one question of two, then complies after the repair request."""
+def test_a_batch_reply_with_too_few_unnumbered_answers_is_repaired_once(pytester: pytest.Pytester) -> None:
+    """A model-like judge first answers one question of two without saying which, then complies after the
+    repair request."""
     pytester.makeconftest(
         """
         import json
@@ -108,7 +109,7 @@ def test_a_batch_reply_with_too_few_answers_is_repaired_once(pytester: pytest.Py
                 answers = [{"question": number, "reasoning": "ok", "answer": "YES"}
                            for number, _ in enumerate(call.fields["questions"], start=1)]
                 if call.repair is None:
-                    return Reply(text=json.dumps({"answers": answers[:1]}))
+                    return Reply(text=json.dumps({"answers": [{"answer": "YES"}]}))
                 self.repairs.append(call.repair[1])
                 return Reply(text="```json\\n" + json.dumps({"answers": answers}) + "\\n```")
 
@@ -129,3 +130,47 @@ def test_a_batch_reply_with_too_few_answers_is_repaired_once(pytester: pytest.Py
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["judge sloppy-model · 1 test · 2 verdicts (0 cached) · 2 judge calls · 0 tokens"])
+
+
+NUMBERED_PARTIAL = """
+import json
+import pytest
+from pytest_critique import Reply
+
+
+class Partial:
+    name = "partial-model"
+    offline = False
+    cacheable = False
+
+    def __init__(self):
+        self.tasks = []
+
+    def complete(self, call):
+        self.tasks.append(call.task)
+        if call.task == "tick.batch":  # answers questions 1 and 3 of 3, saying which
+            return Reply(text=json.dumps({"answers": [{"question": 1, "answer": "YES"},
+                                                      {"question": 3, "answer": "NO"}]}))
+        assert call.fields["question"] == "Is it red?"
+        return Reply(text="The fox is red.\\nANSWER: YES")
+
+
+@pytest.fixture(scope="session")
+def critique_backend():
+    return Partial()
+"""
+
+
+def test_a_batch_that_leaves_out_numbered_questions_asks_only_those_again(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(NUMBERED_PARTIAL)
+    pytester.makepyfile(
+        test_batched="""
+        def test_batch(critique, critique_backend):
+            verdict = critique.checklist("a red fox", items=["Is it a fox?", "Is it red?", "Is it blue?"],
+                                         batch=True, threshold=0.5)
+            assert [item.answer for item in verdict.items] == [True, True, False]
+            assert critique_backend.tasks == ["tick.batch", "tick.item"]
+            assert verdict.usage.calls == 2
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
