@@ -202,7 +202,7 @@ def one_per_entry(entries: list[Any], expected: int, entry: str, of: str) -> Non
         raise ReplyProblem(f"{entry}s must follow the {of}s' order 1..{expected}, got {numbers}")
 
 
-_MARKUP = "*_`#>\"'\u201c\u201d\u2018\u2019 \t-\u2022"
+_MARKUP = "*_`#>\"'\u201c\u201d\u2018\u2019 \t-\u2022\u2705\u2714\u274c\u2717\u2611\u2713\ufe0f"
 ANSWER_END = r"(?=[\s*_`'\"\u201d]*(?:$|[.,;:!?()\[\]\u2014\u2013-]))"
 """What may follow an answer word: the end of the line, punctuation or markup (not "yes for A, no for B")."""
 NOT_EITHER = r"(?![\s*_]*(?:or|/|and)\s*[*_]*\w)"
@@ -230,8 +230,9 @@ class Statements:
     patterns: tuple[re.Pattern[str], ...] = ()
     bare: Mapping[str, Any] = field(default_factory=dict)
     convert: Callable[[str], Any] = lambda found: found
-    leading: bool = False
-    """Whether a line that begins with a bare answer and punctuation (``No, it does not.``) states it."""
+    leading: Mapping[str, Any] = field(default_factory=dict)
+    """Answer words that state the answer when a line begins with one and punctuation (``No, it does
+    not.``); only plain words such as YES/NO, never a label-like one (``Met: no`` begins with ``Met:``)."""
     final: tuple[re.Pattern[str], ...] = ()
     """Patterns read on the last line only (``... so I give it 4 out of 5.``)."""
     before: str = "reasoning"
@@ -248,9 +249,9 @@ class Statements:
                 continue
             if self.leading:
                 match = _LEADING.match(line)
-                if match and match.group(1).lower() in self.bare:
+                if match and match.group(1).lower() in self.leading:
                     if not HEDGE.match(line[match.end():]):
-                        values.append(self.bare[match.group(1).lower()])
+                        values.append(self.leading[match.group(1).lower()])
                     reasoning.append(line)
                     continue
             patterns = self.patterns + (self.final if number == len(lines) else ())
@@ -282,13 +283,16 @@ HEDGE = re.compile(r"^[\s*_,.;:\u2014\u2013-]*(?:mostly|partially|partly|somewha
 """Words after an answer that take part of it back (``YES, mostly``): such an answer is a hedge, not read."""
 _CONDITIONAL = re.compile(r"\b(?:if|whether|unless|suppose|assuming)\b", re.IGNORECASE)
 """Words before an answer that make it a supposition, not a statement (``if the answer is YES, ...``)."""
-_LEADING = re.compile(r"^[\s*_>#-]*(\w+)[*_]*[.,;:!\u2014\u2013]")
+_LEADING = re.compile(r"^[\s*_>#\-\u2705\u2714\u274c\u2717\u2611\u2713\ufe0f]*(\w+)[*_]*"
+                      r"(?:[.,;:!]|\s*[\u2014\u2013]|\s+-\s)")
 
 
 _NUMBERED = (
-    # "Q1: YES", "1. **No** - ...", "Question 2) yes"
-    re.compile(r"^[\s*_>#-]*(?:q|question\s*)?(\d{1,3})[*_]*\s*[.):=-]+[\s*_]*(yes|no)" + ANSWER_END + NOT_EITHER,
-               re.IGNORECASE),
+    # "Q1: YES", "1. **No** - ...", "Question 2) yes", "Q1 \u2014 Yes", "Answer 3: NO"
+    re.compile(r"^[\s*_>#-]*(?:q|question\s*|answer\s*)?(\d{1,3})[*_]*\s*[.):=\u2014\u2013-]+[\s*_]*(yes|no)"
+               + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+    # a Markdown table row: "| 1 | Does it mention a fox? | Yes |"
+    re.compile(r"^\s*\|\s*(?:q)?(\d{1,3})\s*\|.*\|[\s*_]*(yes|no)[\s*_]*\|\s*$", re.IGNORECASE),
     # "1. Does it mention a fox? Yes", "Q2 (Is it short?): **NO**"
     re.compile(r"^[\s*_>#-]*(?:q|question\s*)?(\d{1,3})[*_]*\s*[.):]\s.*?[?:\u2014\u2013\u2192-][\s*_]*(yes|no)[*_]*[.!]?\s*$",
                re.IGNORECASE),
@@ -393,6 +397,14 @@ class Task(Generic[AnswerT]):
                                "--critique-max-tokens", "truncated")
         return self._read_text(reply.text or "", call)
 
+    def _decision(self, value: dict[str, Any]) -> Any:
+        """What an answer decides, compared after the schema's own normalising (``"4/5"`` is 4)."""
+        try:
+            value = self.schema.model_validate(value).model_dump(mode="json")
+        except ValidationError:
+            pass
+        return _answers(value)
+
     def _read_text(self, text: str, call: JudgeCall) -> dict[str, Any]:
         if not text.strip():
             raise ReplyProblem("the reply was empty")
@@ -405,8 +417,8 @@ class Task(Generic[AnswerT]):
         for source, value in json_objects(text):
             if not quoted(source):
                 own_objects.append(value)
-            elif _answers(value) is not None:
-                quoted_answers.append(_answers(value))
+            elif self._decision(value) is not None:
+                quoted_answers.append(self._decision(value))
         own_lines, quoted_lines = [], []
         for line in text.splitlines():
             if line.strip() and quoted(line):
@@ -414,16 +426,22 @@ class Task(Generic[AnswerT]):
                 own_lines.append("")  # keeps the reasoning before an answer line in place
             else:
                 own_lines.append(line)
-        quoted_answers.extend(_answers(found) for found in map(self.text_fallback, quoted_lines)
-                              if found is not None and _answers(found) is not None)
+        for line in quoted_lines:
+            try:
+                found = self.text_fallback(line)
+            except ReplyProblem:
+                continue
+            if found is not None and self._decision(found) is not None:
+                quoted_answers.append(self._decision(found))
         fallback = self.text_fallback("\n".join(own_lines))
         answering = [value for value in own_objects if fields & set(value)]
-        if len({json.dumps(_answers(value)) for value in answering}) > 1:
+        if len({json.dumps(self._decision(value)) for value in answering}) > 1:
             raise ReplyProblem("the reply gives two different answers (two JSON objects disagree)")
         data = answering[-1] if answering else (own_objects[-1] if own_objects else None)
         if data is None:
             data = fallback
-        elif fallback is not None and _answers(fallback) is not None and _answers(fallback) != _answers(data):
+        elif (fallback is not None and self._decision(fallback) is not None
+              and self._decision(fallback) != self._decision(data)):
             raise ReplyProblem("the reply gives two different answers (its JSON and an answer line disagree)")
         if data is None:
             if quoted_answers:
@@ -431,7 +449,7 @@ class Task(Generic[AnswerT]):
                                    "give your own answer in the requested format")
             snippet = " ".join(text.split())[:120]
             raise ReplyProblem(f"the reply holds no JSON object (it begins: {snippet!r})")
-        own = _answers(data)
+        own = self._decision(data)
         if own is not None and any(answer != own for answer in quoted_answers) and not self.failing(own):
             raise ReplyProblem("the reply gives two different answers (one of them is also in the text under "
                                "test, so it may be a quote); give one answer of your own")

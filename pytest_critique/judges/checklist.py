@@ -71,11 +71,21 @@ def answer_list(data: Any) -> Any:
     return data
 
 
+def _answer_key(data: Any) -> Any:
+    """``{"verdict": "NO"}`` for ``{"answer": "NO"}``: one other decision key, and no ``answer``."""
+    if isinstance(data, dict) and "answer" not in data:
+        others = [key for key in ("verdict", "result", "decision", "judgment", "judgement") if key in data]
+        if len(others) == 1:
+            return {**data, "answer": data[others[0]]}
+    return data
+
+
 class ItemAnswer(BaseModel):
     reasoning: str = ""
     answer: Literal["YES", "NO"]
 
     _normalise = field_validator("answer", mode="before")(_yes_no)
+    _keys = model_validator(mode="before")(_answer_key)
 
 
 class BatchItem(BaseModel):
@@ -114,14 +124,17 @@ def _within_size(answer: GeneratedChecklist, call: JudgeCall) -> None:
         raise ReplyProblem(f"write at most {most} questions; the reply has {len(answer.questions)}")
 
 
-_LABEL = (r"^[\s*_>#-]*(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|conclusion)[\s*_]*(?:is)?[\s*_]*"
-          r"[:=-]?[\s*_\"']*")
+_LABEL = (r"^[\s*_>#-]*(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|conclusion|result|"
+          r"(?:requirement\s+)?(?:met|satisfied|fulfilled))[\s*_]*(?:is)?[\s*_]*[:=-]?[\s*_\"']*")
 YES_NO_STATEMENTS = Statements(
     "answer",
     patterns=(re.compile(_LABEL + r"(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
-              re.compile(r"\b(?:the\s+)?(?:final\s+)?answer\s+(?:is|would\s+be)\s*[:\s*_\"']*(yes|no)" + ANSWER_END
-                         + NOT_EITHER, re.IGNORECASE)),
-    bare={"yes": "YES", "no": "NO"}, convert=str.upper, leading=True)
+              re.compile(r"\b(?:the\s+)?(?:final\s+)?answer(?:\s+to\s+(?:the|this)\s+question)?\s+(?:is|would\s+be)"
+                         r"\s*[:\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+              re.compile(r"\bi(?:'d|\s+would)\s+say\s*[\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE)),
+    bare={"yes": "YES", "no": "NO", "met": "YES", "not met": "NO", "requirement met": "YES",
+          "requirement not met": "NO"},
+    convert=lambda found: {"YES": "YES", "NO": "NO"}[found.upper()], leading={"yes": "YES", "no": "NO"})
 """How a prose reply states YES or NO: ``Answer: YES``, ``**Verdict:** no``, ``The answer is yes.``,
 a line that is only ``Yes.``, or one that begins ``No, ...``."""
 

@@ -53,12 +53,16 @@ WINNER_STATEMENTS = Statements(
     patterns=(
         re.compile(r"^[\s*_>#-]*(?:final\s+)?(?:winner|verdict|answer|choice|preference|better\s+response)[\s*_]*"
                    r"[:=-][\s*_\"']*(?:" + _SIDE_NAME + r")?(1|2|a|b|tie)" + ANSWER_END, re.IGNORECASE),
-        re.compile(r"\b" + _SIDE_NAME + r"(1|2|a|b)\s+is\s+(?:the\s+)?" + _BETTER + r"\b", re.IGNORECASE),
+        re.compile(r"\b" + _SIDE_NAME + r"(1|2|a|b)(?:'s\s+(?:response|answer|output))?\s+is\s+(?:the\s+)?" + _BETTER
+                   + r"\b", re.IGNORECASE),
+        re.compile(r"\[\[(a|b|c)\]\]", re.IGNORECASE),  # MT-Bench's judges answer [[A]], [[B]] or [[C]] (a tie)
         re.compile(r"\b(?:the\s+)?(?:better|stronger|preferred)\s+(?:response|one|answer)\s+is\s+(?:" + _SIDE_NAME
                    + r")?(1|2|a|b)\b", re.IGNORECASE),
-        re.compile(r"\bi\s+prefer\s+(?:" + _SIDE_NAME + r")?(1|2|a|b)\b", re.IGNORECASE),
-        re.compile(r"\b(it(?:'s|\s+is)\s+a\s+tie|(?:they|both)\s+are\s+(?:equally\s+good|tied|equal\s+in\s+quality)|"
-                   r"neither\s+(?:response\s+)?is\s+better)\b", re.IGNORECASE),
+        re.compile(r"\bi\s+(?:would\s+|will\s+)?(?:prefer|choose|pick|select|go\s+with)\s+(?:" + _SIDE_NAME
+                   + r")?(1|2|a|b)\b", re.IGNORECASE),
+        re.compile(r"\b(it(?:'s|\s+is)\s+a\s+tie|(?:they|both(?:\s+responses|\s+answers)?)\s+are\s+(?:equally\s+"
+                   r"(?:good|strong|helpful|correct)|tied|equal\s+in\s+quality)|neither\s+(?:response\s+)?is\s+better)\b",
+                   re.IGNORECASE),
     ),
     bare={"1": "1", "2": "2", "tie": "tie", "response 1": "1", "response 2": "2", "a": "1", "b": "2",
           "response a": "1", "response b": "2"},

@@ -43,7 +43,9 @@ SCORE_STATEMENTS = Statements(
         re.compile(r"^[\s*_>#-]*(?:final\s+|overall\s+)?(?:score|grade|rating)[\s*_]*[:=-][\s*_\"']*" + _SCORE,
                    re.IGNORECASE),
     ),
-    final=(re.compile(r"\b([1-5])\s*(?:/|out\s+of)\s*5\b", re.IGNORECASE),),
+    final=(re.compile(r"\b([1-5])\s*(?:/|out\s+of)\s*5\b", re.IGNORECASE),
+           re.compile(r"\brate\s+(?:this|it)(?:\s+(?:response|answer))?\s+(?:an?\s+)?([1-5])\b(?!\s*(?:or|to|-)\s*\d)",
+                      re.IGNORECASE)),
     bare={str(score): score for score in range(1, 6)}, convert=int, before="feedback")
 """How a prose reply gives the score: ``Score: 4``, ``**Score:** 4``, ``[RESULT] 4`` (Prometheus's own format,
 anywhere in a line), ``4/5`` on the last line, or a line that is only ``4``."""

@@ -85,7 +85,8 @@ def _step_word(found: str) -> str:
 STEP_STATEMENTS = Statements(
     "verdict",
     patterns=(
-        re.compile(r"^[\s*_>#-]*(?:final\s+)?(?:verdict|answer|judg(?:e)?ment|decision|conclusion)[\s*_]*[:=-]"
+        re.compile(r"^[\s*_>#-]*(?:final\s+)?(?:verdict|answer|judg(?:e)?ment|decision|conclusion|"
+                   r"(?:step\s+)?(?:correctness|status|assessment|evaluation|result))[\s*_]*[:=-]"
                    r"[\s*_\"']*((?:not\s+)?(?:correct|incorrect|wrong|erroneous|valid|invalid))" + ANSWER_END,
                    re.IGNORECASE),
         re.compile(r"\b(?:this|the)\s+(?:current\s+|new\s+|last\s+)?step\s+is\s+" + _ADVERB
@@ -94,21 +95,26 @@ STEP_STATEMENTS = Statements(
     bare={word: verdict for word, verdict in _STEP_WORDS.items()}, convert=_step_word)
 """How a prose reply judges one step: ``Verdict: wrong``, ``This step is incorrect.``, a line ``Correct``."""
 
-_NUMBER = r"(?:step\s*#?\s*)?(\d{1,4})"
+_NUMBER = r"(?:step\s*#?\s*)?(\d{1,4})(?!\s*[-+x*/=\u00d7]\s*\d)(?!\.\d)"
+"""A step number, not the first number of a sum (``first wrong step: 12 - 2 is 10`` names no step)."""
 LOCATED_STATEMENTS = Statements(
     "first_wrong_step",
     patterns=(
-        re.compile(r"first[\s_]+(?:wrong|incorrect|erroneous|faulty|flawed)[\s_]+step[\s*_]*(?:is|:|=)?[\s*_\"']*"
+        re.compile(r"(?:first|earliest)[\s_]+(?:wrong|incorrect|erroneous|faulty|flawed)[\s_]+step[\s*_]*(?:is|:|=)?[\s*_\"']*"
                    + _NUMBER + r"\b", re.IGNORECASE),
-        re.compile(r"first[\s_]+(?:error|mistake)[\s*_]*(?:is\s+|occurs\s+|appears\s+|happens\s+|comes\s+)?"
-                   r"(?:in|at)\s+step\s*#?\s*(\d{1,4})\b", re.IGNORECASE),
+        re.compile(r"(?:first|earliest)[\s_]+(?:error|mistake)[\s*_]*(?:is\s+|occurs\s+|appears\s+|happens\s+|"
+                   r"comes\s+)?(?:in|at)\s+step\s*#?\s*(\d{1,4})\b", re.IGNORECASE),
+        re.compile(r"^[\s*_>#-]*(?:an?\s+)?error\s+(?:is\s+)?(?:found|located)\s+(?:in|at)\s+step\s*#?\s*(\d{1,4})\b",
+                   re.IGNORECASE),
         re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+is\s+the\s+first\s+(?:wrong|incorrect|erroneous|faulty|flawed)\s+(?:step|one)",
                    re.IGNORECASE),
         re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+(?:contains|has|is\s+where)\s+the\s+first\s+(?:error|mistake)",
                    re.IGNORECASE),
         re.compile(r"first[\s_]+wrong[\s_]+step[\s*_]*[:=][\s*_\"']*(none|null)\b", re.IGNORECASE),
-        re.compile(r"\b((?:all|every)\s+(?:of\s+the\s+|the\s+)?steps?\s+(?:are|is)\s+" + _ADVERB + r"correct)",
+        re.compile(r"\b((?:all|every)\s+(?:of\s+the\s+|the\s+)?steps?\s+(?:are|is)\s+" + _ADVERB
+                   + r"(?:correct|valid|right))",
                    re.IGNORECASE),
+        re.compile(r"^[\s*_>#-]*(no\s+errors?\s+(?:were\s+|was\s+)?found)\b", re.IGNORECASE),
         re.compile(r"\b(no\s+step\s+is\s+(?:wrong|incorrect)|there\s+(?:is|are)\s+no\s+(?:wrong|incorrect|erroneous)"
                    r"\s+steps?|the\s+solution\s+(?:has|contains)\s+no\s+(?:errors?|mistakes?))", re.IGNORECASE),
     ),
