@@ -24,7 +24,7 @@ from .cache.store import DiskStore
 from .drift import DriftIndex
 from .errors import TRANSPORT_KINDS, CacheMissError, JudgeFailure
 from .tasks import ReplyProblem, Task
-from .models import Usage
+from .models import Exchange, Usage
 from .prompts import template_digest
 from .files import resolve
 
@@ -40,6 +40,8 @@ class Outcome:
     key: str = ""
     drift: list[dict[str, Any]] = field(default_factory=list)
     """How this fresh answer differs from the previous verdict on the same request (see drift.py)."""
+    exchange: Exchange | None = None
+    """The request sent and the reply received (with --critique-show-prompt only)."""
 
     @property
     def answer(self) -> dict[str, Any]:
@@ -272,7 +274,9 @@ class JudgeEngine:
             data = task.validate(entry.get("data"), call)
         except ReplyProblem:
             return None  # an entry written by an older schema: judge again
-        return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key)
+        raw = entry.get("raw")
+        return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key,
+                       exchange=_exchange(backend, call, raw if isinstance(raw, str) else None, cached=True))
 
     def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
                  store: DiskStore | None) -> Outcome:
@@ -286,6 +290,7 @@ class JudgeEngine:
                 f"makes no judge calls; key {key[:12]}). Record it by running once with "
                 "--critique-cache=rw and a judge model configured."), key=key)
         usage = Usage()
+        sent, raw = call, None
         try:
             reply = self._complete(backend, call)
             usage = usage + _usage_of(reply)
@@ -298,7 +303,9 @@ class JudgeEngine:
                                        problem.kind) from None
                 if problem.kind == "truncated":  # asked again, it would run out of tokens again
                     raise JudgeFailure(str(problem), "truncated") from None
-                repaired = self._complete(backend, call.with_repair(reply.text, str(problem)))
+                sent = call.with_repair(reply.text, str(problem))
+                raw = None
+                repaired = self._complete(backend, sent)
                 usage = usage + _usage_of(repaired)
                 raw = repaired.text
                 try:
@@ -312,19 +319,30 @@ class JudgeEngine:
                 usage = usage + Usage(calls=failure.calls, retries=failure.retries)
             elif usage.calls == 0 and failure.kind not in ("budget", "unavailable", "interrupted"):
                 usage = usage + Usage(calls=1)  # an offline judge that could not answer
-            return Outcome(failure=failure, usage=usage, key=key)
+            return Outcome(failure=failure, usage=usage, key=key, exchange=_exchange(backend, sent, raw))
         except Exception as exc:  # noqa: BLE001 - a judge bug must be UNSCORED, not a crash
             return Outcome(failure=JudgeFailure(f"{backend.name} raised {type(exc).__name__}: {exc}"),
-                           usage=usage, key=key)
+                           usage=usage, key=key, exchange=_exchange(backend, sent, raw))
         if transport.interrupted():
             return Outcome(failure=JudgeFailure("the run was interrupted", "interrupted"), usage=usage, key=key)
         if store is not None and mode.writes:
             store.set(key, {"data": data, "judge": backend.name, "task": task.name,
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
-            return Outcome(data=data, usage=usage, key=key,
+            return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw),
                            drift=self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields)))
-        return Outcome(data=data, usage=usage, key=key)
+        return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw))
+
+
+def _exchange(backend: Backend, call: JudgeCall, raw: str | None, cached: bool = False) -> Exchange | None:
+    """What was sent and received, kept only when the user asked to see it (--critique-show-prompt)."""
+    if not call.show_prompt or backend.offline:
+        return None
+    try:
+        messages = call.messages()
+    except Exception:  # noqa: BLE001 - a request that cannot be rendered has nothing to show
+        messages = []
+    return Exchange(request=messages, reply=raw, cached=cached)
 
 
 def _filled(results: list[Outcome | None]) -> list[Outcome]:

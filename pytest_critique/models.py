@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from typing_extensions import Self
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, computed_field, model_serializer
 
 from .errors import CritiqueFailed
 
@@ -82,6 +82,29 @@ class VerdictBase(BaseModel):
 
 
 
+class Exchange(BaseModel):
+    """What was sent to the judge and what it replied (kept with --critique-show-prompt)."""
+
+    request: list[dict[str, str]] = Field(default_factory=list)
+    """The chat messages of the last request (a repair request's, when there was one)."""
+    reply: str | None = None
+    """The reply's text as received (API keys redacted); None when no reply text came."""
+    cached: bool = False
+    """The reply came from the verdict cache; the request is rendered again for it."""
+
+
+class _ShowsExchange(BaseModel):
+    exchange: Exchange | None = None
+    """The request and the reply behind a failing or unscored verdict, with --critique-show-prompt."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_exchange(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("exchange") is None:
+            data.pop("exchange", None)
+        return data
+
+
 class JurorVote(BaseModel):
     """One juror's verdict on a checklist question (its own majority over its samples)."""
 
@@ -95,7 +118,7 @@ class JurorVote(BaseModel):
     error: str | None = None
 
 
-class ItemVerdict(BaseModel):
+class ItemVerdict(_ShowsExchange):
     """The verdict on one checklist question."""
 
     index: int
@@ -218,7 +241,7 @@ class ChecklistVerdict(VerdictBase):
 StepStatus = Literal["correct", "wrong", "not_judged", "unscored"]
 
 
-class StepVerdict(BaseModel):
+class StepVerdict(_ShowsExchange):
     """The critic's verdict on one step of a solution or trajectory."""
 
     index: int

@@ -72,3 +72,23 @@ def listed(entries: Sequence[str | list[str]], max_listed: int, more: str = "", 
     if len(entries) > max_listed:
         lines.append(f"{indent}... and {len(entries) - max_listed} more{more}")
     return lines
+
+
+def exchange_lines(exchange: Mapping[str, Any] | None, width: int = 100) -> list[str]:
+    """The request and the reply behind a verdict (--critique-show-prompt), escaped and cut short."""
+    if not exchange:
+        return []
+    wrapper = textwrap.TextWrapper(width=width - 12, max_lines=8, placeholder=" ...")
+    lines = ["       request sent" + (" (rendered again: the reply came from the cache):" if exchange.get("cached")
+                                     else ":")]
+    for message in exchange.get("request") or []:
+        text = " ".join(clean(str(message.get("content", ""))).split())
+        body = wrapper.wrap(text[:4000]) or [""]
+        lines.append(f"         [{clean(str(message.get('role', '?')))}] {body[0]}")
+        lines.extend(f"           {line}" for line in body[1:])
+    reply = exchange.get("reply")
+    text = " ".join(clean(reply).split()) if isinstance(reply, str) else ""
+    body = wrapper.wrap(text[:4000]) or ["(no reply text)"]
+    lines.append(f"       reply received: {body[0]}")
+    lines.extend(f"         {line}" for line in body[1:])
+    return lines

@@ -398,7 +398,11 @@ def from_pytest_config(config: Any) -> Settings:
         if option.ini:
             raw = config.getini(option.ini_key)
             ini[option.name] = raw if raw not in (None, "", [], ()) else None
-    return resolve(cli=cli, ini=ini)
+    settings = resolve(cli=cli, ini=ini)
+    verbosity = config.get_verbosity() if hasattr(config, "get_verbosity") else 0
+    if not settings.show_prompt and verbosity >= 2:
+        settings = settings.replace(show_prompt=True)  # -vv shows what was sent to the judge too
+    return settings
 
 
 __all__ = ["CACHE_MODES", "OPTIONS", "Settings", "add_options", "apply_overrides", "from_pytest_config",

@@ -370,7 +370,8 @@ class Task(Generic[AnswerT]):
                          sample=sample, timeout=settings.timeout, retries=settings.retries,
                          max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline,
                          max_tokens=settings.max_tokens or self.tokens(fields),
-                         response_schema=answer_schema(self.schema), structured_output=settings.structured_output)
+                         response_schema=answer_schema(self.schema), structured_output=settings.structured_output,
+                         show_prompt=settings.show_prompt)
 
     def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:
         try:

@@ -31,6 +31,8 @@ class JudgeCall:
     """The JSON schema of the answer, for models that take one (not part of the cache key)."""
     structured_output: str = "auto"
     """How a model is asked for that shape: auto, schema, json or off (not part of the cache key)."""
+    show_prompt: bool = False
+    """Keep the request and the reply for the report (--critique-show-prompt; not part of the cache key)."""
     repair: tuple[str, str] | None = None
     """(previous reply, what was wrong with it) when this call asks the judge to repair a reply."""
     answer_offline: Callable[[Any, "JudgeCall"], dict[str, Any]] | None = field(default=None, repr=False)

@@ -16,7 +16,7 @@ from ..agreement import fleiss_kappa
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure, UnscoredError
 from ..models import Checklist, ChecklistVerdict, ItemVerdict, Usage
-from ..report_text import judge_label, listed, plural, shorten, tally, wrapped
+from ..report_text import exchange_lines, judge_label, listed, plural, shorten, tally, wrapped
 from ..tasks import (ANSWER_END, HEDGE, NOT_EITHER, ReplyProblem, Statements, Task, numbered_answers, one_per_entry,
                      tokens_per)
 from .context import JudgeContext, total_usage
@@ -124,14 +124,17 @@ def _within_size(answer: GeneratedChecklist, call: JudgeCall) -> None:
         raise ReplyProblem(f"write at most {most} questions; the reply has {len(answer.questions)}")
 
 
-_LABEL = (r"^[\s*_>#-]*(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|conclusion|result|"
+_LABEL = (r"(?:^|(?<=[.!?])\s+)[\s*_>#-]*(?:my\s+)?(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|"
+          r"conclusion|result|"
           r"(?:requirement\s+)?(?:met|satisfied|fulfilled))[\s*_]*(?:is)?[\s*_]*[:=-]?[\s*_\"']*")
 YES_NO_STATEMENTS = Statements(
     "answer",
     patterns=(re.compile(_LABEL + r"(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
               re.compile(r"\b(?:the\s+)?(?:final\s+)?answer(?:\s+to\s+(?:the|this)\s+question)?\s+(?:is|would\s+be)"
                          r"\s*[:\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
-              re.compile(r"\bi(?:'d|\s+would)\s+say\s*[\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE)),
+              re.compile(r"\bi(?:'d|\s+would)\s+say\s*[\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+              # a last sentence that is only the answer: "Does it name the order? Yes."
+              re.compile(r"[.!?]\s+[*_\"']*(yes|no)[*_\"']*[.!]?\s*$", re.IGNORECASE)),
     bare={"yes": "YES", "no": "NO", "met": "YES", "not met": "NO", "requirement met": "YES",
           "requirement not met": "NO"},
     convert=lambda found: {"YES": "YES", "NO": "NO"}[found.upper()], leading={"yes": "YES", "no": "NO"})
@@ -449,6 +452,7 @@ class ChecklistKind(JudgeKind):
             else:
                 continue
             lines.extend(wrapped(detail, width))
+            lines.extend(exchange_lines(item.get("exchange"), width))
         return lines
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..engine import Outcome
 from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
 from ..models import StepsVerdict, StepVerdict, Usage, Vote
-from ..report_text import judge_label, plural, shorten, tally, wrapped
+from ..report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ..tasks import ANSWER_END, ReplyProblem, Statements, Task, tokens_per
 from .context import JudgeContext, first_failure, total_usage
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
@@ -89,6 +89,8 @@ STEP_STATEMENTS = Statements(
                    r"(?:step\s+)?(?:correctness|status|assessment|evaluation|result))[\s*_]*[:=-]"
                    r"[\s*_\"']*((?:not\s+)?(?:correct|incorrect|wrong|erroneous|valid|invalid))" + ANSWER_END,
                    re.IGNORECASE),
+        re.compile(r"[.!?]\s+[*_\"']*((?:not\s+)?(?:correct|incorrect|wrong|erroneous))[*_\"']*[.!]?\s*$",
+                   re.IGNORECASE),  # a last sentence that is only the verdict: "20 - 14 = 6. Correct."
         re.compile(r"\b(?:this|the)\s+(?:current\s+|new\s+|last\s+)?step\s+is\s+" + _ADVERB
                    + r"((?:not\s+)?(?:correct|incorrect|wrong|erroneous|valid|invalid))\b", re.IGNORECASE),
     ),
@@ -178,8 +180,10 @@ def locate_first_error(context: JudgeContext, backend: Backend, steps: list[str]
     outcomes = context.run(backend, FIRST_ERROR, calls)
     usage = total_usage(outcomes)
     failure = first_failure(outcomes)
+    shown = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     if failure is not None:
-        return ([StepVerdict(index=n, text=text, status="unscored", reason=failure, error=failure)
+        return ([StepVerdict(index=n, text=text, status="unscored", reason=failure, error=failure,
+                             exchange=shown if n == 1 else None)
                  for n, text in enumerate(steps, start=1)], [], None, usage)
     located: list[int | None] = [outcome.answer["first_wrong_step"] for outcome in outcomes]
     chosen, agreement = majority(located, _earliest_error)
@@ -192,7 +196,8 @@ def locate_first_error(context: JudgeContext, backend: Backend, steps: list[str]
             verdicts.append(StepVerdict(index=number, text=text, status="correct", cached=cached,
                                         reason=explanation if chosen is None and number == len(steps) else ""))
         elif number == chosen:
-            verdicts.append(StepVerdict(index=number, text=text, status="wrong", reason=explanation, cached=cached))
+            verdicts.append(StepVerdict(index=number, text=text, status="wrong", reason=explanation, cached=cached,
+                                        exchange=shown))
         else:
             verdicts.append(StepVerdict(index=number, text=text, status="not_judged", cached=cached))
     return verdicts, located, agreement, usage
@@ -200,15 +205,17 @@ def locate_first_error(context: JudgeContext, backend: Backend, steps: list[str]
 
 def _step_verdict(number: int, text: str, outcomes: Sequence[Outcome]) -> StepVerdict:
     failure = first_failure(outcomes)
+    shown = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     if failure is not None:
-        return StepVerdict(index=number, text=text, status="unscored", reason=failure, error=failure)
+        return StepVerdict(index=number, text=text, status="unscored", reason=failure, error=failure,
+                           exchange=shown)
     votes = [Vote(answer=outcome.answer["verdict"] == "correct", reason=outcome.answer["reasoning"],
                   cached=outcome.cached) for outcome in outcomes]
     correct, agreement = majority([vote.answer for vote in votes], tie_is_no)
     agreeing = [vote for vote in votes if vote.answer == correct]
     return StepVerdict(index=number, text=text, status="correct" if correct else "wrong",
                        reason=agreeing[0].reason, votes=votes, agreement=agreement,
-                       cached=all(vote.cached for vote in votes))
+                       cached=all(vote.cached for vote in votes), exchange=None if correct else shown)
 
 
 QUADRATIC_WARNING = 400_000
@@ -402,6 +409,7 @@ class StepsKind(JudgeKind):
                 lines.extend(wrapped(step.get("reason") or "(the critic gave no reason)", width))
             elif step["status"] == "unscored":
                 lines.extend(wrapped(f"UNSCORED: {step.get('error') or 'no verdict'}", width))
+            lines.extend(exchange_lines(step.get("exchange"), width))
             index += 1
         return lines
 

@@ -48,7 +48,9 @@ def sample_majority(outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | 
     """The fields of an item's verdict from its sampled judge outcomes (YES/NO answers)."""
     for outcome in outcomes:
         if outcome.failure is not None:
-            return {"answer": None, "reason": outcome.failure.reason, "error": outcome.failure.reason}
+            failed: dict[str, Any] = {"answer": None, "reason": outcome.failure.reason,
+                                      "error": outcome.failure.reason}
+            return {**failed, **_shown([outcome])}
     votes = [Vote(answer=answer["answer"] == "YES", reason=answer.get("reasoning", ""), cached=outcome.cached)
              for outcome, answer in zip(outcomes, answers) if answer is not None]
     decision, agreement = majority([vote.answer for vote in votes], tie_is_no)
@@ -60,7 +62,13 @@ def sample_majority(outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | 
         if on_unstable == "error":
             reason = unstable_reason(tally([vote.answer for vote in votes]), agreement, min_agreement)
             fields.update(answer=None, error=reason)
-    return fields
+    return {**fields, **_shown(outcomes)} if fields["answer"] is not True else fields
+
+
+def _shown(outcomes: Sequence[Any]) -> dict[str, Any]:
+    """The exchange behind a verdict that did not pass, when one was kept (--critique-show-prompt)."""
+    exchange = next((found for found in (getattr(outcome, "exchange", None) for outcome in outcomes) if found), None)
+    return {"exchange": exchange} if exchange is not None else {}
 
 
 def majority_item(index: int, question: str, outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | None],

@@ -197,10 +197,11 @@ def test_batch_mode_judges_all_questions_in_one_call(server, tmp_path):
 
 
 def test_batch_reply_with_wrong_count_is_unscored_never_padded(server, tmp_path):
-    short = json.dumps({"answers": [{"question": 1, "reasoning": "", "answer": "YES"}]})
+    short = json.dumps({"answers": [{"reasoning": "", "answer": "YES"}]})  # which question? it does not say
     server.enqueue(short, short)
-    with pytest.raises(UnscoredError, match="expected 2 answers"):
+    with pytest.raises(UnscoredError, match="expected 2 answers") as caught:
         make_critic(server, tmp_path / "cache", batch=True).checklist(HAIKU, items=["Q one?", "Q two?"])
+    assert [item.answer for item in caught.value.verdict.items] == [None, None]
 
 
 def test_tick_generation_then_judging(server, tmp_path):
@@ -344,3 +345,68 @@ def test_the_structured_output_mode_does_not_split_cached_verdicts(server, tmp_p
                    cache_dir=str(tmp_path / "cache"), runtime=Runtime(tmp_path), structured_output="schema")
     verdict = again.checklist(HAIKU, items=["Is it a haiku?"])
     assert verdict.passed and verdict.usage.cached == 1 and server.calls == 1
+
+
+def _listed_replies() -> list[dict[str, Any]]:
+    path = Path(__file__).resolve().parents[1] / "replies" / "corpus.jsonl"
+    return [row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row["listed"]]
+
+
+@pytest.mark.parametrize("row", _listed_replies(), ids=lambda row: f"{row['task']}:{row['reply'][:30]}")
+def test_replies_models_write_are_read_in_one_call(tmp_path, row):
+    """The reply shapes that used to cost a repair (bare answers, Python-style or trailing-comma JSON, step
+    labels, prose, CheckEval lines and maps, **Score:**, [RESULT] in a line, winner A) through litellm."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "replies"))
+    from reading import TASKS, decision
+
+    from pytest_critique.backends.litellm_backend import LiteLLMBackend
+    from pytest_critique.engine import JudgeEngine
+    from pytest_critique.settings import Settings
+
+    task = TASKS[row["task"]]
+    with LoopbackServer(handler=lambda request: row["reply"]) as server:
+        backend = LiteLLMBackend("openai/loopback-judge", api_base=server.url, api_key="sk-loopback-test")
+        engine = JudgeEngine(tmp_path)
+        try:
+            [outcome] = engine.run(backend, task, [task.call(row["fields"], Settings(retries=0))], cache="off",
+                                   cache_dir=str(tmp_path / "cache"), concurrency=1)
+        finally:
+            engine.close()
+        assert server.calls == 1, "read without a repair request"
+    assert outcome.failure is None, outcome.failure
+    assert decision(row["task"], outcome.answer) == row["expect"]
+
+
+SHOWN_TEST = """
+def test_haiku(critique):
+    assert critique.checklist("Red fox in the snow", items=["Does it rhyme?"]).passed
+"""
+
+
+@pytest.mark.parametrize("flag", ["--critique-show-prompt", "-vv", None])
+def test_show_prompt_prints_the_request_and_the_reply_of_a_failing_item(pytester, server, monkeypatch, flag):
+    monkeypatch.setenv("CRITIQUE_API_KEY", "sk-loopback-test")
+    pytester.makepyfile(SHOWN_TEST)
+    args = ["--critique-model=openai/loopback-judge", f"--critique-api-base={server.url}", "-p", "no:cacheprovider",
+            "--critique-report=report.json", "--critique-cache=off"]
+    result = pytester.runpytest_subprocess(*args, *([flag] if flag else []))
+    result.assert_outcomes(failed=1)
+    [item] = json.loads((pytester.path / "report.json").read_text())["tests"][0]["verdicts"][0]["items"]
+    if flag is None:
+        assert "exchange" not in item
+        result.stdout.no_fnmatch_line("*request sent*")
+        return
+    result.stdout.fnmatch_lines([
+        "  ✗  1  Does it rhyme?",
+        "       judged: Does it rhyme?",
+        "       request sent:",
+        "         [[]system] You grade one response against one requirement*",
+        "         [[]user] *",
+        '       reply received: {"reasoning": "judged: Does it rhyme?", "answer": "NO"}',
+    ])
+    assert re.search(r"<response-(\w+)> Red fox in the snow </response-\1>", result.stdout.str())
+    assert item["exchange"]["reply"] == '{"reasoning": "judged: Does it rhyme?", "answer": "NO"}'
+    assert [message["role"] for message in item["exchange"]["request"]] == ["system", "user"]
+    assert "sk-loopback-test" not in result.stdout.str()

@@ -389,6 +389,64 @@ WILD = [  # task, scenario, reply, expected: the odd ways real replies put thing
 ]
 
 
+# ---------------------------------------------------------------- held out: written after the reader was
+# tuned on everything above, and never tuned on; its figures are reported on their own.
+
+HELD_OUT = [
+    ("tick.item", 2, "Looking at the email: \"your order 48213 is on its way\" - the number is there.\n\nVerdict: YES",
+     "YES"),
+    ("tick.item", 3, "The line \"You should have read the delivery notes\" shifts responsibility onto the customer, "
+                     "so the requirement is not met.\n\n**Final answer:** NO", "NO"),
+    ("tick.item", 4, '```json\n{\n  "answer": "YES",\n  "reasoning": "voted, was diverted"\n}\n```', "YES"),
+    ("tick.item", 5, "no", "NO"),
+    ("tick.item", 5, "NO - flour is listed without an amount.", "NO"),
+    ("tick.item", 0, "<think>The question: does the poem mention a fox. Line 1: 'Red fox in the snow'. Yes it does."
+                     "</think>YES", "YES"),
+    ("tick.item", 1, "Count: 1) Thanks for writing. 2) We shipped your order today. 3) It arrives Friday. "
+                     "Three sentences.\nAnswer: No.", "NO"),
+    ("tick.item", 2, "{\"reasoning\": \"order 48213 is given\", \"answer\": \"Y\"}", UNREADABLE),
+    ("tick.item", 3, "It's borderline. The tone is a bit accusatory but it might be read as advice.", UNREADABLE),
+    ("tick.item", 4, "Answer: YES\nAnswer: YES", "YES"),
+    ("tick.item", 0, "The response says 'Answer: NO' at the end, but that is part of the poem? No - the poem does "
+                     "mention a fox. My answer: yes.", "YES"),
+    ("tick.item", 1, "I'm unable to evaluate this request.", UNREADABLE),
+    ("tick.item", 5, "**NO**\n\nThe flour has no quantity.", "NO"),
+    ("tick.item", 2, "Does the email include the order number? Yes.", "YES"),
+    ("tick.batch", 1, json.dumps({"answers": [{"question": 1, "answer": "No"}, {"question": 2, "answer": "Yes"},
+                                              {"question": 3, "answer": "Yes"}]}, indent=4), ["NO", "YES", "YES"]),
+    ("tick.batch", 1, "1. Does the reply apologise? **NO**\n2. Does it give a new date? **YES**\n"
+                      "3. Does it name the order? **YES**", ["NO", "YES", "YES"]),
+    # three numbered answers for four questions: read as they are; the checklist kind asks Q4 on its own
+    ("tick.batch", 2, "Q1: YES\nQ2: YES\nQ3: YES", ["YES", "YES", "YES"]),
+    ("tick.batch", 0, "All three requirements are met except the rhyme.", UNREADABLE),
+    ("checkeval.subaspect", 0, '{"answers": [true, true, false]}', ["YES", "YES", "NO"]),
+    ("checkeval.subaspect", 2, "Q1. yes - short\nQ2. yes - CDC cited\nQ3. yes - neutral\nQ4. no - acronym",
+     ["YES", "YES", "YES", "NO"]),
+    ("steps.step", 2, "20 - 14 = 6. Correct.", "correct"),
+    ("steps.step", 3, "The step adds the cost to the money instead of subtracting it.\nVerdict: Wrong", "wrong"),
+    ("steps.step", 0, json.dumps({"verdict": "Correct", "reasoning": "3 x 12 = 36"}), "correct"),
+    ("steps.step", 1, "3 x 12 = 36, so 32 is an arithmetic slip. The step is not correct.", "wrong"),
+    ("steps.step", 2, "Maybe correct, maybe not; the problem is ambiguous.", UNREADABLE),
+    ("steps.first_error", 2, "Checking each step:\n1. Correct formula.\n2. 60 x 2.5 = 150, not 120 - wrong.\n"
+                             "3. Follows from 2.\n\nThe first incorrect step is Step 2.", 2),
+    ("steps.first_error", 3, json.dumps({"first_wrong_step": 1, "reasoning": "distance = speed x time"}), 1),
+    ("steps.first_error", 1, "Every step is correct.", None),
+    ("steps.first_error", 0, "I can't tell which step is wrong.", UNREADABLE),
+    ("steps.first_error", 2, json.dumps({"reasoning": "step two", "first_wrong_step": "two"}), UNREADABLE),
+    ("pairwise.compare", 1, "Response 2 gives the correct boiling point, so Response 2 is better.", "2"),
+    ("pairwise.compare", 0, "WINNER: 1", "1"),
+    ("pairwise.compare", 2, json.dumps({"winner": "TIE", "reasoning": "both fine"}), "tie"),
+    ("pairwise.compare", 1, "[[B]]", "2"),
+    ("pairwise.compare", 0, "Both have merits.", UNREADABLE),
+    ("pairwise.compare", 1, "Response 1 is better. Response 2 is better.", UNREADABLE),
+    ("rubric.grade", 2, "Feedback: Correct, with a little extra detail.\nScore: 4/5", 4),
+    ("rubric.grade", 3, json.dumps({"score": 2, "feedback": "names a wrong city too"}), 2),
+    ("rubric.grade", 0, "[RESULT] 5", 5),
+    ("rubric.grade", 1, "This deserves a low score.", UNREADABLE),
+    ("rubric.grade", 1, "Score: 1\nScore: 2", UNREADABLE),
+]
+
+
 def _build() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
@@ -456,14 +514,19 @@ def _build() -> list[dict[str, Any]]:
         add(task, "listed", scenario_fields[task][scenario], reply, expect, listed=True)
     for task, scenario, reply, expect in WILD:
         add(task, "wild", scenario_fields[task][scenario], reply, expect)
+    for task, scenario, reply, expect in HELD_OUT:
+        add(task, "held-out", scenario_fields[task][scenario], reply, expect)
     return rows
 
 
 def main() -> None:
     rows = _build()
-    path = HERE / "corpus.jsonl"
-    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    print(f"wrote {len(rows)} replies to {path}")
+    held_out = [row for row in rows if row["style"] == "held-out"]
+    rows = [row for row in rows if row["style"] != "held-out"]
+    for name, chosen in (("corpus.jsonl", rows), ("held_out.jsonl", held_out)):
+        path = HERE / name
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in chosen), encoding="utf-8")
+        print(f"wrote {len(chosen)} replies to {path}")
 
 
 if __name__ == "__main__":

@@ -298,7 +298,7 @@ def test_failures_are_not_cached(engine: JudgeEngine) -> None:
 def test_an_entry_with_an_old_schema_is_judged_again(engine: JudgeEngine) -> None:
     judge = Counting()
     [first] = run(engine, judge, "rw")
-    engine.store_for(".critique_cache").set(first.key, {"data": {"verdict": "yes"}})
+    engine.store_for(".critique_cache").set(first.key, {"data": {"old_answer_field": "yes"}})
     [again] = run(engine, judge, "rw")
     assert not again.cached and judge.calls == 2
 

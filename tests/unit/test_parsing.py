@@ -201,10 +201,19 @@ def test_batch_question_numbers_are_optional() -> None:
 
 @pytest.mark.parametrize("count", [2, 4, 0])
 def test_batch_count_mismatch(count: int) -> None:
-    answers = [{"question": n, "answer": "YES"} for n in range(1, count + 1)]
+    answers = [{"answer": "YES"} for n in range(1, count + 1)]
     with pytest.raises(ReplyProblem) as caught:
         tick.BATCH.read(batch_reply(answers), batch_call(3))
     assert str(caught.value) == f"expected 3 answers, one per question in order, got {count}"
+
+
+def test_a_batch_may_leave_out_questions_it_numbers_the_others_of() -> None:
+    data = tick.BATCH.read(batch_reply([{"question": 3, "answer": "NO"}, {"question": 1, "answer": "YES"}]),
+                           batch_call(3))
+    assert [(a["question"], a["answer"]) for a in data["answers"]] == [(3, "NO"), (1, "YES")]
+    with pytest.raises(ReplyProblem, match="expected 3 answers"):  # a number twice places nothing for sure
+        tick.BATCH.read(batch_reply([{"question": 1, "answer": "YES"}, {"question": 1, "answer": "NO"}]),
+                        batch_call(3))
 
 
 def test_batch_order_must_follow_the_checklist() -> None:
