@@ -385,7 +385,7 @@ def test_haiku(critique):
 """
 
 
-@pytest.mark.parametrize("flag", ["--critique-show-prompt", "-vv", None])
+@pytest.mark.parametrize("flag", ["--critique-show-prompt", None])
 def test_show_prompt_prints_the_request_and_the_reply_of_a_failing_item(pytester, server, monkeypatch, flag):
     monkeypatch.setenv("CRITIQUE_API_KEY", "sk-loopback-test")
     pytester.makepyfile(SHOWN_TEST)

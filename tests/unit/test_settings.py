@@ -289,6 +289,15 @@ def test_from_pytest_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.model is None and settings.cache_dir == ".critique_cache"
 
 
+@pytest.mark.parametrize(("verbosity", "shown"), [(0, False), (1, False), (2, True), (3, True)])
+def test_very_verbose_runs_show_the_prompt(monkeypatch: pytest.MonkeyPatch, verbosity: int, shown: bool) -> None:
+    for name in ALL_KEYS:
+        monkeypatch.delenv(OPTIONS_BY_NAME[name].env_var, raising=False)
+    config = FakeConfig({}, {})
+    config.get_verbosity = lambda: verbosity  # type: ignore[attr-defined]
+    assert from_pytest_config(config).show_prompt is shown
+
+
 def test_from_pytest_config_never_asks_for_env_only_options(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     config = SimpleNamespace(getoption=lambda dest: asked.append(dest), getini=lambda key: asked.append(key))
