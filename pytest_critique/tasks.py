@@ -80,8 +80,10 @@ class _Quotes:
 
 
 _MAX_OBJECT_STARTS = 200
-_MAX_LENIENT = 100_000
-"""Longest text read as a Python-style object (ast.literal_eval is not run on more)."""
+_MAX_LENIENT = 20_000
+"""Longest text read as an almost-JSON object (answers are short; ast.literal_eval is not run on more)."""
+_MAX_LENIENT_TRIES = 20
+"""Objects a reply may hold that strict JSON refuses and are tried leniently (each try scans ahead)."""
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 _JSON_WORDS = re.compile(r"\b(true|false|null)\b")
 
@@ -135,7 +137,7 @@ def json_objects(text: str) -> list[tuple[str, dict[str, Any]]]:
     write), with its source text, in order."""
     decoder = json.JSONDecoder()
     found: list[tuple[str, dict[str, Any]]] = []
-    position, tried = 0, 0
+    position, tried, lenient_tries = 0, 0, 0
     while tried < _MAX_OBJECT_STARTS:
         start = text.find("{", position)
         if start < 0:
@@ -144,7 +146,8 @@ def json_objects(text: str) -> list[tuple[str, dict[str, Any]]]:
         try:
             value, end = decoder.raw_decode(text, start)
         except (json.JSONDecodeError, ValueError, RecursionError):
-            end_of_object = _balanced_end(text, start)
+            lenient_tries += 1
+            end_of_object = _balanced_end(text, start) if lenient_tries <= _MAX_LENIENT_TRIES else None
             lenient = _lenient_object(text[start:end_of_object]) if end_of_object else None
             if lenient is None or end_of_object is None:
                 position = start + 1
@@ -283,7 +286,7 @@ HEDGE = re.compile(r"^[\s*_,.;:\u2014\u2013-]*(?:mostly|partially|partly|somewha
 """Words after an answer that take part of it back (``YES, mostly``): such an answer is a hedge, not read."""
 _CONDITIONAL = re.compile(r"\b(?:if|whether|unless|suppose|assuming)\b", re.IGNORECASE)
 """Words before an answer that make it a supposition, not a statement (``if the answer is YES, ...``)."""
-_LEADING = re.compile(r"^[\s*_>#\-\u2705\u2714\u274c\u2717\u2611\u2713\ufe0f]*(\w+)[*_]*"
+_LEADING = re.compile(r"^[\s*_>#\-\u2705\u2714\u274c\u2717\u2611\u2713\ufe0f]*([A-Za-z]+)[*_]*"
                       r"(?:[.,;:!]|\s*[\u2014\u2013]|\s+-\s)")
 
 

@@ -124,15 +124,15 @@ def _within_size(answer: GeneratedChecklist, call: JudgeCall) -> None:
         raise ReplyProblem(f"write at most {most} questions; the reply has {len(answer.questions)}")
 
 
-_LABEL = (r"(?:^|(?<=[.!?])\s+)[\s*_>#-]*(?:my\s+)?(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|"
-          r"conclusion|result|"
-          r"(?:requirement\s+)?(?:met|satisfied|fulfilled))[\s*_]*(?:is)?[\s*_]*[:=-]?[\s*_\"']*")
+# Each run of spaces and markup is one quantifier: overlapping ones backtrack badly on long lines.
+_LABEL = (r"(?:^|(?<=[.!?])\s)[\s*_>#-]*(?:my\s+)?(?:final\s+)?(?:answer|verdict|decision|judg(?:e)?ment|"
+          r"conclusion|result|(?:requirement\s+)?(?:met|satisfied|fulfilled))(?:[\s*_\"':=-]|\bis\b)*")
 YES_NO_STATEMENTS = Statements(
     "answer",
     patterns=(re.compile(_LABEL + r"(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
               re.compile(r"\b(?:the\s+)?(?:final\s+)?answer(?:\s+to\s+(?:the|this)\s+question)?\s+(?:is|would\s+be)"
-                         r"\s*[:\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
-              re.compile(r"\bi(?:'d|\s+would)\s+say\s*[\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+                         r"[\s:*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
+              re.compile(r"\bi(?:'d|\s+would)\s+say[\s*_\"']*(yes|no)" + ANSWER_END + NOT_EITHER, re.IGNORECASE),
               # a last sentence that is only the answer: "Does it name the order? Yes."
               re.compile(r"[.!?]\s+[*_\"']*(yes|no)[*_\"']*[.!]?\s*$", re.IGNORECASE)),
     bare={"yes": "YES", "no": "NO", "met": "YES", "not met": "NO", "requirement met": "YES",

@@ -97,20 +97,20 @@ STEP_STATEMENTS = Statements(
     bare={word: verdict for word, verdict in _STEP_WORDS.items()}, convert=_step_word)
 """How a prose reply judges one step: ``Verdict: wrong``, ``This step is incorrect.``, a line ``Correct``."""
 
-_NUMBER = r"(?:step\s*#?\s*)?(\d{1,4})(?!\s*[-+x*/=\u00d7]\s*\d)(?!\.\d)"
+_NUMBER = r"(?:step[\s#]*)?(\d{1,4})(?!\s*[-+x*/=\u00d7]\s*\d)(?!\.\d)"
 """A step number, not the first number of a sum (``first wrong step: 12 - 2 is 10`` names no step)."""
 LOCATED_STATEMENTS = Statements(
     "first_wrong_step",
     patterns=(
-        re.compile(r"(?:first|earliest)[\s_]+(?:wrong|incorrect|erroneous|faulty|flawed)[\s_]+step[\s*_]*(?:is|:|=)?[\s*_\"']*"
+        re.compile(r"(?:first|earliest)[\s_]+(?:wrong|incorrect|erroneous|faulty|flawed)[\s_]+step(?:[\s*_\"':=]|\bis\b)*"
                    + _NUMBER + r"\b", re.IGNORECASE),
         re.compile(r"(?:first|earliest)[\s_]+(?:error|mistake)[\s*_]*(?:is\s+|occurs\s+|appears\s+|happens\s+|"
-                   r"comes\s+)?(?:in|at)\s+step\s*#?\s*(\d{1,4})\b", re.IGNORECASE),
-        re.compile(r"^[\s*_>#-]*(?:an?\s+)?error\s+(?:is\s+)?(?:found|located)\s+(?:in|at)\s+step\s*#?\s*(\d{1,4})\b",
+                   r"comes\s+)?(?:in|at)\s+step[\s#]*(\d{1,4})\b", re.IGNORECASE),
+        re.compile(r"^[\s*_>#-]*(?:an?\s+)?error\s+(?:is\s+)?(?:found|located)\s+(?:in|at)\s+step[\s#]*(\d{1,4})\b",
                    re.IGNORECASE),
-        re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+is\s+the\s+first\s+(?:wrong|incorrect|erroneous|faulty|flawed)\s+(?:step|one)",
+        re.compile(r"\bstep[\s#]*(\d{1,4})\s+is\s+the\s+first\s+(?:wrong|incorrect|erroneous|faulty|flawed)\s+(?:step|one)",
                    re.IGNORECASE),
-        re.compile(r"\bstep\s*#?\s*(\d{1,4})\s+(?:contains|has|is\s+where)\s+the\s+first\s+(?:error|mistake)",
+        re.compile(r"\bstep[\s#]*(\d{1,4})\s+(?:contains|has|is\s+where)\s+the\s+first\s+(?:error|mistake)",
                    re.IGNORECASE),
         re.compile(r"first[\s_]+wrong[\s_]+step[\s*_]*[:=][\s*_\"']*(none|null)\b", re.IGNORECASE),
         re.compile(r"\b((?:all|every)\s+(?:of\s+the\s+|the\s+)?steps?\s+(?:are|is)\s+" + _ADVERB
