@@ -93,7 +93,9 @@ class Exchange(BaseModel):
     """The reply came from the verdict cache; the request is rendered again for it."""
 
 
-class _ShowsExchange(BaseModel):
+class ShowsExchange(BaseModel):
+    """Base of the (sub-)verdicts that can keep the exchange behind them; it is left out of their JSON when empty."""
+
     exchange: Exchange | None = None
     """The request and the reply behind a failing or unscored verdict, with --critique-show-prompt."""
 
@@ -118,7 +120,7 @@ class JurorVote(BaseModel):
     error: str | None = None
 
 
-class ItemVerdict(_ShowsExchange):
+class ItemVerdict(ShowsExchange):
     """The verdict on one checklist question."""
 
     index: int
@@ -241,7 +243,7 @@ class ChecklistVerdict(VerdictBase):
 StepStatus = Literal["correct", "wrong", "not_judged", "unscored"]
 
 
-class StepVerdict(_ShowsExchange):
+class StepVerdict(ShowsExchange):
     """The critic's verdict on one step of a solution or trajectory."""
 
     index: int
@@ -335,7 +337,7 @@ class QuestionVerdict(BaseModel):
         return None if self.answer is None else self.answer == self.yes_is_good
 
 
-class SubAspectVerdict(BaseModel):
+class SubAspectVerdict(ShowsExchange):
     name: str
     questions: list[QuestionVerdict]
     error: str | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from .models import Usage, VerdictBase
+from .models import ShowsExchange, Usage, VerdictBase
 
 
 class Rubric(BaseModel):
@@ -35,7 +35,7 @@ class Rubric(BaseModel):
         return {score: scores[score].strip() for score in sorted(scores)}
 
 
-class RubricVerdict(VerdictBase):
+class RubricVerdict(VerdictBase, ShowsExchange):
     """An absolute grade from 1 to 5 against a rubric, with the judge's feedback (Prometheus)."""
 
     kind: Literal["rubric"] = "rubric"
@@ -71,7 +71,7 @@ class RubricVerdict(VerdictBase):
 Side = Literal["a", "b", "tie"]
 
 
-class OrderJudgement(BaseModel):
+class OrderJudgement(ShowsExchange):
     """The judge's preference with one of the two responses shown first."""
 
     first: Literal["a", "b"]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, field_validator
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure
 from ..models import Checklist, Usage
-from ..report_text import judge_label, plural, shorten, wrapped
+from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from ..tasks import ANSWER_END, Statements, Task
 from ..trust_models import ComparedItem, CompareVerdict, OrderJudgement
 from .checklist import checklist_for, judge_items
@@ -95,8 +95,9 @@ def _order(context: JudgeContext, backend: Backend, first: Side, texts: Mapping[
     outcomes = context.run(backend, COMPARE, calls)
     usage = total_usage(outcomes)
     failure = first_failure(outcomes)
+    exchange = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     if failure is not None:
-        return OrderJudgement(first=first, preferred=None, reason=failure, error=failure), usage
+        return OrderJudgement(first=first, preferred=None, reason=failure, error=failure, exchange=exchange), usage
     positions: dict[str, Choice] = {"1": first, "2": second, "tie": "tie"}
     votes: list[Choice] = [positions[outcome.answer["winner"]] for outcome in outcomes]
     # Samples split evenly between choices resolve to a tie: a preference is claimed only when it holds.
@@ -104,7 +105,7 @@ def _order(context: JudgeContext, backend: Backend, first: Side, texts: Mapping[
     reason = ("the samples split evenly" if preferred not in votes else
               next(outcome.answer["reasoning"] for outcome, vote in zip(outcomes, votes) if vote == preferred))
     judgement = OrderJudgement(first=first, preferred=preferred, reason=reason, votes=votes,
-                               cached=all(outcome.cached for outcome in outcomes))
+                               cached=all(outcome.cached for outcome in outcomes), exchange=exchange)
     if is_unstable(agreement, len(votes), settings.min_agreement):
         judgement.unstable = True
         if settings.on_unstable == "error":
@@ -135,9 +136,13 @@ def compare_direct(context: JudgeContext, a: str, b: str, instruction: str | Non
     else:
         consistent = orders[0].preferred == orders[1].preferred
         winner, error = (orders[0].preferred if consistent else "tie"), None
-    return CompareVerdict(judge=backend.name, offline=backend.offline, method="direct", instruction=instruction,
-                          criteria=criteria, winner=winner, consistent=consistent, orders=orders,
-                          allow_tie=allow_tie, error=error, samples=settings.samples, usage=usage)
+    verdict = CompareVerdict(judge=backend.name, offline=backend.offline, method="direct", instruction=instruction,
+                             criteria=criteria, winner=winner, consistent=consistent, orders=orders,
+                             allow_tie=allow_tie, error=error, samples=settings.samples, usage=usage)
+    if verdict.passed:
+        for order in verdict.orders:
+            order.exchange = None  # shown for verdicts that did not pass only
+    return verdict
 
 
 def compare_by_checklist(context: JudgeContext, a: str, b: str, instruction: str | None,
@@ -225,6 +230,7 @@ class PairwiseKind(JudgeKind):
             lines.append(f"  {order['first']} shown first, {second} second: "
                          f"prefers {_SIDE[order.get('preferred')]}{shown}")
             lines.extend(wrapped(order.get("error") or order.get("reason") or "(no reason given)", width))
+            lines.extend(exchange_lines(order.get("exchange"), width))
         if verdict.get("consistent") is False:
             lines.append("  position-inconsistent: the preference changed when the order was swapped, so it is a tie")
         if verdict.get("method") == "checklist":

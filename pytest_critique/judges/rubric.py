@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..backends.base import JudgeCall, OfflineJudge
 from ..errors import CritiqueUsageError, JudgeFailure
-from ..report_text import judge_label, plural, shorten, wrapped
+from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from ..tasks import Statements, Task
 from ..trust_models import Rubric, RubricVerdict
 from .context import JudgeContext, first_failure, total_usage
@@ -102,6 +102,7 @@ def judge(context: JudgeContext, response: str, rubric: Rubric, reference: str |
     common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric,
                               "min_score": min_score, "samples": settings.samples, "usage": total_usage(outcomes)}
     failure = first_failure(outcomes)
+    common["exchange"] = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     if failure is not None:
         return RubricVerdict(score=None, error=failure, feedback=failure, **common)
     votes = [outcome.answer["score"] for outcome in outcomes]
@@ -113,6 +114,8 @@ def judge(context: JudgeContext, response: str, rubric: Rubric, reference: str |
         if settings.on_unstable == "error":
             verdict.error = unstable_reason(f"scores {', '.join(map(str, votes))}", agreement, settings.min_agreement)
             verdict.score = None
+    if verdict.passed:
+        verdict.exchange = None  # shown for verdicts that did not pass only
     return verdict
 
 
@@ -161,6 +164,7 @@ class RubricKind(JudgeKind):
             lines.extend(wrapped(verdict.get("feedback") or "(no feedback given)", width))
         else:
             lines.extend(wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
+        lines.extend(exchange_lines(verdict.get("exchange"), width))
         return lines
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:

@@ -410,3 +410,35 @@ def test_show_prompt_prints_the_request_and_the_reply_of_a_failing_item(pytester
     assert item["exchange"]["reply"] == '{"reasoning": "judged: Does it rhyme?", "answer": "NO"}'
     assert [message["role"] for message in item["exchange"]["request"]] == ["system", "user"]
     assert "sk-loopback-test" not in result.stdout.str()
+
+
+def test_show_prompt_keeps_the_exchange_behind_grades_comparisons_and_checkeval_that_fail(tmp_path):
+    from pytest_critique import CritiqueFailed, parse_checklist
+    from pytest_critique.judges import kind_of
+
+    def reply(request: dict[str, Any]) -> str:
+        prompt = request["messages"][-1]["content"]
+        if "score" in prompt and "feedback" in prompt:
+            return json.dumps({"feedback": "vague", "score": 2})
+        if '"winner"' in prompt:
+            return json.dumps({"reasoning": "the second is better", "winner": "2"})
+        return json.dumps({"answers": [{"question": 1, "answer": "NO"}]})
+
+    with LoopbackServer(handler=reply) as server:
+        critic = make_critic(server, tmp_path / "cache", show_prompt=True)
+        graded = critic.rubric("Paris.", rubric={"criteria": "Is it right?", "scores": {n: str(n) for n in range(1, 6)}})
+        compared = critic.compare("a", "b")
+        checklist = parse_checklist("dimension: clarity\ndefinition: Clear.\nsub_aspects:\n  wording:\n    - Is it clear?\n")
+        scored = critic.checkeval("text", checklist=checklist)
+        quiet = make_critic(server, tmp_path / "cache2").rubric("Paris.", rubric={"criteria": "Is it right?",
+                                                                                  "scores": {n: str(n) for n in
+                                                                                             range(1, 6)}})
+    for verdict in (graded, compared, scored):
+        with pytest.raises(CritiqueFailed):
+            verdict.check()
+        lines = kind_of(verdict).lines(verdict.model_dump(mode="json"))
+        assert "       request sent:" in lines and any(line.startswith("       reply received: {") for line in lines)
+    assert graded.exchange is not None and '"score": 2' in (graded.exchange.reply or "")
+    assert [order.exchange is not None for order in compared.orders] == [True, True]
+    assert scored.dimensions[0].sub_aspects[0].exchange is not None
+    assert quiet.exchange is None and "exchange" not in quiet.model_dump(mode="json")

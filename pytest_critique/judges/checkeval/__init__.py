@@ -13,7 +13,7 @@ from pydantic import BaseModel, model_validator
 
 from ...backends.base import JudgeCall, OfflineJudge
 from ...models import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
-from ...report_text import judge_label, plural, shorten, tally, wrapped
+from ...report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ...tasks import Task, numbered_answers, one_per_entry, tokens_per
 from ..checklist import BatchItem, answer_list, answers_by_question
 from ..context import JudgeContext, first_failure, total_usage
@@ -79,7 +79,10 @@ def judge(context: JudgeContext, dimensions: list[Dimension], thresholds: dict[s
             questions.append(QuestionVerdict(index=index + 1, text=question.text, yes_is_good=question.yes_is_good,
                                              weight=question.weight, required=question.required, answer=answer,
                                              votes=votes, cached=all(outcome.cached for outcome in mine)))
-        judged[dimension.name].append(SubAspectVerdict(name=sub_aspect.name, questions=questions, error=failure))
+        went_bad = failure is not None or any(question.good is False for question in questions)
+        shown = next((outcome.exchange for outcome in mine if outcome.exchange), None) if went_bad else None
+        judged[dimension.name].append(SubAspectVerdict(name=sub_aspect.name, questions=questions, error=failure,
+                                                       exchange=shown))
     verdicts = [DimensionVerdict(name=dimension.name, definition=dimension.definition,
                                  threshold=thresholds[dimension.name], sub_aspects=judged[dimension.name])
                 for dimension in dimensions]
@@ -141,6 +144,7 @@ class CheckEvalKind(JudgeKind):
             for sub_aspect in dimension.get("sub_aspects", []):
                 if sub_aspect.get("error"):
                     lines.extend(wrapped(f"{sub_aspect['name']}: UNSCORED: {sub_aspect['error']}", width))
+                    lines.extend(exchange_lines(sub_aspect.get("exchange"), width))
                     continue
                 for question in sub_aspect.get("questions", []):
                     if question.get("unstable"):
@@ -155,6 +159,7 @@ class CheckEvalKind(JudgeKind):
                         suffix = f"{polarity}{required}: answered {said}"
                         room = max(40, width - 11 - len(name) - len(suffix))
                         lines.append(f"      ✗ {name} · {shorten(question['text'], room)}{suffix}")
+                lines.extend(exchange_lines(sub_aspect.get("exchange"), width))
         return lines
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
