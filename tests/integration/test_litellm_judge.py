@@ -424,15 +424,15 @@ def test_show_prompt_keeps_the_exchange_behind_grades_comparisons_and_checkeval_
             return json.dumps({"reasoning": "the second is better", "winner": "2"})
         return json.dumps({"answers": [{"question": 1, "answer": "NO"}]})
 
+    rubric = {"criteria": "Is it right?", "scores": {n: str(n) for n in range(1, 6)}}
+    checklist = parse_checklist("dimension: clarity\ndefinition: Clear.\nsub_aspects:\n"
+                                "  wording:\n    - Is it clear?\n")
     with LoopbackServer(handler=reply) as server:
         critic = make_critic(server, tmp_path / "cache", show_prompt=True)
-        graded = critic.rubric("Paris.", rubric={"criteria": "Is it right?", "scores": {n: str(n) for n in range(1, 6)}})
+        graded = critic.rubric("Paris.", rubric=rubric)
         compared = critic.compare("a", "b")
-        checklist = parse_checklist("dimension: clarity\ndefinition: Clear.\nsub_aspects:\n  wording:\n    - Is it clear?\n")
         scored = critic.checkeval("text", checklist=checklist)
-        quiet = make_critic(server, tmp_path / "cache2").rubric("Paris.", rubric={"criteria": "Is it right?",
-                                                                                  "scores": {n: str(n) for n in
-                                                                                             range(1, 6)}})
+        quiet = make_critic(server, tmp_path / "cache2").rubric("Paris.", rubric=rubric)
     for verdict in (graded, compared, scored):
         with pytest.raises(CritiqueFailed):
             verdict.check()
