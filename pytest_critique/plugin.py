@@ -118,6 +118,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                                  seen_usage + len(usage))
     attach(report, verdicts, checklists, call.excinfo.value if unscored and call.excinfo is not None else None,
            usage)
+    if verdicts:  # JUnit XML takes a test's properties from its teardown report, made from the item's
+        from .report_junit import properties
+
+        item.user_properties.extend(properties([verdict.model_dump(mode="json") for verdict in verdicts]))
     return report
 
 
@@ -137,6 +141,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     critique_session.notes = critique_session.finish()
     if critique_session.failed and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    xml_path = getattr(config.option, "xmlpath", None)
+    if xml_path and critique_session.results:  # pytest's junitxml wrote the file before this trylast hook
+        from pathlib import Path
+
+        from .report_junit import complete_file
+
+        complete_file(Path(xml_path), critique_session.results, str(config.getini("junit_logging")),
+                      getattr(config.option, "junitprefix", None))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -322,5 +322,9 @@ class CalibrationKind(JudgeKind):
     def figures(self) -> CalibrationFigures:
         return CalibrationFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        return [("compared", verdict.get("compared")), ("accuracy", verdict.get("accuracy")),
+                ("kappa", verdict.get("kappa")), ("min_kappa", verdict.get("min_kappa"))]
+
 
 KIND = CalibrationKind()

@@ -467,5 +467,10 @@ class ChecklistKind(JudgeKind):
     def figures(self) -> ChecklistFigures:
         return ChecklistFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        failed = [item for item in verdict.get("items", []) if item.get("answer") is False]
+        return [("pass_rate", verdict.get("pass_rate")), ("threshold", verdict.get("threshold")),
+                *((f"failed.{item['index']}", item["question"]) for item in failed)]
+
 
 KIND = ChecklistKind()

@@ -82,3 +82,8 @@ class JudgeKind:
     def figures(self) -> Figures:
         """A fresh accumulator of this kind's run figures."""
         return Figures()
+
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        """What JUnit XML shows of the verdict beyond kind, judge, passed and usage: (name, value) pairs,
+        named without the ``critique.`` prefix; None values are left out."""
+        return []

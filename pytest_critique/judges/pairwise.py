@@ -254,5 +254,8 @@ class PairwiseKind(JudgeKind):
     def figures(self) -> PairwiseFigures:
         return PairwiseFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        return [("winner", verdict.get("winner")), ("consistent", verdict.get("consistent"))]
+
 
 KIND = PairwiseKind()

@@ -176,5 +176,8 @@ class RubricKind(JudgeKind):
     def figures(self) -> RubricFigures:
         return RubricFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        return [("score", verdict.get("score")), ("min_score", verdict.get("min_score"))]
+
 
 KIND = RubricKind()

@@ -425,5 +425,10 @@ class StepsKind(JudgeKind):
     def figures(self) -> StepsFigures:
         return StepsFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        wrong = [step for step in verdict.get("steps", []) if step.get("status") == "wrong"]
+        return [("steps", len(verdict.get("steps", []))),
+                *((f"failed.{step['index']}", step["text"]) for step in wrong)]
+
 
 KIND = StepsKind()

@@ -86,7 +86,7 @@ def test_the_graph_is_read_from_the_real_package() -> None:
 LAYERS = [
     ("plugin",),
     ("session", "calibration_item", "hookspecs"),
-    ("report", "summary"),
+    ("report", "summary", "report_junit"),
     ("critic", "checkeval_files"),
     ("judges",),
     ("runtime",),

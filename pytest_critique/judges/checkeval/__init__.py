@@ -175,5 +175,12 @@ class CheckEvalKind(JudgeKind):
     def figures(self) -> CheckEvalFigures:
         return CheckEvalFigures()
 
+    def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        for dimension in verdict.get("dimensions", []):
+            found += [(f"score.{dimension['name']}", dimension.get("score")),
+                      (f"threshold.{dimension['name']}", dimension.get("threshold"))]
+        return found
+
 
 KIND = CheckEvalKind()
