@@ -6,6 +6,8 @@ plugin's light modules; pydantic, jinja2, diskcache and litellm load when a test
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
@@ -141,10 +143,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     critique_session.notes = critique_session.finish()
     if critique_session.failed and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and critique_session.settings.github_summary != "off" and critique_session.results:
+        from .report_github import append
+
+        append(Path(step_summary), critique_session.totals())
     xml_path = getattr(config.option, "xmlpath", None)
     if xml_path and critique_session.results:  # pytest's junitxml wrote the file before this trylast hook
-        from pathlib import Path
-
         from .report_junit import complete_file
 
         complete_file(Path(xml_path), critique_session.results, str(config.getini("junit_logging")),

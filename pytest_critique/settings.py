@@ -92,6 +92,8 @@ class Settings:
     max_questions: int = 12
     """The most questions a generated checklist may have (at least 1)."""
     show_prompt: bool = False
+    github_summary: Literal["auto", "off"] = "auto"
+    """``auto``: append a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is set."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):  # built directly, not resolved: keep the key hidden all the same
@@ -253,6 +255,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_questions", "most questions a generated checklist may have", int, _at_least(1), "N"),
     Option("show_prompt", "show the request sent and the reply received for failing and unscored items",
            _parse_bool, flag=True),
+    Option("github_summary", "auto (default: append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set) "
+           "or off", str, _choice("auto", "off"), "MODE", marker=False),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)

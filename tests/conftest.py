@@ -10,6 +10,8 @@ import pytest
 
 # litellm must never fetch its price table in tests (nothing here reaches the network).
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# The runs these tests start must not write into the job summary of a CI that runs them.
+os.environ.pop("GITHUB_STEP_SUMMARY", None)
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent

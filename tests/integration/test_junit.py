@@ -61,3 +61,28 @@ def test_without_junit_logging_the_section_stays_out(scripted_conftest: pytest.P
     assert "critique ·" not in (found["test_fail"].findtext("system-out") or "")
     assert props(found["test_fail"])["critique.failed.2"] == "Does it mention autumn?"
     assert found["test_unscored"].find("error") is not None
+
+
+def test_a_github_job_summary_is_appended(scripted_conftest: pytest.Pytester, plugin_args: list[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = scripted_conftest.path / "step_summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    scripted_conftest.makepyfile(test_j=TESTS)
+    scripted_conftest.runpytest(*plugin_args)
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n## pytest-critique\n")
+    assert "| tests judged | verdicts | cached | judge calls | tokens | cost |" in text
+    assert "| 3 | 5 | 0 | 5 | 0 | $0.0000 |" in text
+    assert "### Failing (1 test)\n\n- `test_j.py::test_fail`\n  - \\#2 Does it mention autumn?" in text
+    assert "### Unscored (1 test): no verdict could be obtained" in text
+    assert "- `test_j.py::test_unscored`: critique: 1 of 1 checklist items unscored" in text
+
+
+def test_the_github_summary_can_be_turned_off(scripted_conftest: pytest.Pytester,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = scripted_conftest.path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    scripted_conftest.makepyfile(test_j=TESTS)
+    scripted_conftest.runpytest("--critique-github-summary=off")
+    assert not summary.exists()

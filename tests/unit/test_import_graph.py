@@ -86,6 +86,7 @@ def test_the_graph_is_read_from_the_real_package() -> None:
 LAYERS = [
     ("plugin",),
     ("session", "calibration_item", "hookspecs"),
+    ("report_github",),
     ("report", "summary", "report_junit"),
     ("critic", "checkeval_files"),
     ("judges",),
