@@ -51,8 +51,9 @@ class Critic:
         """Every verdict this critic returned, in order."""
         self.new_checklists: list[dict[str, Any]] = []
         """Generated checklists not read from the frozen file (what --critique-freeze writes)."""
-        self.usage_outside_verdicts: list[Usage] = []
-        """What calls that returned no verdict cost (``generate_checklist()``, ``define_dimension()``)."""
+        self.usage_outside_verdicts: list[tuple[Usage, list[str]]] = []
+        """What calls that returned no verdict cost, and their judges (``generate_checklist()``,
+        ``define_dimension()``, a checklist whose generation failed)."""
         self._on_verdict = on_verdict
 
     def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
@@ -83,11 +84,22 @@ class Critic:
             raise UnscoredError(reason, verdict)
         return verdict
 
-    def _spent(self, usage: Usage, context: JudgeContext) -> None:
+    def _spent(self, context: JudgeContext) -> None:
         """Calls that return no verdict: counted in the test's report on their own, not on a later verdict."""
         self.new_checklists.extend(context.new_checklists)
-        if usage.calls or usage.cached:
-            self.usage_outside_verdicts.append(usage)
+        if context.usage.calls or context.usage.cached:
+            self.usage_outside_verdicts.append((context.usage, list(context.judges)))
+
+    def _judged(self, context: JudgeContext, judge: Callable[[], VerdictT]) -> VerdictT:
+        """The kind's verdict, recorded; when the kind gives up before a verdict, its calls still count."""
+        __tracebackhide__ = True
+        try:
+            verdict = judge()
+        except UnscoredError as error:
+            if error.verdict is None:
+                self._spent(context)
+            raise
+        return self._record(verdict, context)
 
     def judge_with(self, judge: Callable[..., Any], /, *args: Any, settings: Mapping[str, Any] | None = None,
                    **kwargs: Any) -> Any:
@@ -101,9 +113,11 @@ class Critic:
         """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
         __tracebackhide__ = True
         context = self._context(self._settings_for("generate_checklist()", overrides))
-        checklist, usage = tick.checklist_for(context, require_text(instruction, "instruction"),
+        try:
+            checklist, _ = tick.checklist_for(context, require_text(instruction, "instruction"),
                                               optional_text(input, "input"))
-        self._spent(usage, context)
+        finally:
+            self._spent(context)
         return checklist
 
     def checklist(
@@ -140,9 +154,9 @@ class Critic:
             raise CritiqueUsageError("checklist() needs instruction=... (to generate a checklist) "
                                      "or items=[...] (the questions to judge)")
         context = self._context(settings)
-        verdict = tick.judge(context, response, instruction=instruction, input=input, jury=jury,
-                             items=None if items is None else question_list(items))
-        return self._record(verdict, context)
+        questions = None if items is None else question_list(items)
+        return self._judged(context, lambda: tick.judge(context, response, instruction=instruction, input=input,
+                                                        jury=jury, items=questions))
 
     def compare(
         self,
@@ -176,16 +190,15 @@ class Critic:
         if method == "direct":
             if items is not None:
                 raise CritiqueUsageError("items=[...] belongs to method='checklist'")
-            verdict = pairwise.compare_direct(context, a, b, instruction, criteria, bool(allow_tie))
-        elif method == "checklist":
+            return self._judged(context, lambda: pairwise.compare_direct(context, a, b, instruction, criteria,
+                                                                         bool(allow_tie)))
+        if method == "checklist":
             if items is None and instruction is None:
                 raise CritiqueUsageError("compare(method='checklist') needs instruction=... or items=[...]")
-            verdict = pairwise.compare_by_checklist(context, a, b, instruction,
-                                                    None if items is None else question_list(items), input,
-                                                    bool(allow_tie))
-        else:
-            raise CritiqueUsageError(f"unknown compare method {method!r}; expected direct or checklist")
-        return self._record(verdict, context)
+            questions = None if items is None else question_list(items)
+            return self._judged(context, lambda: pairwise.compare_by_checklist(context, a, b, instruction, questions,
+                                                                               input, bool(allow_tie)))
+        raise CritiqueUsageError(f"unknown compare method {method!r}; expected direct or checklist")
 
     def rubric(
         self,
@@ -324,8 +337,10 @@ class Critic:
             seeds = {require_text(key, "seeds key").strip(): question_list(value) for key, value in seeds.items()}
         target = resolve_path(path, self.runtime.root)
         context = self._context(settings)
-        checklist, usage = define_dimension(context, name, definition, target, sub_aspects, seeds)
-        self._spent(usage, context)
+        try:
+            checklist, _ = define_dimension(context, name, definition, target, sub_aspects, seeds)
+        finally:
+            self._spent(context)
         return checklist
 
     def calibrate(self, labels: str | os.PathLike[str], *, reference: Any = None, min_kappa: float | None = None,

@@ -74,10 +74,11 @@ def attach(report: Any, verdicts: list[Any], new_checklists: list[dict[str, Any]
     if new_checklists:
         payload["new_checklists"] = _transportable(list(new_checklists))
     if usage_outside_verdicts:
-        total = usage_outside_verdicts[0]
-        for usage in usage_outside_verdicts[1:]:
+        total = usage_outside_verdicts[0][0]
+        for usage, _ in usage_outside_verdicts[1:]:
             total = total + usage
         payload["usage"] = total.model_dump(mode="json")
+        payload["judges"] = list(dict.fromkeys(name for _, names in usage_outside_verdicts for name in names))
     if unscored is not None:
         payload["unscored"] = _transportable(str(unscored))
     if not payload["verdicts"] and len(payload) == 1:

@@ -38,8 +38,9 @@ class Totals:
         for result in sorted(results, key=lambda result: result["nodeid"]):
             nodeid = result["nodeid"]
             self._add_usage(result.get("usage") or {})
-            if result.get("verdicts"):
+            if result.get("verdicts") or result.get("usage"):  # also a test whose calls gave no verdict
                 self.tests += 1
+            self.judges.update(dict.fromkeys(result.get("judges") or []))
             for verdict in result.get("verdicts", []):
                 self.verdicts += 1
                 self.judges[judge_label(verdict)] = None

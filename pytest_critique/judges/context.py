@@ -16,6 +16,7 @@ from ..engine import Outcome
 from ..errors import CritiqueUsageError
 from ..freeze import FrozenChecklists
 from ..models import Usage
+from ..report_text import judge_label
 from ..runtime import Runtime
 from ..settings import Settings
 from ..tasks import Task
@@ -32,6 +33,10 @@ class JudgeContext:
         """Verdicts that changed since the cached ones, over this context's calls."""
         self.new_checklists: list[dict[str, Any]] = []
         """Checklists generated (not read from the frozen file) by this context's calls."""
+        self.usage = Usage()
+        """What every call run through this context cost (counted apart when no verdict comes of them)."""
+        self.judges: dict[str, None] = {}
+        """The judges those calls went to, as reports name them."""
 
     @property
     def root(self) -> Path:
@@ -101,6 +106,8 @@ class JudgeContext:
                                            concurrency=settings.concurrency)
         for outcome in outcomes:
             self.drift.extend(outcome.drift)
+        self.usage = self.usage + total_usage(outcomes)
+        self.judges[judge_label({"judge": backend.name, "offline": backend.offline})] = None
         return outcomes
 
     def map(self, function: Callable[[Any], Any], items: Sequence[Any], concurrency: int) -> list[Any]:

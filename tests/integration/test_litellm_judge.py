@@ -442,3 +442,22 @@ def test_show_prompt_keeps_the_exchange_behind_grades_comparisons_and_checkeval_
     assert [order.exchange is not None for order in compared.orders] == [True, True]
     assert scored.dimensions[0].sub_aspects[0].exchange is not None
     assert quiet.exchange is None and "exchange" not in quiet.model_dump(mode="json")
+
+
+def test_calls_of_a_failed_checklist_generation_are_counted_with_their_test(pytester, monkeypatch):
+    monkeypatch.setenv("CRITIQUE_API_KEY", "sk-loopback-test")
+    pytester.makepyfile("""
+        def test_generated(critique):
+            critique.checklist("a fox", instruction="Write a haiku about a fox.")
+    """)
+    with LoopbackServer(handler=lambda request: "I would rather not write a checklist.") as server:
+        result = pytester.runpytest_subprocess("--critique-model=openai/loopback-judge",
+                                               f"--critique-api-base={server.url}", "-p", "no:cacheprovider",
+                                               "--critique-report=report.json")
+        calls = server.calls
+    assert calls == 2  # the generation and its repair request
+    assert result.parseoutcomes() == {"unscored": 1}
+    result.stdout.fnmatch_lines(["judge openai/loopback-judge · 1 test · 0 verdicts (0 cached) · 2 judge calls*"])
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert report["totals"]["usage"]["calls"] == 2 and report["totals"]["judges"] == ["openai/loopback-judge"]
+    assert report["tests"][0]["usage"]["calls"] == 2
