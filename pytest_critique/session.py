@@ -149,7 +149,8 @@ class CritiqueSession:
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
             write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False), errors="backslashreplace")
-            notes.append(f"critique: wrote {len(self.results)} test results to {path}")
+            notes.append(f"critique: wrote {len(self.results)} test result{'' if len(self.results) == 1 else 's'} "
+                         f"to {path}")
         return notes
 
     def _path(self, name: str) -> Path:

@@ -163,3 +163,9 @@ def test_calls_that_return_no_verdict_count_for_the_run_only(scripted_conftest: 
     assert test["usage"]["calls"] == 1  # the generation, reported with the test
     assert report["totals"]["usage"]["calls"] == 2
     result.stdout.fnmatch_lines(["judge scripted (offline) · 1 test · 1 verdict (0 cached) · 2 judge calls*"])
+
+
+def test_one_test_result_is_said_in_the_singular(scripted_conftest: pytest.Pytester) -> None:
+    scripted_conftest.makepyfile("def test_one(critique):\n    critique.checklist('a fox', items=['Is it a fox?'])\n")
+    result = scripted_conftest.runpytest("--critique-report=out.json")
+    result.stdout.fnmatch_lines(["critique: wrote 1 test result to *out.json"])
