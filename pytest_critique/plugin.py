@@ -118,12 +118,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     usage = critic.usage_outside_verdicts[seen_usage:] if critic is not None else []
     item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
                                  seen_usage + len(usage))
-    attach(report, verdicts, checklists, call.excinfo.value if unscored and call.excinfo is not None else None,
-           usage)
-    if verdicts:  # JUnit XML takes a test's properties from its teardown report, made from the item's
-        from .report_junit import properties
+    payload = attach(report, verdicts, checklists,
+                     call.excinfo.value if unscored and call.excinfo is not None else None, usage)
+    if payload and payload["verdicts"]:  # JUnit XML takes a test's properties from its teardown report,
+        from .report_junit import properties  # which is made from the item's
 
-        item.user_properties.extend(properties([verdict.model_dump(mode="json") for verdict in verdicts]))
+        item.user_properties.extend(properties(payload["verdicts"]))
     return report
 
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .judges import kind_of
+from .judges import known_kind
 from .report_text import shorten
 
 PREFIX = "critique"
@@ -35,10 +35,8 @@ def properties(verdicts: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
         common = [("kind", verdict.get("kind")), ("passed", verdict.get("passed")), ("judge", verdict.get("judge")),
                   ("calls", usage.get("calls", 0)), ("cached", usage.get("cached", 0)),
                   ("cost", usage.get("cost", 0.0))]
-        try:
-            own = kind_of(dict(verdict)).properties(verdict)
-        except LookupError:
-            own = []
+        kind = known_kind(verdict)
+        own = kind.properties(verdict) if kind is not None else []
         found.extend((f"{prefix}.{name}", _text(value)) for name, value in [*common, *own] if value is not None)
     return found
 

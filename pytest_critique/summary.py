@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .judges import kind_of, kinds
+from .judges import known_kind, kinds
 from .judges.kind import RunCounts
 from .report_text import clean, judge_label, listed, plural, shorten, verdict_word
 
@@ -46,12 +46,9 @@ class Totals:
                 self.judges[judge_label(verdict)] = None
                 used.update(verdict.get("jury") or [verdict.get("judge")])
                 self._add_usage(verdict.get("usage", {}))
-                try:
-                    figures = self.figures[kind_of(dict(verdict)).name]
-                except LookupError:
-                    pass  # a kind this process does not know: counted in the common figures only
-                else:
-                    figures.add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
+                kind = known_kind(verdict)  # a kind this process does not know counts in the common figures only
+                if kind is not None:
+                    self.figures[kind.name].add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
                 self.drift.extend({"nodeid": nodeid, **change} for change in verdict.get("drift", []))
             if result.get("unscored") and result.get("outcome") != "skipped":
                 self.unscored.append((nodeid, result["unscored"]))

@@ -5,6 +5,7 @@ The report header is written before any judge is needed; importing litellm takes
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -24,15 +25,21 @@ def _entry(text: str, name: str) -> dict[str, object] | None:
     return entry if isinstance(entry, dict) else None
 
 
-def listed_with_schema(model: str) -> bool:
-    """Whether the table lists the model (with or without its provider prefix) as taking a response schema."""
+@functools.lru_cache(maxsize=1)
+def _table() -> str:
+    """The table's text (read once: a jury's models share it); empty when litellm is not installed."""
     spec = importlib.util.find_spec("litellm")
     for location in list(spec.submodule_search_locations or []) if spec is not None else []:
         try:
             with open(os.path.join(location, TABLE), encoding="utf-8") as file:
-                text = file.read()
+                return file.read()
         except OSError:
             continue
-        entry = _entry(text, model) or _entry(text, model.partition("/")[2])
-        return bool(entry and entry.get("supports_response_schema") is True)
-    return False
+    return ""
+
+
+def listed_with_schema(model: str) -> bool:
+    """Whether the table lists the model (with or without its provider prefix) as taking a response schema."""
+    text = _table()
+    entry = _entry(text, model) or _entry(text, model.partition("/")[2])
+    return bool(entry and entry.get("supports_response_schema") is True)

@@ -6,6 +6,8 @@ Adding a kind is one new module (its tasks, judging, verdict lines and run figur
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from .calibration import KIND as CALIBRATION
 from .checkeval import KIND as CHECKEVAL
 from .checklist import KIND as CHECKLIST
@@ -45,10 +47,17 @@ def kinds() -> list[JudgeKind]:
     return list(_KINDS.values())
 
 
+def known_kind(verdict: object) -> JudgeKind | None:
+    """The kind of a verdict (a model, or its JSON form: a mapping with ``kind``); None when this process
+    has no such kind registered (the report then shows the verdict by its headline)."""
+    name = verdict.get("kind") if isinstance(verdict, Mapping) else getattr(verdict, "kind", None)
+    return _KINDS.get(str(name))
+
+
 def kind_of(verdict: object) -> JudgeKind:
-    """The kind of a verdict: a model, or its JSON form (a mapping with ``kind``)."""
-    name = verdict.get("kind") if isinstance(verdict, dict) else getattr(verdict, "kind", None)
-    try:
-        return _KINDS[str(name)]
-    except KeyError:
-        raise LookupError(f"no judge kind named {name!r} is registered") from None
+    """The kind of a verdict; an unregistered kind is a LookupError."""
+    kind = known_kind(verdict)
+    if kind is None:
+        name = verdict.get("kind") if isinstance(verdict, Mapping) else getattr(verdict, "kind", None)
+        raise LookupError(f"no judge kind named {name!r} is registered")
+    return kind

@@ -142,10 +142,6 @@ YES_NO_STATEMENTS = Statements(
 a line that is only ``Yes.``, or one that begins ``No, ...``."""
 
 
-def _answers_in_prose(text: str) -> dict[str, Any] | None:
-    return numbered_answers(text)
-
-
 def _one_answer_per_question(answer: BatchAnswer, call: JudgeCall) -> None:
     """One answer per question in order; or fewer, when each says which question it answers (the
     questions left unanswered are then asked one by one: nothing is padded)."""
@@ -199,7 +195,7 @@ ITEM = Task("tick.item", "tick_item.j2", ItemAnswer, text_fallback=YES_NO_STATEM
             failing=lambda answer: answer == "NO", offline=_offline_item,
             decided=lambda data, fields: {fields["question"]: data["answer"]})
 BATCH = Task("tick.batch", "tick_batch.j2", BatchAnswer, check=_one_answer_per_question, offline=_offline_batch,
-             text_fallback=_answers_in_prose,
+             text_fallback=numbered_answers,
              decided=answers_by_question, tokens=tokens_per(256, 256, "questions"))
 GENERATE = Task("tick.generate", "tick_generate.j2", GeneratedChecklist, offline=_offline_generate,
                 check=_within_size, tokens=lambda fields: 1536)

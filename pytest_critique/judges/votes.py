@@ -67,7 +67,7 @@ def sample_majority(outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | 
 
 def _shown(outcomes: Sequence[Any]) -> dict[str, Any]:
     """The exchange behind a verdict that did not pass, when one was kept (--critique-show-prompt)."""
-    exchange = next((found for found in (getattr(outcome, "exchange", None) for outcome in outcomes) if found), None)
+    exchange = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     return {"exchange": exchange} if exchange is not None else {}
 
 

@@ -447,6 +447,31 @@ HELD_OUT = [
 ]
 
 
+SCORES = ["Wrong.", "Mostly wrong.", "Partly right.", "Right with small flaws.", "Right and complete."]
+
+# Per task: its scenarios, the request fields of one, its styles, its unreadable replies (written for
+# the first scenarios only), and the scenario's answer.
+TASK_CORPORA: list[tuple[str, list[dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]],
+                         dict[str, Callable[[dict[str, Any]], str]], dict[str, Any], int, str]] = [
+    ("tick.item", ITEM_SCENARIOS, _item_fields, ITEM_STYLES, ITEM_UNREADABLE, 2, "answer"),
+    ("tick.batch", BATCH_SCENARIOS, lambda c: _batch_fields(c, "tick.batch"), BATCH_STYLES, BATCH_UNREADABLE, 1,
+     "answers"),
+    ("checkeval.subaspect", BATCH_SCENARIOS, lambda c: _batch_fields(c, "checkeval.subaspect"), BATCH_STYLES,
+     BATCH_UNREADABLE, 1, "answers"),
+    ("steps.step", STEP_SCENARIOS, lambda c: {"problem": c["problem"], "previous": c["previous"], "step": c["step"]},
+     STEP_STYLES, STEP_UNREADABLE, 1, "verdict"),
+    ("steps.first_error", LOCATE_SCENARIOS, lambda c: {"problem": c["problem"], "steps": c["steps"]}, LOCATE_STYLES,
+     LOCATE_UNREADABLE, 1, "first"),
+    ("pairwise.compare", COMPARE_SCENARIOS, lambda c: {"instruction": "Answer the question.", "criteria": "",
+                                                       "first": c["first"], "second": c["second"]},
+     COMPARE_STYLES, COMPARE_UNREADABLE, 1, "winner"),
+    ("rubric.grade", RUBRIC_SCENARIOS, lambda c: {"response": c["response"], "criteria": "Is the answer correct?",
+                                                  "scores": SCORES, "reference": "",
+                                                  "instruction": "What is the capital of France?"},
+     RUBRIC_STYLES, RUBRIC_UNREADABLE, 1, "score"),
+]
+
+
 def _build() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
@@ -454,62 +479,17 @@ def _build() -> list[dict[str, Any]]:
         rows.append({"task": task, "style": style, "fields": fields, "reply": reply, "expect": expect,
                      "listed": listed})
 
-    for number, case in enumerate(ITEM_SCENARIOS):
-        for style, make in ITEM_STYLES.items():
-            add("tick.item", style, _item_fields(case), make(case), case["answer"])
-        if number < 2:
-            for style, make in ITEM_UNREADABLE.items():
-                reply, changes = make(case)
-                add("tick.item", style, {**_item_fields(case), **changes}, reply, UNREADABLE)
-    for task in ("tick.batch", "checkeval.subaspect"):
-        for number, case in enumerate(BATCH_SCENARIOS):
-            for style, make in BATCH_STYLES.items():
-                add(task, style, _batch_fields(case, task), make(case), case["answers"])
-            if number == 0:
-                for style, make in BATCH_UNREADABLE.items():
-                    add(task, style, _batch_fields(case, task), make(case), UNREADABLE)
-    for number, case in enumerate(STEP_SCENARIOS):
-        fields = {"problem": case["problem"], "previous": case["previous"], "step": case["step"]}
-        for style, make in STEP_STYLES.items():
-            add("steps.step", style, fields, make(case), case["verdict"])
-        if number == 0:
-            for style, make in STEP_UNREADABLE.items():
-                add("steps.step", style, fields, make(case), UNREADABLE)
-    for number, case in enumerate(LOCATE_SCENARIOS):
-        fields = {"problem": case["problem"], "steps": case["steps"]}
-        for style, make in LOCATE_STYLES.items():
-            add("steps.first_error", style, fields, make(case), case["first"])
-        if number == 0:
-            for style, make in LOCATE_UNREADABLE.items():
-                add("steps.first_error", style, fields, make(case), UNREADABLE)
-    for number, case in enumerate(COMPARE_SCENARIOS):
-        fields = {"instruction": "Answer the question.", "criteria": "", "first": case["first"],
-                  "second": case["second"]}
-        for style, make in COMPARE_STYLES.items():
-            add("pairwise.compare", style, fields, make(case), case["winner"])
-        if number == 0:
-            for style, make in COMPARE_UNREADABLE.items():
-                add("pairwise.compare", style, fields, make(case), UNREADABLE)
-    scores = ["Wrong.", "Mostly wrong.", "Partly right.", "Right with small flaws.", "Right and complete."]
-    for number, case in enumerate(RUBRIC_SCENARIOS):
-        fields = {"response": case["response"], "criteria": "Is the answer correct?", "scores": scores,
-                  "reference": "", "instruction": "What is the capital of France?"}
-        for style, make in RUBRIC_STYLES.items():
-            add("rubric.grade", style, fields, make(case), case["score"])
-        if number == 0:
-            for style, make in RUBRIC_UNREADABLE.items():
-                add("rubric.grade", style, fields, make(case), UNREADABLE)
-    scenario_fields = {
-        "tick.item": [_item_fields(case) for case in ITEM_SCENARIOS],
-        "steps.first_error": [{"problem": c["problem"], "steps": c["steps"]} for c in LOCATE_SCENARIOS],
-        "steps.step": [{"problem": c["problem"], "previous": c["previous"], "step": c["step"]} for c in STEP_SCENARIOS],
-        "checkeval.subaspect": [_batch_fields(case, "checkeval.subaspect") for case in BATCH_SCENARIOS],
-        "rubric.grade": [{"response": c["response"], "criteria": "Is the answer correct?", "scores": scores,
-                          "reference": "", "instruction": "What is the capital of France?"} for c in RUBRIC_SCENARIOS],
-        "pairwise.compare": [{"instruction": "Answer the question.", "criteria": "", "first": c["first"],
-                              "second": c["second"]} for c in COMPARE_SCENARIOS],
-    }
-    scenario_fields["tick.batch"] = [_batch_fields(case, "tick.batch") for case in BATCH_SCENARIOS]
+    scenario_fields: dict[str, list[dict[str, Any]]] = {}
+    for task, scenarios, fields_of, styles, unreadable, with_unreadable, answer in TASK_CORPORA:
+        scenario_fields[task] = [fields_of(case) for case in scenarios]
+        for number, case in enumerate(scenarios):
+            for style, make in styles.items():
+                add(task, style, fields_of(case), make(case), case[answer])
+            if number < with_unreadable:
+                for style, make_unreadable in unreadable.items():
+                    made = make_unreadable(case)
+                    reply, changes = made if isinstance(made, tuple) else (made, {})
+                    add(task, style, {**fields_of(case), **changes}, reply, UNREADABLE)
     for task, reply, scenario, expect in LISTED:
         add(task, "listed", scenario_fields[task][scenario], reply, expect, listed=True)
     for task, scenario, reply, expect in WILD:

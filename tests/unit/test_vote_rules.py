@@ -12,7 +12,7 @@ from pytest_critique.judges.votes import check_rule, jury_decides, jury_item, sa
 
 
 def outcomes(*answers: str) -> tuple[list[SimpleNamespace], list[dict[str, str]]]:
-    made = [SimpleNamespace(failure=None, cached=False) for _ in answers]
+    made = [SimpleNamespace(failure=None, cached=False, exchange=None) for _ in answers]
     return made, [{"answer": answer, "reasoning": f"said {answer}"} for answer in answers]
 
 

@@ -32,11 +32,6 @@ def _matches_questions(answer: SubAspectAnswers, call: JudgeCall) -> None:
     one_per_entry(answer.answers, len(call.fields["questions"]), "answer", "question")
 
 
-def _q_lines(text: str) -> dict[str, Any] | None:
-    """CheckEval's own reply format (one ``Q1: yes`` line per question), or other numbered answer lines."""
-    return numbered_answers(text)
-
-
 def _offline_answers(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
     fields = call.fields
     return {"answers": [{"question": number, **judge.yes_no(question=question, response=fields["response"],
@@ -45,7 +40,7 @@ def _offline_answers(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
 
 
 SUB_ASPECT = Task("checkeval.subaspect", "checkeval_subaspect.j2", SubAspectAnswers,
-                  check=_matches_questions, text_fallback=_q_lines, offline=_offline_answers,
+                  check=_matches_questions, text_fallback=numbered_answers, offline=_offline_answers,
                   decided=answers_by_question, tokens=tokens_per(256, 192, "questions"))
 
 
