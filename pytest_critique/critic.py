@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
 from .backends.base import Backend
 from .budget import Budget
+from .backends import transport
 from .errors import CritiqueUsageError, UnscoredError
+from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
 from .judges import calibration, checkeval, kind_of, pairwise
 from .judges import checklist as tick
@@ -46,7 +49,8 @@ class Critic:
         self.settings = apply_overrides(base, overrides, "Critic()", ALL_KEYS) if overrides else base
         self.backend = backend
         self.runtime = runtime if runtime is not None else Runtime(
-            budget=Budget(self.settings.max_calls, self.settings.max_cost), breaker=self.settings.breaker)
+            budget=Budget(self.settings.max_calls, self.settings.max_cost), breaker=self.settings.breaker,
+            in_flight=self.settings.concurrency)
         self.verdicts: list[Any] = []
         """Every verdict this critic returned, in order."""
         self.new_checklists: list[dict[str, Any]] = []
@@ -54,7 +58,49 @@ class Critic:
         self.usage_outside_verdicts: list[tuple[Usage, list[str]]] = []
         """What calls that returned no verdict cost, and their judges (``generate_checklist()``,
         ``define_dimension()``, a checklist whose generation failed)."""
+        self.expected: list[Expectation[Any]] = []
+        """Expectations asked with ``expect`` and not yet settled, in the order they were asked."""
         self._on_verdict = on_verdict
+        self._asking = threading.local()
+
+    @property
+    def expect(self) -> Expect:
+        """The judging methods, each returning at once: ``critique.expect.checklist(reply, items=[...])``
+        is judged in the background while the run goes on, and the test fails (or is UNSCORED) when
+        the verdict does not pass.  In pytest the plugin settles them; elsewhere call :meth:`settle`."""
+        return Expect(self)
+
+    def expecting(self, asked: str, where: Where, method: Callable[[], Any]) -> Expectation[Any]:
+        """Call ``method`` (a judging method of this critic) with its judging handed to the background."""
+        __tracebackhide__ = True
+        self._asking.where = (asked, where)
+        try:
+            expectation = method()
+        finally:
+            self._asking.where = None
+        if not isinstance(expectation, Expectation):  # pragma: no cover - every judging method goes through _judged
+            raise AssertionError(f"{asked}() was judged at once instead of in the background")
+        return expectation
+
+    def recorded_expectation(self, expectation: Expectation[VerdictT]) -> VerdictT:
+        """Wait for an expectation's verdict and record it as a plain call would have (raises as it would)."""
+        __tracebackhide__ = True
+        try:
+            verdict = expectation.future.result()
+        except KeyboardInterrupt:
+            transport.interrupt_all()
+            raise
+        except UnscoredError as error:
+            if error.verdict is None:
+                self._spent(expectation.context)
+            raise
+        return self._record(verdict, expectation.context)
+
+    def settle(self) -> list[Unmet]:
+        """Wait for every expectation asked so far, record their verdicts, and return those not met
+        (each an :class:`~pytest_critique.expectations.Unmet`: the expectation and the error it ended in)."""
+        expected, self.expected = self.expected, []
+        return settle(self.recorded_expectation, expected)
 
     def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
         """This critic's settings with a call's keyword arguments (those not None) on top."""
@@ -91,8 +137,17 @@ class Critic:
             self.usage_outside_verdicts.append((context.usage, list(context.judges)))
 
     def _judged(self, context: JudgeContext, judge: Callable[[], VerdictT]) -> VerdictT:
-        """The kind's verdict, recorded; when the kind gives up before a verdict, its calls still count."""
+        """The kind's verdict, recorded; when the kind gives up before a verdict, its calls still count.
+
+        Asked through ``expect``, the judging goes to the background and an :class:`Expectation` comes back.
+        """
         __tracebackhide__ = True
+        asking = getattr(self._asking, "where", None)
+        if asking is not None:
+            self._asking.where = None
+            expectation = Expectation(self.runtime.engine.defer(judge), context, *asking)
+            self.expected.append(expectation)
+            return expectation  # type: ignore[return-value]
         try:
             verdict = judge()
         except UnscoredError as error:
@@ -107,7 +162,7 @@ class Critic:
         overrides some for this call) and record its verdict like the built-in methods do."""
         __tracebackhide__ = True
         context = self._context(self._settings_for("judge_with()", dict(settings or {})))
-        return self._record(judge(context, *args, **kwargs), context)
+        return self._judged(context, lambda: judge(context, *args, **kwargs))
 
     def generate_checklist(self, instruction: str, input: str | None = None, **overrides: Any) -> Checklist:
         """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
@@ -225,9 +280,9 @@ class Critic:
             raise CritiqueUsageError(f"min_score must be a whole number from 1 to 5, got {min_score!r}")
         checked = grading.as_rubric(rubric)
         context = self._context(settings)
-        verdict = grading.judge(context, response, checked, optional_text(reference, "reference"),
-                                optional_text(instruction, "instruction"), min_score)
-        return self._record(verdict, context)
+        reference, instruction = optional_text(reference, "reference"), optional_text(instruction, "instruction")
+        return self._judged(context, lambda: grading.judge(context, response, checked, reference, instruction,
+                                                           min_score))
 
     def steps(
         self,
@@ -271,8 +326,8 @@ class Critic:
         if problem is None and parts.method == "trajectory":
             problem = trajectory_context(solution) or None  # the user's request is the problem
         judging = self._context(settings)
-        verdict = step_critic.judge(judging, parts.steps, problem, mode, stop_at_first, parts.method, window)
-        return self._record(verdict, judging)
+        return self._judged(judging, lambda: step_critic.judge(judging, parts.steps, problem, mode, stop_at_first,
+                                                               parts.method, window))
 
     def checkeval(
         self,
@@ -309,7 +364,7 @@ class Critic:
             raise CritiqueUsageError(str(exc)) from None
         limits = dimension_thresholds(thresholds, [dimension.name for dimension in chosen], settings.threshold)
         judging = self._context(settings)
-        return self._record(checkeval.judge(judging, chosen, limits, fields), judging)
+        return self._judged(judging, lambda: checkeval.judge(judging, chosen, limits, fields))
 
     def define_dimension(self, name: str, definition: str, *, path: str | os.PathLike[str],
                          sub_aspects: Sequence[str] | None = None,
@@ -362,6 +417,5 @@ class Critic:
                                   or not -1.0 <= limit <= 1.0):
             raise CritiqueUsageError(f"min_kappa must be a number from -1 to 1, got {limit!r}")
         context = self._context(settings)
-        verdict = calibration.judge(context, path, reference=reference,
-                                    min_kappa=None if limit is None else float(limit))
-        return self._record(verdict, context)
+        return self._judged(context, lambda: calibration.judge(context, path, reference=reference,
+                                                               min_kappa=None if limit is None else float(limit)))

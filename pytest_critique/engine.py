@@ -1,19 +1,21 @@
 """The judge engine: cache lookup, backend call, one repair, validation, cache write.
 
-Calls run concurrently on a shared thread pool, bounded per batch by the concurrency
-setting.  A call that yields no valid answer becomes a :class:`JudgeFailure` outcome and is
-never cached.
+Calls run concurrently on a shared thread pool.  Requests to one model are bounded by one
+limit for the whole run (:class:`InFlight`), whichever tests they come from; a batch is also
+bounded by its own concurrency setting.  A call that yields no valid answer becomes a
+:class:`JudgeFailure` outcome and is never cached.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .backends import transport
 from .backends.base import Backend, JudgeCall, Reply
@@ -89,6 +91,36 @@ class Breaker:
                     f"(--critique-breaker={self.threshold})")
 
 
+class InFlight:
+    """The run's limit on requests in flight to each judge: one gate per model, whichever test asks.
+
+    A request holds its place from the first attempt to the last retry.  Waiting for a place
+    ends when the run is interrupted.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self._gates: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def gate(self, judge: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            if judge not in self._gates:
+                self._gates[judge] = threading.BoundedSemaphore(self.limit)
+            return self._gates[judge]
+
+    @contextlib.contextmanager
+    def place(self, judge: str) -> Iterator[None]:
+        gate = self.gate(judge)
+        while not gate.acquire(timeout=0.05):
+            if transport.interrupted():
+                raise JudgeFailure("the run was interrupted", "interrupted", calls=0)
+        try:
+            yield
+        finally:
+            gate.release()
+
+
 class _Workers:
     """Daemon threads for judge calls: an interrupted run exits without waiting for calls in flight."""
 
@@ -136,16 +168,18 @@ class _Workers:
 class JudgeEngine:
     """Runs judge calls for every critic of a session; owns the stores and the thread pool."""
 
-    def __init__(self, root: Path, budget: Budget | None = None, breaker: int = 5):
+    def __init__(self, root: Path, budget: Budget | None = None, breaker: int = 5, in_flight: int = 32):
         self.root = Path(root)
         self.budget = budget or Budget()
         self.breaker = Breaker(breaker)
+        self.in_flight = InFlight(in_flight)
         self.current_test: str | None = None
         """The test being run (named when the breaker opens)."""
         self._stores: dict[Path, DiskStore] = {}
         self._drift: dict[Path, DriftIndex] = {}
         self._lock = threading.Lock()
         self._pool: _Workers | None = None
+        self._verdict_pool: _Workers | None = None
         transport.reset()
 
     def store_for(self, cache_dir: str) -> DiskStore:
@@ -168,13 +202,23 @@ class JudgeEngine:
     def _workers(self) -> _Workers:
         with self._lock:
             if self._pool is None:
-                self._pool = _Workers()
+                self._pool = _Workers(max(64, self.in_flight.limit))
             return self._pool
 
+    def defer(self, judge: Callable[[], Any]) -> Future[Any]:
+        """Work out a whole verdict on a thread of its own pool (``judge`` calls :meth:`run`, whose
+        requests go to the call pool, so a verdict never waits for a thread its calls need)."""
+        with self._lock:
+            if self._verdict_pool is None:
+                self._verdict_pool = _Workers(max(4, self.in_flight.limit))
+            pool = self._verdict_pool
+        return pool.submit(judge)
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for pool in (self._pool, self._verdict_pool):
+            if pool is not None:
+                pool.shutdown()
+        self._pool = self._verdict_pool = None
         for store in self._stores.values():
             store.close()
         for index in self._drift.values():
@@ -252,7 +296,8 @@ class JudgeEngine:
         if refusal is not None:
             raise JudgeFailure(refusal, "budget", calls=0)
         try:
-            reply = backend.complete(call)
+            with self.in_flight.place(backend.name):
+                reply = backend.complete(call)
         except BaseException as failure:
             self.budget.settle(estimate, 0.0)
             if isinstance(failure, JudgeFailure):

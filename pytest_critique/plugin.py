@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Generator
 import pytest
 
 from . import hookspecs
-from .errors import CritiqueUsageError, UnscoredError
+from .errors import CritiqueUsageError
+from .held_reports import CRITIC_KEY, HeldReports, on_report
 from .session import CritiqueSession, is_worker
 from .settings import add_options, from_pytest_config
 
@@ -21,8 +22,7 @@ if TYPE_CHECKING:  # for the fixture's annotation only: the critic loads pydanti
     from .critic import Critic
 
 _SESSION_KEY = pytest.StashKey[CritiqueSession]()
-_CRITIC_KEY = pytest.StashKey[Any]()
-_REPORTED_KEY = pytest.StashKey[tuple[int, int, int]]()
+_HELD_KEY = pytest.StashKey[HeldReports]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     session = CritiqueSession(config, settings)
     config.stash[_SESSION_KEY] = session
+    config.stash[_HELD_KEY] = HeldReports()
     config.pluginmanager.register(session, "critique-session")
 
 
@@ -62,7 +63,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         path = labels_path(config, labels)
         name = f"critique-calibration[{path.name}]"
         items.append(CalibrationItem.from_parent(session, name=name, nodeid=name, path=path, labels=path,
-                                                 critic_key=_CRITIC_KEY, session_key=_SESSION_KEY))
+                                                 critic_key=CRITIC_KEY, session_key=_SESSION_KEY))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -99,31 +100,36 @@ def critique_backend() -> Any:
 def critique(request: pytest.FixtureRequest, critique_backend: Any) -> "Critic":
     """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
     critic = request.config.stash[_SESSION_KEY].critic_for(request.node, backend=critique_backend)
-    request.node.stash[_CRITIC_KEY] = critic
+    request.node.stash[CRITIC_KEY] = critic
     return critic
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """Tests that use the critic run here, so a test's report can wait for its expectations."""
+    return item.config.stash[_HELD_KEY].run(item, nextitem)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, Any, Any]:
+    interrupted = True
+    try:
+        result = yield
+        interrupted = False
+        return result
+    except (session.Failed, session.Interrupted):
+        interrupted = False  # -x, --maxfail or a stop: the tests already run are still reported
+        raise
+    finally:
+        held = session.config.stash.get(_HELD_KEY, None)
+        if held is not None:
+            held.flush(wait_all=not interrupted)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    critic = item.stash.get(_CRITIC_KEY, None)
-    unscored = call.excinfo is not None and isinstance(call.excinfo.value, UnscoredError)
-    if critic is None and not unscored:
-        return report
-    from .report import attach
-
-    seen_verdicts, seen_checklists, seen_usage = item.stash.get(_REPORTED_KEY, (0, 0, 0))
-    verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
-    checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
-    usage = critic.usage_outside_verdicts[seen_usage:] if critic is not None else []
-    item.stash[_REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
-                                 seen_usage + len(usage))
-    payload = attach(report, verdicts, checklists,
-                     call.excinfo.value if unscored and call.excinfo is not None else None, usage)
-    if payload and payload["verdicts"]:  # JUnit XML takes a test's properties from its teardown report,
-        from .report_junit import properties  # which is made from the item's
-
-        item.user_properties.extend(properties(payload["verdicts"]))
+    on_report(item, call, report)
     return report
 
 

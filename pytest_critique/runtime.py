@@ -20,9 +20,9 @@ class Runtime:
 
     def __init__(self, root: Path | str = ".",
                  make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None,
-                 breaker: int = Settings.breaker):
+                 breaker: int = Settings.breaker, in_flight: int = Settings.concurrency):
         self.root = Path(root).resolve()
-        self.engine = JudgeEngine(self.root, budget, breaker)
+        self.engine = JudgeEngine(self.root, budget, breaker, in_flight)
         self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
         self._backends: dict[tuple[Any, ...], Backend] = {}
         self._frozen: dict[Path, FrozenChecklists] = {}

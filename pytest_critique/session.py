@@ -7,6 +7,7 @@ them with or without xdist: on the controller, reports from workers carry them t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,20 @@ class CritiqueSession:
             run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
             budget = Budget(self.settings.max_calls, self.settings.max_cost, shared_run_id=run_id)
             self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget,
-                                    breaker=self.settings.breaker)
+                                    breaker=self.settings.breaker, in_flight=self.in_flight())
         return self._runtime
+
+    def in_flight(self) -> int:
+        """This process's share of the run's limit on requests in flight to each model."""
+        if not is_worker(self.config):
+            return self.settings.concurrency
+        workers = getattr(self.config, "workerinput", {}).get("workercount") or os.environ.get(
+            "PYTEST_XDIST_WORKER_COUNT", "1")
+        try:
+            count = max(1, int(workers))
+        except ValueError:
+            count = 1
+        return max(1, self.settings.concurrency // count)
 
     def _make_backend(self, settings: Settings) -> Any:
         __tracebackhide__ = True

@@ -63,7 +63,7 @@ class Settings:
     """Shown nowhere: ``settings.api_key.reveal()`` gives the key to the judge's client."""
     cache: CacheModeName = "rw"
     cache_dir: str = ".critique_cache"
-    concurrency: int = 8
+    concurrency: int = 32
     samples: int = 1
     threshold: float = 1.0
     timeout: float = 60.0
@@ -215,7 +215,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("api_key", "API key for the judge (environment only)", Secret, cli=False, ini=False, marker=False),
     Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
     Option("cache_dir", "verdict cache directory, relative to the rootdir", str, metavar="DIR", marker=False),
-    Option("concurrency", "judge calls in flight at once per checklist", int, _at_least(1), "N"),
+    Option("concurrency", "judge requests in flight at once to each model, for the whole run (shared out "
+           "among xdist workers)", int, _at_least(1), "N"),
     Option("samples", "judgements per question; the majority decides", int, _at_least(1), "K"),
     Option("threshold", "pass rate a checklist needs to pass (0-1)", float, _unit_interval, "RATE"),
     Option("timeout", "seconds one judge request may take, connection and whole reply", float, _above_zero,

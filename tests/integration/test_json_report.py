@@ -34,7 +34,7 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
 
     assert report["version"] == 1
     assert report["settings"] == {"model": None, "cache": "rw", "samples": 1, "threshold": 1.0, "batch": False,
-                                  "concurrency": 8}
+                                  "concurrency": 32}
     totals = report["totals"]
     assert totals == {
         "tests": 4,

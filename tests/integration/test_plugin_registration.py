@@ -56,7 +56,7 @@ def test_report_header_shows_the_effective_settings(pytester: pytest.Pytester) -
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "critique: judge=recorded:verdicts.jsonl cache=read cache_dir=.critique_cache samples=3 "
-        "threshold=0.75 concurrency=8",
+        "threshold=0.75 concurrency=32",
     ])
 
 

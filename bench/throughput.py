@@ -1,0 +1,203 @@
+"""Cold and warm wall time of a suite of judged tests: one test after another against ``critique.expect``.
+
+What it measures
+  The InFoBench instructions (../shared/datasets/infobench/gpt4_outputs_gpt4_judgments.jsonl,
+  beside the repository) become one test each: the GPT-4 output judged against the
+  instruction's decomposed questions (2,250 for the 500).  A loopback OpenAI-compatible server
+  (tests/loopback.py, Nagle off) answers every question after ``--latency`` seconds (default
+  0.2), YES or NO by a hash of the question, so every configuration must reach the same verdicts.
+
+  Whole pytest runs in a temporary directory, each side by side in this one run:
+    assert          - ``assert critique.checklist(...).passed``: tests judged one after another;
+    expect          - ``critique.expect.checklist(...)`` at the default --critique-concurrency (32);
+    expect -c 64    - the same with 64 requests in flight;
+    expect -n 2     - the same under two xdist workers sharing the limit of 64;
+    warm            - the expect tests again, every verdict from the cache (--critique-cache=read);
+    plain           - the same tests with the check replaced by ``assert True`` (pytest's own cost).
+  For each: wall time, peak resident memory of the whole process tree (summed over processes,
+  sampled every 50 ms), requests the server received and the most it had in flight at once,
+  and whether every test's outcome and every item's answer equal the ``assert`` run's.
+
+How to run
+  python bench/throughput.py                  (the plugin installed; litellm's client is used)
+  python bench/throughput.py --tests 100 --latency 0.2
+
+Nothing is asserted.  Exits with a message when the dataset is absent.  Only a temporary
+directory is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATASET = REPO_ROOT.parent / "shared" / "datasets" / "infobench" / "gpt4_outputs_gpt4_judgments.jsonl"
+QUESTION = re.compile(r"<question-[0-9a-f]+>\n(.*?)\n</question-", re.DOTALL)
+
+MODULE = '''
+import json
+import pathlib
+
+import pytest
+
+CASES = json.loads((pathlib.Path(__file__).parent / "cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_instruction(critique, case):
+{body}
+'''
+ASSERT = ('    assert critique.checklist(case["output"], instruction=case["instruction"], input=case["input"],\n'
+          '                              items=case["questions"]).passed')
+EXPECT = ('    critique.expect.checklist(case["output"], instruction=case["instruction"], input=case["input"],\n'
+          '                              items=case["questions"])')
+PLAIN = MODULE.replace("def test_instruction(critique, case):", "def test_instruction(case):").format(
+    body="    assert True")
+
+
+def answer_for(question: str) -> str:
+    return "NO" if hashlib.sha256(question.encode("utf-8")).digest()[0] < 40 else "YES"
+
+
+class Server:
+    """The loopback judge, counting requests and the most in flight at once."""
+
+    def __init__(self, latency: float):
+        sys.path.insert(0, str(REPO_ROOT / "tests"))
+        from loopback import LoopbackServer
+
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.now = self.peak = self.requests = 0
+        self.server = LoopbackServer(handler=self.handle)
+
+    def handle(self, request: dict[str, Any]) -> str:
+        with self.lock:
+            self.now += 1
+            self.requests += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(self.latency)
+            text = request["messages"][-1]["content"]
+            found = QUESTION.search(text)
+            answer = answer_for(found.group(1).strip()) if found else "NO"
+            return json.dumps({"reasoning": "checked against the response", "answer": answer})
+        finally:
+            with self.lock:
+                self.now -= 1
+
+    def reset(self) -> None:
+        with self.lock:
+            self.peak = self.requests = 0
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run(directory: Path, module: str, *args: str) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CRITIQUE_", "PYTEST_"))}
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", module, *args]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.05)
+    out, err = process.communicate()
+    wall = time.perf_counter() - start
+    return wall, peak, subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def verdicts(report: Path) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    tests = json.loads(report.read_text(encoding="utf-8"))["tests"]
+    return {test["nodeid"].split("::", 1)[1]: (test["outcome"], tuple(
+        item["answer"] for verdict in test["verdicts"] for item in verdict["items"])) for test in tests}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tests", type=int, default=500)
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+    if not DATASET.is_file():
+        sys.exit(f"throughput: the InFoBench dataset is not available (looked for {DATASET}); nothing measured")
+    records = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = records[: args.tests]
+    questions = sum(len(record["decomposed_questions"]) for record in records)
+    print(f"throughput: {len(records)} InFoBench tests, {questions} questions, loopback latency "
+          f"{args.latency * 1000:.0f} ms; {platform.python_version()}, {os.cpu_count()} cores")
+    server = Server(args.latency)
+    with tempfile.TemporaryDirectory() as temp, server.server:
+        directory = Path(temp)
+        cases = [{"id": r["id"], "instruction": r["instruction"], "input": r["input"], "output": r["output"],
+                  "questions": r["decomposed_questions"]} for r in records]
+        (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
+        (directory / "test_assert.py").write_text(MODULE.format(body=ASSERT), encoding="utf-8")
+        (directory / "test_expect.py").write_text(MODULE.format(body=EXPECT), encoding="utf-8")
+        (directory / "test_plain.py").write_text(PLAIN, encoding="utf-8")
+        judge = ("--critique-model=openai/loopback-judge", f"--critique-api-base={server.server.url}",
+                 "--critique-retries=0")
+        runs = [
+            ("assert (one test after another)", "test_assert.py", ("--critique-cache-dir=c-assert",)),
+            ("expect, concurrency 32 (default)", "test_expect.py", ("--critique-cache-dir=c-32",)),
+            ("expect, concurrency 64", "test_expect.py", ("--critique-cache-dir=c-64",)),
+            ("expect, concurrency 64, -n 2", "test_expect.py", ("--critique-cache-dir=c-n2", "-n", "2")),
+            ("warm: expect, cache read", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-cache=read")),
+        ]
+        reference: dict[str, Any] | None = None
+        print(f"{'run':36} {'wall s':>7} {'peak MB':>8} {'requests':>8} {'in flight':>9}  verdicts")
+        for label, module, extra in runs:
+            server.reset()
+            report = directory / "report.json"
+            report.unlink(missing_ok=True)
+            wall, peak, done = run(directory, module, *judge, *extra, f"--critique-report={report.name}")
+            if not report.exists():
+                print(f"{label:36} run failed (exit {done.returncode}): {(done.stdout + done.stderr)[-600:]}")
+                continue
+            found = verdicts(report)
+            if reference is None:
+                reference, same = found, "reference"
+            else:
+                differ = sum(1 for name, value in found.items() if reference.get(name) != value)
+                same = "identical" if differ == 0 and len(found) == len(reference) else f"{differ} tests DIFFER"
+            print(f"{label:36} {wall:7.2f} {peak / 2**20:8.0f} {server.requests:8d} {server.peak:9d}  {same}")
+        wall, peak, done = run(directory, "test_plain.py")
+        print(f"{'plain (assert True, no critique)':36} {wall:7.2f} {peak / 2**20:8.0f} {0:8d} {0:9d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Test reports and the verdicts on them, including tests whose expectations are still being judged.
+
+A test that asked ``critique.expect...`` ends before its verdicts are in.  The plugin runs each
+test that uses the ``critique`` fixture through pytest's own ``runtestprotocol(log=False)`` and
+holds its reports (and those of every test after it, so reports stay in collection order) until
+its expectations are settled; then the call report gets the verdicts, its outcome and its
+failure text, and the reports are logged as pytest would have logged them.  Meanwhile the next
+tests run and their judge calls share the run's in-flight limit.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from _pytest._code.code import ReprEntry, ReprExceptionInfo, ReprFileLocation, ReprTraceback
+from _pytest.pathlib import bestrelpath
+from _pytest.runner import runtestprotocol
+
+from .errors import UnscoredError
+
+if TYPE_CHECKING:
+    from .expectations import Unmet
+
+CRITIC_KEY = pytest.StashKey[Any]()
+"""The test's critic (set by the ``critique`` fixture)."""
+REPORTED_KEY = pytest.StashKey[tuple[int, int, int]]()
+"""How many verdicts, checklists and no-verdict usages of the critic earlier reports carried."""
+MANAGED_KEY = pytest.StashKey[bool]()
+"""The test runs under :class:`HeldReports` (its expectations may be settled after it)."""
+HELD_KEY = pytest.StashKey[bool]()
+"""The test's call report waits for its expectations."""
+
+
+def attach_verdicts(item: pytest.Item, report: pytest.TestReport, unscored: BaseException | None = None) -> None:
+    """Put the verdicts the test's critic recorded since the last report on ``report``."""
+    critic = item.stash.get(CRITIC_KEY, None)
+    if critic is None and unscored is None:
+        return
+    from .report import attach
+
+    seen_verdicts, seen_checklists, seen_usage = item.stash.get(REPORTED_KEY, (0, 0, 0))
+    verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
+    checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
+    usage = critic.usage_outside_verdicts[seen_usage:] if critic is not None else []
+    item.stash[REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
+                                seen_usage + len(usage))
+    payload = attach(report, verdicts, checklists, unscored, usage)
+    if payload and payload["verdicts"]:  # JUnit XML takes a test's properties from its teardown report,
+        from .report_junit import properties  # which is made from the item's
+
+        item.user_properties.extend(properties(payload["verdicts"]))
+
+
+def on_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """``pytest_runtest_makereport``: the verdicts of the phase, unless they wait for expectations."""
+    critic = item.stash.get(CRITIC_KEY, None)
+    if item.stash.get(HELD_KEY, False):
+        return  # the teardown of a held test: everything goes on its call report once settled
+    sync_unscored = call.excinfo.value if call.excinfo is not None and isinstance(
+        call.excinfo.value, UnscoredError) else None
+    if critic is not None and critic.expected and call.when != "setup":
+        if call.when == "call" and item.stash.get(MANAGED_KEY, False):
+            item.stash[HELD_KEY] = True
+            report.critique_sync_unscored = sync_unscored  # type: ignore[attr-defined]
+            return
+        complete(item, report, sync_unscored)  # not held (another plugin runs the test): wait now
+        return
+    if critic is None and sync_unscored is None:
+        return
+    attach_verdicts(item, report, sync_unscored)
+
+
+def complete(item: pytest.Item, report: pytest.TestReport, sync_unscored: BaseException | None) -> None:
+    """Settle the test's expectations and put their outcome on ``report`` (its call report)."""
+    critic = item.stash[CRITIC_KEY]
+    unmet = critic.settle()
+    failures = [entry for entry in unmet if not entry.unscored]
+    unscored = sync_unscored
+    if unscored is None and unmet and not failures:
+        unscored = unmet[0].error  # every unmet expectation is UNSCORED: so is the test
+    attach_verdicts(item, report, unscored)
+    if unmet and report.passed:
+        report.outcome = "failed"
+        report.longrepr = _failure_text(failures or unmet, item.config.invocation_params.dir)
+
+
+def _failure_text(unmet: list["Unmet"], directory: Path) -> ReprExceptionInfo:
+    """The failure as pytest shows one: each unmet expectation's line, and its reason."""
+    entries = []
+    for entry in unmet:
+        where = entry.expectation.where
+        path = bestrelpath(directory, Path(where.path))
+        lines = [f">       {where.source}"] + [f"E       {line}" for line in entry.message.splitlines() or [""]]
+        entries.append(ReprEntry(lines, None, None, ReprFileLocation(path, where.lineno, type(
+            entry.error).__name__), "long"))
+    first = unmet[0]
+    message = first.message if len(unmet) == 1 else f"{first.message} (and {len(unmet) - 1} more expectations)"
+    return ReprExceptionInfo(ReprTraceback(entries, None, "long"), ReprFileLocation(
+        bestrelpath(directory, Path(first.expectation.where.path)), first.expectation.where.lineno, message))
+
+
+@dataclass
+class _Test:
+    item: pytest.Item
+    reports: list[pytest.TestReport]
+    started: bool
+    """logstart was sent when the test began (nothing was held before it)."""
+    critic: Any = None
+    """Set while the test's expectations are being judged."""
+    worker_index: int | None = None
+    """Under xdist: the test's index in the worker's list, which the worker sends with each report."""
+
+    def ready(self) -> bool:
+        return self.critic is None or all(expectation.done() for expectation in self.critic.expected)
+
+
+class HeldReports:
+    """Runs tests that use the critic and logs their reports in collection order once they are settled."""
+
+    def __init__(self, critic_fixture: str = "critique", most_held: int = 256):
+        self._fixture = critic_fixture
+        self._held: deque[_Test] = deque()
+        self.most_held = most_held
+        """Tests held at most; past it the run waits for the oldest (bounds memory and how far ahead it runs)."""
+        self._worker: Any = None
+        """xdist's worker plugin, which sends each report with the index of the test it runs now."""
+
+    def run(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """``pytest_runtest_protocol``: True when this ran the test, None to leave it to pytest."""
+        if not self._held and self._fixture not in getattr(item, "fixturenames", ()):
+            return None
+        item.stash[MANAGED_KEY] = True
+        if self._worker is None and hasattr(item.config, "workerinput"):
+            self._worker = next((plugin for plugin in item.config.pluginmanager.get_plugins()
+                                 if hasattr(plugin, "item_index") and hasattr(plugin, "sendevent")), False)
+        started = not self._held
+        if started:
+            item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        held = item.stash.get(HELD_KEY, False)
+        self._held.append(_Test(item, reports, started, item.stash[CRITIC_KEY] if held else None,
+                                getattr(self._worker, "item_index", None)))
+        self.flush(wait_all=nextitem is None)
+        return True
+
+    def flush(self, wait_all: bool = False) -> None:
+        """Log every test at the front whose expectations are settled (all of them with ``wait_all``)."""
+        while self._held:
+            head = self._held[0]
+            if not (wait_all or len(self._held) > self.most_held or head.ready()):
+                return
+            self._held.popleft()
+            self._log(head)
+
+    def _log(self, test: _Test) -> None:
+        item = test.item
+        if test.critic is not None:
+            call = next((report for report in test.reports if report.when == "call"), None)
+            if call is not None:
+                complete(item, call, getattr(call, "critique_sync_unscored", None))
+                call.__dict__.pop("critique_sync_unscored", None)
+                for report in test.reports:
+                    if report.when == "teardown":
+                        report.user_properties = list(item.user_properties)
+            item.stash[HELD_KEY] = False
+        running = getattr(self._worker, "item_index", None)
+        if test.worker_index is not None:
+            self._worker.item_index = test.worker_index
+        try:
+            if not test.started:
+                item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+            for report in test.reports:
+                item.ihook.pytest_runtest_logreport(report=report)
+            item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        finally:
+            if test.worker_index is not None:
+                self._worker.item_index = running
