@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import secrets
+import json
 from importlib import resources
-from typing import Any
+from typing import Any, Mapping
+
+PER_REQUEST: dict[str, tuple[str, ...]] = {
+    "tick_item.j2": ("question",),
+    "checkeval_subaspect.j2": ("dimension", "definition", "sub_aspect", "questions"),
+}
+"""The fields of a template that change from one request to the next for the same response: they come
+last in the prompt, fenced by ``item_nonce``, so the requests about one response share everything before."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -36,14 +43,28 @@ def _environment() -> Any:
     )
 
 
+def fence_nonce(name: str, fields: Mapping[str, Any]) -> str:
+    """16 hex digits of a hash of the template's name and the fields: the delimiters of the fenced text.
+
+    Text inside a fence cannot hold the fence's closing tag, since the tag holds a hash of that text
+    (finding a text that contains 64 bits of its own hash is out of reach).  The same request renders
+    the same bytes on every machine and run, so providers' prompt caches and recorded cassettes match.
+    """
+    data = json.dumps([name, sorted(fields.items())], default=str, ensure_ascii=True)
+    return hashlib.sha256(data.encode("ascii")).hexdigest()[:16]
+
+
 def render_messages(name: str, **context: Any) -> list[dict[str, str]]:
     """Render a template into chat messages.
 
     A template holds a system part and a user part separated by a line ``=== user ===``.
-    Every rendering gets a fresh ``nonce``, used to fence untrusted text (the response under
-    test) with delimiters it cannot forge.
+    Untrusted text (the response under test) is fenced with ``nonce``, a hash of every field but
+    the template's :data:`PER_REQUEST` ones; those are fenced with ``item_nonce``, a hash of all.
     """
-    text = _environment().get_template(name).render(nonce=secrets.token_hex(6), **context)
+    per_request = PER_REQUEST.get(name, ())
+    nonce = fence_nonce(name, {key: value for key, value in context.items() if key not in per_request})
+    item_nonce = fence_nonce(name, context) if per_request else nonce
+    text = _environment().get_template(name).render(nonce=nonce, item_nonce=item_nonce, **context)
     system, _, user = text.partition("=== user ===")
     messages = []
     if system.strip():

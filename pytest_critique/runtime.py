@@ -32,7 +32,7 @@ class Runtime:
 
     def backend(self, settings: Settings) -> Backend:
         __tracebackhide__ = True
-        key = (settings.model, settings.api_base, settings.api_key)
+        key = (settings.model, settings.api_base, settings.api_key, settings.client)
         with self._lock:
             if key not in self._backends:
                 self._backends[key] = self._make_backend(settings)
@@ -47,3 +47,9 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.close()
+        with self._lock:
+            backends, self._backends = list(self._backends.values()), {}
+        for backend in backends:
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()

@@ -94,6 +94,8 @@ class Settings:
     show_prompt: bool = False
     github_summary: Literal["auto", "off"] = "auto"
     """``auto``: append a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is set."""
+    client: Literal["auto", "litellm"] = "auto"
+    """``auto``: plain HTTP for ``openai/`` models at an OpenAI-compatible server, litellm for the rest."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):  # built directly, not resolved: keep the key hidden all the same
@@ -258,6 +260,8 @@ OPTIONS: tuple[Option, ...] = (
            _parse_bool, flag=True),
     Option("github_summary", "auto (default: append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set) "
            "or off", str, _choice("auto", "off"), "MODE", marker=False),
+    Option("client", "how model judges are called: auto (default: plain HTTP for openai/ models at an "
+           "api_base, litellm for the rest) or litellm (always)", str, _choice("auto", "litellm"), "CLIENT"),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 MARKER_KEYS = tuple(option.name for option in OPTIONS if option.marker)

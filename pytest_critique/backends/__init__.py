@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def builtin_backend(settings: "Settings", root: Path) -> "Backend":
-    """The backend a model string names: ``recorded:PATH`` or any litellm model string."""
+    """The backend a model string names: ``recorded:PATH``, or any litellm model string (an ``openai/``
+    model at an OpenAI-compatible server is called over plain HTTP unless the client setting says litellm)."""
     __tracebackhide__ = True
     spec = settings.model
     if not spec:
@@ -31,7 +32,12 @@ def builtin_backend(settings: "Settings", root: Path) -> "Backend":
         raise CritiqueUsageError(
             "a scripted judge needs rules, so it cannot be named by a model string; "
             "override the critique_backend fixture with pytest_critique.ScriptedJudge(...)")
+    key = settings.api_key.reveal() if settings.api_key else None
+    if settings.client == "auto" and spec.startswith("openai/"):
+        from .openai_http import OpenAIHTTPBackend, base_url
+
+        if base_url(settings.api_base):
+            return OpenAIHTTPBackend(spec, api_base=settings.api_base, api_key=key)
     from .litellm_backend import LiteLLMBackend
 
-    return LiteLLMBackend(spec, api_base=settings.api_base,
-                          api_key=settings.api_key.reveal() if settings.api_key else None)
+    return LiteLLMBackend(spec, api_base=settings.api_base, api_key=key)

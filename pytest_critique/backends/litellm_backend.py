@@ -14,7 +14,7 @@ from .base import JudgeCall, Reply
 
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
-_COMPLETION_RESERVE = 1024
+COMPLETION_RESERVE = 1024
 WAIT_BUDGET = 30.0
 """Seconds one judge call may spend waiting between its retries (backoff and Retry-After together)."""
 
@@ -81,8 +81,9 @@ def _detail(exc: BaseException) -> str:
     return text
 
 
-def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | None = None) -> tuple[str, bool]:
-    """(kind, retryable) for an exception raised by litellm.completion."""
+def bounds_failure(exc: BaseException, limits: transport.CallLimits | None) -> tuple[str, bool] | None:
+    """(kind, retryable) when a bound of the call ended it (deadline, size, encoding, interrupt) or the
+    request could not be encoded; None when the client's own failure decides."""
     tripped = limits.tripped if limits is not None else None
     if tripped is None and isinstance(exc, transport.LimitExceeded):
         tripped = str(exc)
@@ -91,6 +92,14 @@ def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | No
                 "encoding": ("not_completion", False)}.get(tripped, ("interrupted", False))
     if isinstance(exc, UnicodeError):
         return "config", False
+    return None
+
+
+def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | None = None) -> tuple[str, bool]:
+    """(kind, retryable) for an exception raised by litellm.completion."""
+    found = bounds_failure(exc, limits)
+    if found is not None:
+        return found
     if isinstance(exc, litellm.Timeout):
         return "timeout", True
     if limits is not None and limits.status == 200 and (limits.complete or not _is_json(limits)):
@@ -178,8 +187,8 @@ class LiteLLMBackend:
     def __repr__(self) -> str:
         return f"LiteLLMBackend({self.name!r}, api_base={self.api_base!r})"
 
-    def complete(self, call: JudgeCall) -> Reply:
-        litellm = import_litellm()
+    def _request(self, call: JudgeCall) -> dict[str, Any]:
+        """The arguments of ``litellm.completion`` for ``call``."""
         kwargs: dict[str, Any] = {
             "model": self.name,
             "messages": [{**message, "content": _encodable(message["content"])} for message in call.messages()],
@@ -204,16 +213,27 @@ class LiteLLMBackend:
         elif self.api_base and self.name.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
             # Local OpenAI-compatible servers rarely check keys, but the client insists on one.
             kwargs["api_key"] = "no-key"
+        return kwargs
+
+    def _send(self, request: dict[str, Any]) -> Any:
+        """One request (on a thread of its own, under the call's bounds); raises what the client raised."""
+        return import_litellm().completion(**request)
+
+    def _classify(self, exc: BaseException, limits: transport.CallLimits | None) -> tuple[str, bool]:
+        return classify(exc, import_litellm(), limits)
+
+    def complete(self, call: JudgeCall) -> Reply:
+        request = self._request(call)
         retries, waited = 0, 0.0
         while True:
             limits: transport.CallLimits | None = None
             try:
-                response, limits = transport.run_bounded(lambda: litellm.completion(**kwargs), call.timeout,
+                response, limits = transport.run_bounded(lambda: self._send(request), call.timeout,
                                                          call.max_reply_bytes)
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
                 limits = getattr(exc, "critique_limits", None)
-                kind, retryable = classify(exc, litellm, limits)
+                kind, retryable = self._classify(exc, limits)
                 if not retryable or retries >= call.retries:
                     raise JudgeFailure(self._describe(exc, kind, retries, call, limits), kind, calls=1 + retries,
                                        retries=retries) from None
@@ -231,7 +251,7 @@ class LiteLLMBackend:
                     raise JudgeFailure("the run was interrupted", "interrupted", calls=1 + retries,
                                        retries=retries) from None
                 retries += 1
-        return self._reply(response, litellm, retries)
+        return self._reply(response, retries)
 
     def estimate_cost(self, call: JudgeCall) -> float:
         """An upper estimate of a call's price, reserved from --critique-max-cost before it goes out.
@@ -241,7 +261,7 @@ class LiteLLMBackend:
         """
         litellm = import_litellm()
         prompt_tokens = sum(len(message["content"]) for message in call.messages()) // 3 + 16
-        completion_tokens = int(call.max_tokens or _COMPLETION_RESERVE)
+        completion_tokens = int(call.max_tokens or COMPLETION_RESERVE)
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.name, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
@@ -278,7 +298,13 @@ class LiteLLMBackend:
         label = labels.get(kind, "judge call failed" + after)
         return f"{label} ({type(exc).__name__}): {detail}" if detail else f"{label} ({type(exc).__name__})"
 
-    def _reply(self, response: Any, litellm: Any, retries: int) -> Reply:
+    def _cost(self, response: Any) -> float:
+        try:
+            return float(import_litellm().completion_cost(completion_response=response) or 0.0)
+        except Exception:  # noqa: BLE001 - models without a known price cost 0
+            return 0.0
+
+    def _reply(self, response: Any, retries: int) -> Reply:
         try:
             choice = response.choices[0]
             text = choice.message.content
@@ -296,11 +322,7 @@ class LiteLLMBackend:
         if isinstance(text, str):
             text = redact(text, self._api_key)
         usage = getattr(response, "usage", None)
-        cost = 0.0
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # noqa: BLE001 - models without a known price cost 0
-            cost = 0.0
+        cost = self._cost(response)
         return Reply(
             text=text,
             finish_reason=finish_reason,

@@ -1,4 +1,4 @@
-"""What litellm's packaged model table says about a model, read without importing litellm.
+"""What litellm's packaged model table says about a model (schema support, prices), read without importing litellm.
 
 The report header is written before any judge is needed; importing litellm takes seconds.
 """
@@ -43,3 +43,16 @@ def listed_with_schema(model: str) -> bool:
     text = _table()
     entry = _entry(text, model) or _entry(text, model.partition("/")[2])
     return bool(entry and entry.get("supports_response_schema") is True)
+
+
+@functools.lru_cache(maxsize=None)
+def prices(model: str) -> tuple[float, float]:
+    """US dollars per prompt token and per completion token; (0, 0) for a model the table does not price."""
+    text = _table()
+    entry = _entry(text, model) or _entry(text, model.partition("/")[2])
+    if not entry:
+        return 0.0, 0.0
+    try:
+        return float(entry.get("input_cost_per_token") or 0.0), float(entry.get("output_cost_per_token") or 0.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0, 0.0

@@ -27,3 +27,11 @@ def _clean_critique_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("COLUMNS", "200")
 
+
+
+@pytest.fixture(params=["http", "litellm"])
+def judge_client(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a model judge is called: plain HTTP (the default for an OpenAI-compatible server) and
+    litellm's client; the setting reaches in-process critics, pytester runs and subprocesses alike."""
+    monkeypatch.setenv("CRITIQUE_CLIENT", "auto" if request.param == "http" else "litellm")
+    return str(request.param)

@@ -1,5 +1,6 @@
 """A broken judge never turns into a pass: faults of the judge model, scripted on the loopback
-OpenAI-compatible server and met by litellm's real client.
+OpenAI-compatible server and met by both real clients (plain HTTP, the default for such a server,
+and litellm's).
 
 Each case of ``fault_cases.CASES`` is either retried to a verdict or ends UNSCORED with its
 cause named, and nothing UNSCORED is cached.  Cases that tests/integration/test_litellm_judge.py
@@ -22,6 +23,8 @@ from reliability_support import cache_entries
 from pytest_critique import Critic, UnscoredError
 from pytest_critique.runtime import Runtime
 from pytest_critique.backends import litellm_backend
+
+pytestmark = pytest.mark.usefixtures("judge_client")  # each test against plain HTTP and litellm
 
 pytest.importorskip("litellm")
 
@@ -216,6 +219,7 @@ def critique_backend():
 """)
     pytester.makepyfile(test_x="""
 import pytest
+
 
 @pytest.mark.xfail(reason="the judge cannot answer this yet")
 def test_expected(critique):

@@ -113,6 +113,7 @@ def test_a_pickled_cache_entry_never_runs(pytester: pytest.Pytester) -> None:
 
 # ---------------------------------------------------------------- 2. a deadline on the whole reply
 
+@pytest.mark.usefixtures("judge_client")
 def test_a_reply_dripping_byte_by_byte_ends_at_the_timeout(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     with LoopbackServer(handler=lambda request: Reply(YES, drip=0.2)) as server:
@@ -122,6 +123,7 @@ def test_a_reply_dripping_byte_by_byte_ends_at_the_timeout(pytester: pytest.Pyte
     assert elapsed < 20, f"a ~400-byte reply at 0.2 s a byte takes 80 s; the run took {elapsed:.0f} s"
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_an_endless_reply_is_cut_off_at_the_size_cap(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     with LoopbackServer(handler=lambda request: Reply(endless=True)) as server:
@@ -135,6 +137,7 @@ def test_an_endless_reply_is_cut_off_at_the_size_cap(pytester: pytest.Pytester) 
     assert sent < 64 * 2**20, f"the server sent {sent:,} bytes before the client hung up"
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_an_html_page_with_status_200_is_named_and_not_retried(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     page = Reply(body=b"<html><body>Sign in to the proxy</body></html>", headers={"Content-Type": "text/html"})
@@ -148,6 +151,7 @@ def test_an_html_page_with_status_200_is_named_and_not_retried(pytester: pytest.
 
 # ---------------------------------------------------------------- 3. a throttled or dead judge
 
+@pytest.mark.usefixtures("judge_client")
 def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=40))
     throttled = Reply(status=429, headers={"Retry-After": "3600"})
@@ -164,6 +168,7 @@ def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: p
     assert elapsed < 60
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_a_hung_judge_trips_the_breaker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=200))
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
@@ -215,6 +220,7 @@ def test_many_questions(critique):
 """
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_ctrl_c_stops_a_run_with_calls_in_flight(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(INTERRUPTED)
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
@@ -313,6 +319,7 @@ def test_an_own_failing_answer_stands_beside_a_quoted_yes(pytester: pytest.Pytes
 
 # ---------------------------------------------------------------- 6. a key echoed in a reply
 
+@pytest.mark.usefixtures("judge_client")
 def test_a_key_echoed_in_a_reply_is_never_stored_or_shown(pytester: pytest.Pytester,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     key = "sk-echoed-secret-4242424242"
@@ -415,6 +422,7 @@ def test_planted_sqlite_settings_are_refused(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*asks for SQLite settings pytest-critique never writes (sqlite_writable_schema)*"])
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path: Path) -> None:
     """The one case the transport cannot cut (the socket is unknown until the headers are in): the
     caller stops waiting at the deadline and moves on."""
@@ -435,6 +443,7 @@ def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path
     assert elapsed < 20, f"about 280 header bytes at 0.2 s each take 56 s; the call took {elapsed:.0f} s"
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_a_compressed_reply_is_capped_as_it_inflates(pytester: pytest.Pytester) -> None:
     import gzip
 
@@ -449,6 +458,7 @@ def test_a_compressed_reply_is_capped_as_it_inflates(pytester: pytest.Pytester) 
     result.stdout.fnmatch_lines(["*judge reply too large: more than 1,000,000 bytes*"])
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_a_compressed_valid_reply_is_read(pytester: pytest.Pytester) -> None:
     import gzip
 
@@ -462,6 +472,7 @@ def test_a_compressed_valid_reply_is_read(pytester: pytest.Pytester) -> None:
         outcomes(pytester.runpytest(*judge_args(server)), passed=1)
 
 
+@pytest.mark.usefixtures("judge_client")
 def test_an_encoding_nobody_asked_for_is_not_read(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     reply = Reply(body=b"\x00\x01\x02", headers={"Content-Encoding": "br"})

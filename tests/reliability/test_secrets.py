@@ -21,11 +21,14 @@ from reliability_support import cache_entries
 from pytest_critique import Critic, UnscoredError
 from pytest_critique.runtime import Runtime
 
+pytestmark = pytest.mark.usefixtures("judge_client")  # each test against plain HTTP and litellm
+
 litellm = pytest.importorskip("litellm")  # imported once here, not by each in-process run
 
 PLANTED = "sk-PLANTED-" + "5e1f0a7c" * 4
 SUITE = """
 import pytest
+
 
 def test_pass(critique):
     assert critique.checklist("a fox haiku", items=["Does it mention a fox?"]).passed

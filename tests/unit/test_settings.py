@@ -27,6 +27,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
         "on_unstable": "report", "calibrate": None, "min_kappa": None, "max_tokens": None,
         "structured_output": "auto", "max_questions": 12, "show_prompt": False, "github_summary": "auto",
+        "client": "auto",
     }
 
 
@@ -37,7 +38,8 @@ def test_option_table() -> None:
     assert set(ALL_KEYS) | {"jury"} == {field.name for field in dataclasses.fields(Settings)}
     assert MARKER_KEYS == ("model", "api_base", "cache", "concurrency", "samples", "threshold", "timeout",
                            "retries", "max_reply_bytes", "temperature", "batch", "jury_rule", "min_agreement",
-                           "on_unstable", "max_tokens", "structured_output", "max_questions", "show_prompt")
+                           "on_unstable", "max_tokens", "structured_output", "max_questions", "show_prompt",
+                           "client")
     api_key = OPTIONS_BY_NAME["api_key"]
     assert (api_key.cli, api_key.ini, api_key.marker) == (False, False, False)
     freeze = OPTIONS_BY_NAME["freeze"]
@@ -236,7 +238,7 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
         "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, "
-        "min_agreement, on_unstable, max_tokens, structured_output, max_questions, show_prompt")
+        "min_agreement, on_unstable, max_tokens, structured_output, max_questions, show_prompt, client")
 
 
 def test_apply_overrides_with_all_keys_allows_session_settings() -> None:
