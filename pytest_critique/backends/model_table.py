@@ -38,6 +38,7 @@ def _table() -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=None)
 def listed_with_schema(model: str) -> bool:
     """Whether the table lists the model (with or without its provider prefix) as taking a response schema."""
     text = _table()
