@@ -12,6 +12,7 @@ What it measures
     expect          - ``critique.expect.checklist(...)`` at the default --critique-concurrency (32);
     expect -c 64    - the same with 64 requests in flight;
     expect -n 2     - the same under two xdist workers sharing the limit of 64;
+    expect litellm  - concurrency 64 with every call through litellm's client (--critique-client=litellm);
     warm            - the expect tests again, every verdict from the cache (--critique-cache=read);
     plain           - the same tests with the check replaced by ``assert True`` (pytest's own cost).
   For each: wall time, peak resident memory of the whole process tree (summed over processes,
@@ -174,8 +175,12 @@ def main() -> None:
         runs = [
             ("assert (one test after another)", "test_assert.py", ("--critique-cache-dir=c-assert",)),
             ("expect, concurrency 32 (default)", "test_expect.py", ("--critique-cache-dir=c-32",)),
-            ("expect, concurrency 64", "test_expect.py", ("--critique-cache-dir=c-64",)),
-            ("expect, concurrency 64, -n 2", "test_expect.py", ("--critique-cache-dir=c-n2", "-n", "2")),
+            ("expect, concurrency 64", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-concurrency=64")),
+            ("expect, concurrency 64, -n 2", "test_expect.py", ("--critique-cache-dir=c-n2",
+                                                                "--critique-concurrency=64", "-n", "2")),
+            ("expect, concurrency 64, litellm", "test_expect.py", ("--critique-cache-dir=c-litellm",
+                                                                   "--critique-concurrency=64",
+                                                                   "--critique-client=litellm")),
             ("warm: expect, cache read", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-cache=read")),
         ]
         reference: dict[str, Any] | None = None

@@ -54,20 +54,33 @@ def fence_nonce(name: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(data.encode("ascii")).hexdigest()[:16]
 
 
+PER_REQUEST_MARK = "=== per request ===\n"
+"""Where a template's part shared by the requests about one response ends (removed from the prompt)."""
+
+
 def render_messages(name: str, **context: Any) -> list[dict[str, str]]:
-    """Render a template into chat messages.
+    """Render a template into chat messages (see :func:`render_shared`)."""
+    return render_shared(name, **context)[0]
+
+
+def render_shared(name: str, **context: Any) -> tuple[list[dict[str, str]], int]:
+    """Render a template into chat messages, and how many characters the user message begins with
+    that every request about the same response shares (0 when the template marks no such part).
 
     A template holds a system part and a user part separated by a line ``=== user ===``.
     Untrusted text (the response under test) is fenced with ``nonce``, a hash of every field but
-    the template's :data:`PER_REQUEST` ones; those are fenced with ``item_nonce``, a hash of all.
+    the template's :data:`PER_REQUEST` ones; those are fenced with ``item_nonce``, a hash of all,
+    and follow a line ``=== per request ===``.
     """
     per_request = PER_REQUEST.get(name, ())
     nonce = fence_nonce(name, {key: value for key, value in context.items() if key not in per_request})
     item_nonce = fence_nonce(name, context) if per_request else nonce
     text = _environment().get_template(name).render(nonce=nonce, item_nonce=item_nonce, **context)
     system, _, user = text.partition("=== user ===")
+    shared, mark, rest = user.strip().partition(PER_REQUEST_MARK)
+    user = shared + rest if mark else shared
     messages = []
     if system.strip():
         messages.append({"role": "system", "content": system.strip()})
-    messages.append({"role": "user", "content": user.strip()})
-    return messages
+    messages.append({"role": "user", "content": user})
+    return messages, len(shared) if mark else 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from ..errors import JudgeFailure
-from ..prompts import render_messages
+from ..prompts import render_messages, render_shared
 
 
 @dataclass
@@ -38,16 +38,23 @@ class JudgeCall:
     answer_offline: Callable[[Any, "JudgeCall"], dict[str, Any]] | None = field(default=None, repr=False)
     """How an :class:`OfflineJudge` answers this request (set by the judge kind that owns the task)."""
     _messages: list[dict[str, str]] | None = field(default=None, repr=False)
+    _shared: int = field(default=0, repr=False)
 
     def messages(self) -> list[dict[str, str]]:
         """The chat messages for a model judge, rendered on first use."""
         if self._messages is None:
-            self._messages = render_messages(self.template, **self.fields)
+            self._messages, self._shared = render_shared(self.template, **self.fields)
         if self.repair is None:
             return self._messages
         previous, problem = self.repair
         return [*self._messages, {"role": "assistant", "content": previous},
                 *render_messages("repair.j2", problem=problem)]
+
+    def shared_prefix(self) -> int:
+        """How many characters the first user message begins with that every request about the same
+        response shares (what a provider's prompt cache can keep); 0 when nothing is marked."""
+        self.messages()
+        return self._shared
 
     def with_repair(self, previous: str, problem: str) -> "JudgeCall":
         self.messages()

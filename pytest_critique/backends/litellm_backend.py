@@ -153,6 +153,13 @@ def _auto_mode(litellm: Any, model: str) -> str:
     return "json" if params and "response_format" in params else "off"
 
 
+def explicit_prompt_cache(model: str) -> bool:
+    """Whether the model's provider caches a prompt prefix only where the request marks it (Anthropic's
+    Claude, directly or through Bedrock or Vertex AI); others cache prefixes by themselves."""
+    provider, _, name = model.partition("/")
+    return provider == "anthropic" or (provider in ("bedrock", "vertex_ai") and "claude" in name)
+
+
 def _after(retries: int) -> str:
     return f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
 
@@ -191,7 +198,7 @@ class LiteLLMBackend:
         """The arguments of ``litellm.completion`` for ``call``."""
         kwargs: dict[str, Any] = {
             "model": self.name,
-            "messages": [{**message, "content": _encodable(message["content"])} for message in call.messages()],
+            "messages": self._messages(call),
             "timeout": call.timeout,
             "num_retries": 0,
             "max_retries": 0,
@@ -214,6 +221,20 @@ class LiteLLMBackend:
             # Local OpenAI-compatible servers rarely check keys, but the client insists on one.
             kwargs["api_key"] = "no-key"
         return kwargs
+
+    def _messages(self, call: JudgeCall) -> list[dict[str, Any]]:
+        """The call's messages as sent; for a model with explicit prompt caching (Anthropic's), the part
+        of the first user message that the requests about one response share is marked for the cache."""
+        messages: list[dict[str, Any]] = [{**message, "content": _encodable(message["content"])}
+                                          for message in call.messages()]
+        shared = call.shared_prefix()
+        if shared and explicit_prompt_cache(self.name):
+            index = next(number for number, message in enumerate(messages) if message["role"] == "user")
+            text = call.messages()[index]["content"]
+            messages[index] = {"role": "user", "content": [
+                {"type": "text", "text": _encodable(text[:shared]), "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": _encodable(text[shared:])}]}
+        return messages
 
     def _send(self, request: dict[str, Any]) -> Any:
         """One request (on a thread of its own, under the call's bounds); raises what the client raised."""

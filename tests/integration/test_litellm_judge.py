@@ -421,7 +421,7 @@ def test_show_prompt_prints_the_request_and_the_reply_of_a_failing_item(pytester
         "  ✗  1  Does it rhyme?",
         "       judged: Does it rhyme?",
         "       request sent:",
-        "         [[]system] You grade one response against one requirement*",
+        "         [[]system] You check whether a response meets one requirement*",
         "         [[]user] *",
         '       reply received: {"reasoning": "judged: Does it rhyme?", "answer": "NO"}',
     ])
@@ -521,3 +521,54 @@ def test_which_client_calls_a_model(tmp_path, monkeypatch, model, api_base, clie
         monkeypatch.delenv(name, raising=False)
     critic = Critic(model=model, api_base=api_base, client=client, runtime=Runtime(tmp_path))
     assert type(critic.runtime.backend(critic.settings)).__name__ == expected
+
+
+def test_anthropic_requests_mark_the_shared_prefix_for_the_prompt_cache(tmp_path):
+    """Through litellm's real Anthropic client: the part of each question's prompt that the questions about
+    one response share (instruction, input, response) is one text block marked cache_control, the same
+    for every question; the question and what follows come after it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies: list[dict[str, Any]] = []
+
+    class Messages(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_POST(self) -> None:  # noqa: N802
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            reply = json.dumps({"id": "msg_1", "type": "message", "role": "assistant",
+                                "model": "claude-3-5-haiku-latest", "stop_reason": "end_turn", "stop_sequence": None,
+                                "content": [{"type": "text", "text": verdict_json("YES")}],
+                                "usage": {"input_tokens": 900, "output_tokens": 20}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Messages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    questions = ["Does it mention a fox?", "Is it three lines long?"]
+    try:
+        critic = Critic(model="anthropic/claude-3-5-haiku-latest", api_base=f"http://127.0.0.1:{server.server_port}",
+                        api_key="sk-ant-loopback", cache="off", structured_output="off", runtime=Runtime(tmp_path))
+        assert critic.checklist(HAIKU, instruction="Write a haiku about a fox.", items=questions).passed
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(bodies) == 2
+    shared, rest = [], []
+    for body in bodies:
+        [user] = [message for message in body["messages"] if message["role"] == "user"]
+        first, second = user["content"]
+        assert first["cache_control"] == {"type": "ephemeral"} and "cache_control" not in second
+        shared.append(first["text"])
+        rest.append(second["text"])
+    assert shared[0] == shared[1] and HAIKU in shared[0] and "Write a haiku about a fox." in shared[0]
+    assert not any(question in shared[0] for question in questions)
+    assert sorted(question for question in questions for text in rest if question in text) == sorted(questions)

@@ -205,7 +205,7 @@ def test_model_judge_receives_the_response_fenced_and_caches_it(yes_server: Loop
     assert verdict.passed and yes_server.calls == before + 1
     messages = yes_server.requests[-1]["messages"]
     assert [message["role"] for message in messages] == ["system", "user"]
-    assert messages[0]["content"].startswith("You grade one response")
+    assert messages[0]["content"].startswith("You check whether a response meets one requirement")
     assert "=== user ===" not in messages[0]["content"]
     fenced(messages[1]["content"], "response", response)
     again = make_critic(yes_server, tmp_path).checklist(response, items=["Is it judged?"])
