@@ -19,6 +19,7 @@ import pytest
 from _pytest._code.code import ReprEntry, ReprExceptionInfo, ReprFileLocation, ReprTraceback
 from _pytest.pathlib import bestrelpath
 from _pytest.runner import runtestprotocol
+from _pytest.skipping import xfailed_key
 
 from .errors import UnscoredError
 
@@ -83,9 +84,26 @@ def complete(item: pytest.Item, report: pytest.TestReport, sync_unscored: BaseEx
     if unscored is None and unmet and not failures:
         unscored = unmet[0].error  # every unmet expectation is UNSCORED: so is the test
     attach_verdicts(item, report, unscored)
-    if unmet and report.passed:
-        report.outcome = "failed"
-        report.longrepr = _failure_text(failures or unmet, item.config.invocation_params.dir)
+    if not unmet:
+        return
+    text = _failure_text(failures or unmet, item.config.invocation_params.dir)
+    xfailed = item.stash.get(xfailed_key, None)
+    strict_xpass = isinstance(report.longrepr, str) and report.longrepr.startswith("[XPASS(strict)]")
+    if xfailed is not None and not item.config.option.runxfail and (report.passed or strict_xpass) and (
+            xfailed.raises is None or _raised_as(xfailed.raises, (failures or unmet)[0].error)):
+        # The test was expected to fail, and an expectation did: an xfail, as an assertion there would be.
+        report.outcome, report.longrepr = "skipped", text
+        report.wasxfail = xfailed.reason
+    elif report.passed:
+        report.outcome, report.longrepr = "failed", text
+        report.__dict__.pop("wasxfail", None)
+
+
+def _raised_as(raises: Any, error: BaseException) -> bool:
+    try:
+        return isinstance(error, raises) if isinstance(raises, (type, tuple)) else bool(raises.matches(error))
+    except (TypeError, AttributeError):
+        return False
 
 
 def _failure_text(unmet: list["Unmet"], directory: Path) -> ReprExceptionInfo:

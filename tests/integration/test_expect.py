@@ -254,3 +254,30 @@ def test_a_critic_outside_pytest_settles_its_expectations() -> None:
     assert str(unmet[0].error) == "critique: 1 of 1 checklist items failed"
     assert [verdict.passed for verdict in critic.verdicts] == [True, False] and good.verdict().passed
     assert critic.settle() == []
+
+
+def test_an_expected_failure_is_an_xfail_and_an_unexpected_pass_is_reported(pytester: pytest.Pytester,
+                                                                            scripted: None) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.xfail(reason="the app does not mention snow yet")
+        def test_known_gap(critique):
+            critique.expect.checklist("a fox", items=["Is there snow?"])
+
+        @pytest.mark.xfail(reason="the judge has no answer yet", strict=True)
+        def test_known_unscored(critique):
+            critique.expect.checklist("a fox", items=["Is it blue??"])
+
+        @pytest.mark.xfail(reason="fixed now?")
+        def test_fixed(critique):
+            critique.expect.checklist("a fox", items=["Is there a fox?"])
+
+        @pytest.mark.xfail(reason="only a value error is expected", raises=ValueError)
+        def test_other_failure(critique):
+            critique.expect.checklist("a fox", items=["Is there snow?"])
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rxX")
+    result.assert_outcomes(xfailed=2, xpassed=1, failed=1)
+    result.stdout.fnmatch_lines(["*XFAIL*test_known_gap - the app does not mention snow yet*"])
+    result.stdout.fnmatch_lines(["*_ test_other_failure _*", "E       critique: 1 of 1 checklist items failed"])
