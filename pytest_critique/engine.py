@@ -175,6 +175,8 @@ class JudgeEngine:
         self.in_flight = InFlight(in_flight)
         self.current_test: str | None = None
         """The test being run (named when the breaker opens)."""
+        self._asked_by = threading.local()
+        """On a verdict thread: the test whose expectation it works out."""
         self._stores: dict[Path, DiskStore] = {}
         self._drift: dict[Path, DriftIndex] = {}
         self._lock = threading.Lock()
@@ -212,7 +214,16 @@ class JudgeEngine:
             if self._verdict_pool is None:
                 self._verdict_pool = _Workers(max(4, self.in_flight.limit))
             pool = self._verdict_pool
-        return pool.submit(judge)
+        test = self.current_test
+
+        def asked_by_its_test() -> Any:
+            self._asked_by.test = test
+            try:
+                return judge()
+            finally:
+                self._asked_by.test = None
+
+        return pool.submit(asked_by_its_test)
 
     def close(self) -> None:
         for pool in (self._pool, self._verdict_pool):
@@ -231,6 +242,7 @@ class JudgeEngine:
         if threading.current_thread() is threading.main_thread():
             transport.reset()  # an interrupt ends the calls in flight then, not every later call (a notebook goes on)
         mode = CacheMode.parse(cache)
+        test = getattr(self._asked_by, "test", None) or self.current_test
         store = self.store_for(cache_dir) if backend.cacheable and mode is not CacheMode.OFF else None
         if store is not None:  # used in this run, even from the cache: not a model another one replaced
             self.drift_index(store).note_judges([backend.name])
@@ -240,13 +252,13 @@ class JudgeEngine:
         try:
             if len(misses) <= 1 or concurrency <= 1:
                 for index in misses:
-                    results[index] = self._run_one(backend, task, calls[index], mode, store)
+                    results[index] = self._run_one(backend, task, calls[index], mode, store, test)
                 return _filled(results)
             gate = threading.Semaphore(concurrency)
 
             def gated(index: int) -> Outcome:
                 with gate:
-                    return self._run_one(backend, task, calls[index], mode, store)
+                    return self._run_one(backend, task, calls[index], mode, store, test)
 
             futures = [self._workers().submit(gated, index) for index in misses]
             try:
@@ -282,7 +294,7 @@ class JudgeEngine:
         return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
                          params=call.params, fields=call.fields, sample=call.sample)
 
-    def _complete(self, backend: Backend, call: JudgeCall) -> Reply:
+    def _complete(self, backend: Backend, call: JudgeCall, test: str | None) -> Reply:
         """One backend call, drawn from the run's budget (offline judges cost nothing)."""
         if _offline(backend):
             return backend.complete(call)
@@ -301,9 +313,9 @@ class JudgeEngine:
         except BaseException as failure:
             self.budget.settle(estimate, 0.0)
             if isinstance(failure, JudgeFailure):
-                self.breaker.record(backend.name, failure, self.current_test)
+                self.breaker.record(backend.name, failure, test)
             raise
-        self.breaker.record(backend.name, None, self.current_test)
+        self.breaker.record(backend.name, None, test)
         self.budget.settle(estimate, reply.cost)
         return reply
 
@@ -324,7 +336,7 @@ class JudgeEngine:
                        exchange=_exchange(backend, call, raw if isinstance(raw, str) else None, cached=True))
 
     def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
-                 store: DiskStore | None) -> Outcome:
+                 store: DiskStore | None, test: str | None) -> Outcome:
         """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
         key = self.key(backend, task, call) if store is not None else ""
         if store is not None and not mode.may_call:
@@ -337,7 +349,7 @@ class JudgeEngine:
         usage = Usage()
         sent, raw = call, None
         try:
-            reply = self._complete(backend, call)
+            reply = self._complete(backend, call, test)
             usage = usage + _usage_of(reply)
             raw = reply.text
             try:
@@ -350,7 +362,7 @@ class JudgeEngine:
                     raise JudgeFailure(str(problem), "truncated") from None
                 sent = call.with_repair(reply.text, str(problem))
                 raw = None
-                repaired = self._complete(backend, sent)
+                repaired = self._complete(backend, sent, test)
                 usage = usage + _usage_of(repaired)
                 raw = repaired.text
                 try:

@@ -281,3 +281,28 @@ def test_an_expected_failure_is_an_xfail_and_an_unexpected_pass_is_reported(pyte
     result.assert_outcomes(xfailed=2, xpassed=1, failed=1)
     result.stdout.fnmatch_lines(["*XFAIL*test_known_gap - the app does not mention snow yet*"])
     result.stdout.fnmatch_lines(["*_ test_other_failure _*", "E       critique: 1 of 1 checklist items failed"])
+
+
+def test_the_breaker_names_the_test_whose_expectation_found_the_judge_down(pytester: pytest.Pytester) -> None:
+    """test_a's request hangs until the timeout while test_b (which judges nothing) runs: the breaker
+    opens in test_a's call and says so; test_c, after it, is refused at once with that reason."""
+    pytester.makepyfile(test_down="""
+        import time
+
+        def test_a(critique):
+            critique.expect.checklist("a reply", items=["Is it a reply?"])
+
+        def test_b(critique):
+            time.sleep(2.5)
+
+        def test_c(critique):
+            critique.expect.checklist("another reply", items=["Is it another reply?"])
+    """)
+    with LoopbackServer(handler=lambda request: json.dumps({"answer": "YES"}) if threading.Event().wait(30)
+                        else "") as server:
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--critique-model=openai/loopback-judge", f"--critique-api-base={server.url}",
+            "--critique-timeout=1", "--critique-retries=0", "--critique-breaker=1", "--critique-cache=off", "-rA")
+    outcomes = {name: count for name, count in result.parseoutcomes().items() if "warning" not in name}
+    assert outcomes == {"passed": 1, "unscored": 2}, result.stdout.str()[-2000:]
+    result.stdout.fnmatch_lines(["*unavailable since test_down.py::test_a: 1 requests in a row failed*"])
