@@ -3,7 +3,9 @@
 What it does
   Runs every case of tests/reliability/fault_cases.py (the same cases, and the same runner,
   that tests/reliability/test_faults.py and test_hostile_inputs.py assert): a loopback
-  OpenAI-compatible server scripts the fault, litellm's real client meets it, and a
+  OpenAI-compatible server scripts the fault, a real client meets it (``--client http``: the
+  plugin's plain-HTTP client, its default for such a server; ``--client litellm``, the default
+  here: litellm's), and a
   ``pytest_critique.Critic`` judges one question on a fresh cache directory.  Delays between
   retries are recorded, not slept, so the whole table takes a few seconds (plus litellm's import).
 
@@ -14,7 +16,7 @@ What it does
   A row whose outcome differs from what the case expects says so ("expected ...; known bug").
 
 How to run
-  python bench/fault_table.py            (from the repository root, with the plugin installed)
+  python bench/fault_table.py [--client litellm|http]   (from the repository root, plugin installed)
 
 Nothing leaves the machine (the server listens on 127.0.0.1; litellm reads its local price table).
 """
@@ -91,8 +93,15 @@ def table(cases: list[FaultCase], test: str) -> tuple[list[str], int]:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--client", choices=("litellm", "http"), default="litellm")
+    client = parser.parse_args().client
+    os.environ["CRITIQUE_CLIENT"] = "litellm" if client == "litellm" else "auto"
     started = time.perf_counter()
-    import litellm  # noqa: F401 - imported up front so the first case is not slower than the rest
+    if client == "litellm":
+        import litellm  # noqa: F401 - imported up front so the first case is not slower than the rest
 
     faults, fault_mismatches = table(CASES, "test_faults.py::test_fault")
     injections, injection_mismatches = table(INJECTION_CASES,

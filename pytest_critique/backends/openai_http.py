@@ -149,7 +149,9 @@ class OpenAIHTTPBackend(LiteLLMBackend):
                 return "timeout", True
             if status == 429:
                 return "rate_limit", True
-            if "content_policy" in exc.code or "content_filter" in exc.code:
+            said = f"{exc.code} {exc}".lower()
+            if status == 400 and ("content_policy" in said or "content_filter" in said
+                                  or "content management policy" in said):
                 return "refused", False
             if status >= 500:
                 return "server_error", True

@@ -185,7 +185,7 @@ CASES: list[FaultCase] = [
     FaultCase("content-policy", "400 content_policy_violation: not retried", "UNSCORED",
               then=Reply(status=400, content="Your request was rejected as a result of our safety system "
                                              "(content_policy_violation)"),
-              message=r"judge (refused the request|call not possible)", settings={"retries": 3}, requests=1, retries=0),
+              message=r"judge refused the request", settings={"retries": 3}, requests=1, retries=0),
     # ---- replies that are not a usable answer: one repair request, then UNSCORED
     FaultCase("malformed-json", "malformed JSON, twice", "UNSCORED",
               script=['{"reasoning": "fine", "answer": "YES"', '{"reasoning": "fine", answer: YES}'],
