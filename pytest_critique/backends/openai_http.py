@@ -99,9 +99,10 @@ class OpenAIHTTPBackend(LiteLLMBackend):
 
         with self._client_lock:
             if self._client is None:
-                # Requests in flight are bounded by the engine; keep that many connections alive.
+                # Requests in flight are bounded by the engine; keep that many connections alive.  Proxy and
+                # certificate settings of the environment (HTTPS_PROXY, SSL_CERT_FILE...) apply, as through litellm.
                 self._client = httpx.Client(limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-                                            follow_redirects=False, trust_env=False)
+                                            follow_redirects=False)
             return self._client
 
     def _request(self, call: JudgeCall) -> dict[str, Any]:

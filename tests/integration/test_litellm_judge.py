@@ -572,3 +572,17 @@ def test_anthropic_requests_mark_the_shared_prefix_for_the_prompt_cache(tmp_path
     assert shared[0] == shared[1] and HAIKU in shared[0] and "Write a haiku about a fox." in shared[0]
     assert not any(question in shared[0] for question in questions)
     assert sorted(question for question in questions for text in rest if question in text) == sorted(questions)
+
+
+@pytest.mark.parametrize("client", ["auto", "litellm"])
+def test_both_clients_go_through_the_proxy_the_environment_names(tmp_path, monkeypatch, client):
+    """HTTP_PROXY applies on either path: the judge's host does not resolve, the loopback server is the
+    proxy and receives the request in absolute form."""
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with LoopbackServer(handler=lambda request: verdict_json("YES")) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.rsplit("/v1", 1)[0])
+        critic = Critic(model="openai/loopback-judge", api_base="http://judge.invalid/v1", api_key="sk-proxied",
+                        cache="off", retries=0, timeout=5.0, client=client, runtime=Runtime(tmp_path))
+        assert critic.checklist(HAIKU, items=["Is it a haiku?"]).passed
+        assert proxy.calls == 1
