@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import Future
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
 from .backends.base import Backend
 from .budget import Budget
 from .backends import transport
+from .engine import NeedsJudge
 from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
@@ -136,25 +138,39 @@ class Critic:
         if context.usage.calls or context.usage.cached:
             self.usage_outside_verdicts.append((context.usage, list(context.judges)))
 
-    def _judged(self, context: JudgeContext, judge: Callable[[], VerdictT]) -> VerdictT:
+    def _judged(self, context: JudgeContext, judge: Callable[[JudgeContext], VerdictT]) -> VerdictT:
         """The kind's verdict, recorded; when the kind gives up before a verdict, its calls still count.
 
-        Asked through ``expect``, the judging goes to the background and an :class:`Expectation` comes back.
+        Asked through ``expect``, the verdict is worked out at once when the cache holds every answer
+        it needs; otherwise the judging goes to the background.  Either way an :class:`Expectation`
+        comes back.
         """
         __tracebackhide__ = True
         asking = getattr(self._asking, "where", None)
         if asking is not None:
             self._asking.where = None
-            expectation = Expectation(self.runtime.engine.defer(judge), context, *asking)
-            self.expected.append(expectation)
-            return expectation  # type: ignore[return-value]
+            return self._expectation(context, judge, *asking)  # type: ignore[return-value]
         try:
-            verdict = judge()
+            verdict = judge(context)
         except UnscoredError as error:
             if error.verdict is None:
                 self._spent(context)
             raise
         return self._record(verdict, context)
+
+    def _expectation(self, context: JudgeContext, judge: Callable[[JudgeContext], Any], asked: str,
+                     where: Where) -> Expectation[Any]:
+        engine = self.runtime.engine
+        cached = self._context(context.settings)
+        future: Future[Any] = Future()
+        try:
+            with engine.cached_only():
+                future.set_result(judge(cached))
+            expectation = Expectation(future, cached, asked, where)
+        except (NeedsJudge, Exception):  # noqa: BLE001 - a miss, or anything odd: judged in the background
+            expectation = Expectation(engine.defer(lambda: judge(context)), context, asked, where)
+        self.expected.append(expectation)
+        return expectation
 
     def judge_with(self, judge: Callable[..., Any], /, *args: Any, settings: Mapping[str, Any] | None = None,
                    **kwargs: Any) -> Any:
@@ -162,7 +178,7 @@ class Critic:
         overrides some for this call) and record its verdict like the built-in methods do."""
         __tracebackhide__ = True
         context = self._context(self._settings_for("judge_with()", dict(settings or {})))
-        return self._judged(context, lambda: judge(context, *args, **kwargs))
+        return self._judged(context, lambda judging: judge(judging, *args, **kwargs))
 
     def generate_checklist(self, instruction: str, input: str | None = None, **overrides: Any) -> Checklist:
         """The TICK checklist of an instruction: from the frozen file, else generated (and cached)."""
@@ -210,7 +226,7 @@ class Critic:
                                      "or items=[...] (the questions to judge)")
         context = self._context(settings)
         questions = None if items is None else question_list(items)
-        return self._judged(context, lambda: tick.judge(context, response, instruction=instruction, input=input,
+        return self._judged(context, lambda judging: tick.judge(judging, response, instruction=instruction, input=input,
                                                         jury=jury, items=questions))
 
     def compare(
@@ -245,14 +261,14 @@ class Critic:
         if method == "direct":
             if items is not None:
                 raise CritiqueUsageError("items=[...] belongs to method='checklist'")
-            return self._judged(context, lambda: pairwise.compare_direct(context, a, b, instruction, criteria,
+            return self._judged(context, lambda judging: pairwise.compare_direct(judging, a, b, instruction, criteria,
                                                                          bool(allow_tie)))
         if method == "checklist":
             if items is None and instruction is None:
                 raise CritiqueUsageError("compare(method='checklist') needs instruction=... or items=[...]")
             questions = None if items is None else question_list(items)
-            return self._judged(context, lambda: pairwise.compare_by_checklist(context, a, b, instruction, questions,
-                                                                               input, bool(allow_tie)))
+            return self._judged(context, lambda judging: pairwise.compare_by_checklist(
+                judging, a, b, instruction, questions, input, bool(allow_tie)))
         raise CritiqueUsageError(f"unknown compare method {method!r}; expected direct or checklist")
 
     def rubric(
@@ -281,7 +297,7 @@ class Critic:
         checked = grading.as_rubric(rubric)
         context = self._context(settings)
         reference, instruction = optional_text(reference, "reference"), optional_text(instruction, "instruction")
-        return self._judged(context, lambda: grading.judge(context, response, checked, reference, instruction,
+        return self._judged(context, lambda judging: grading.judge(judging, response, checked, reference, instruction,
                                                            min_score))
 
     def steps(
@@ -325,9 +341,8 @@ class Critic:
             raise CritiqueUsageError(str(exc)) from None
         if problem is None and parts.method == "trajectory":
             problem = trajectory_context(solution) or None  # the user's request is the problem
-        judging = self._context(settings)
-        return self._judged(judging, lambda: step_critic.judge(judging, parts.steps, problem, mode, stop_at_first,
-                                                               parts.method, window))
+        return self._judged(self._context(settings), lambda judging: step_critic.judge(
+            judging, parts.steps, problem, mode, stop_at_first, parts.method, window))
 
     def checkeval(
         self,
@@ -363,8 +378,7 @@ class Critic:
         except (KeyError, ValueError, OSError) as exc:
             raise CritiqueUsageError(str(exc)) from None
         limits = dimension_thresholds(thresholds, [dimension.name for dimension in chosen], settings.threshold)
-        judging = self._context(settings)
-        return self._judged(judging, lambda: checkeval.judge(judging, chosen, limits, fields))
+        return self._judged(self._context(settings), lambda judging: checkeval.judge(judging, chosen, limits, fields))
 
     def define_dimension(self, name: str, definition: str, *, path: str | os.PathLike[str],
                          sub_aspects: Sequence[str] | None = None,
@@ -417,5 +431,5 @@ class Critic:
                                   or not -1.0 <= limit <= 1.0):
             raise CritiqueUsageError(f"min_kappa must be a number from -1 to 1, got {limit!r}")
         context = self._context(settings)
-        return self._judged(context, lambda: calibration.judge(context, path, reference=reference,
+        return self._judged(context, lambda judging: calibration.judge(judging, path, reference=reference,
                                                                min_kappa=None if limit is None else float(limit)))

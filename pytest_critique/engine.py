@@ -91,6 +91,12 @@ class Breaker:
                     f"(--critique-breaker={self.threshold})")
 
 
+class NeedsJudge(BaseException):
+    """Raised in :meth:`JudgeEngine.cached_only`: an answer the work needs is not in the cache.
+
+    A BaseException, so that no ``except Exception`` in a judge kind takes it for a failure."""
+
+
 class InFlight:
     """The run's limit on requests in flight to each judge: one gate per model, whichever test asks.
 
@@ -177,6 +183,7 @@ class JudgeEngine:
         """The test being run (named when the breaker opens)."""
         self._asked_by = threading.local()
         """On a verdict thread: the test whose expectation it works out."""
+        self._cached_only = threading.local()
         self._stores: dict[Path, DiskStore] = {}
         self._drift: dict[Path, DriftIndex] = {}
         self._lock = threading.Lock()
@@ -206,6 +213,16 @@ class JudgeEngine:
             if self._pool is None:
                 self._pool = _Workers(max(64, self.in_flight.limit))
             return self._pool
+
+    @contextlib.contextmanager
+    def cached_only(self) -> Iterator[None]:
+        """Within the block, on this thread, :meth:`run` answers from the cache alone and raises
+        :class:`NeedsJudge` instead of calling a judge (and :meth:`map` raises it at once)."""
+        self._cached_only.on = True
+        try:
+            yield
+        finally:
+            self._cached_only.on = False
 
     def defer(self, judge: Callable[[], Any]) -> Future[Any]:
         """Work out a whole verdict on a thread of its own pool (``judge`` calls :meth:`run`, whose
@@ -249,6 +266,8 @@ class JudgeEngine:
         # Cache hits are answered on this thread: handing them to the pool only adds contention.
         results: list[Outcome | None] = [self._cached(backend, task, call, mode, store) for call in calls]
         misses = [index for index, result in enumerate(results) if result is None]
+        if misses and getattr(self._cached_only, "on", False):
+            raise NeedsJudge()
         try:
             if len(misses) <= 1 or concurrency <= 1:
                 for index in misses:
@@ -278,6 +297,8 @@ class JudgeEngine:
         For work that itself calls :meth:`run` (calibration): it gets threads of its own, so it
         never waits for a thread its own calls need; Ctrl-C ends the calls in flight.
         """
+        if getattr(self._cached_only, "on", False):
+            raise NeedsJudge()
         workers = _Workers(max(1, concurrency))
         futures = [workers.submit(function, item) for item in items]
         try:

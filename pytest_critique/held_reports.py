@@ -50,8 +50,10 @@ def attach_verdicts(item: pytest.Item, report: pytest.TestReport, unscored: Base
     item.stash[REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
                                 seen_usage + len(usage))
     payload = attach(report, verdicts, checklists, unscored, usage)
-    if payload and payload["verdicts"]:  # JUnit XML takes a test's properties from its teardown report,
-        from .report_junit import properties  # which is made from the item's
+    if payload and payload["verdicts"] and getattr(item.config.option, "xmlpath", None):
+        # JUnit XML takes a test's properties from its teardown report, which is made from the item's
+        from .report_junit import properties
+
 
         item.user_properties.extend(properties(payload["verdicts"]))
 

@@ -6,6 +6,7 @@ between xdist workers and the controller); each verdict's own lines come from it
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Mapping, Sequence
 
 from .judges import known_kind
@@ -45,12 +46,20 @@ def section_text(payload: Mapping[str, Any]) -> str:
 
 def _transportable(value: Any) -> Any:
     """Lone surrogates escaped in every string, so the payload survives xdist's channel and JSON."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return _escaped(value)
+    return value  # the usual case: nothing to escape, and this check runs in C
+
+
+def _escaped(value: Any) -> Any:
     if isinstance(value, str):
         return escape_surrogates(value)
     if isinstance(value, dict):
-        return {key: _transportable(item) for key, item in value.items()}
+        return {key: _escaped(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_transportable(item) for item in value]
+        return [_escaped(item) for item in value]
     return value
 
 

@@ -306,3 +306,27 @@ def test_the_breaker_names_the_test_whose_expectation_found_the_judge_down(pytes
     outcomes = {name: count for name, count in result.parseoutcomes().items() if "warning" not in name}
     assert outcomes == {"passed": 1, "unscored": 2}, result.stdout.str()[-2000:]
     result.stdout.fnmatch_lines(["*unavailable since test_down.py::test_a: 1 requests in a row failed*"])
+
+
+def test_an_expectation_the_cache_can_answer_is_settled_at_once(pytester: pytest.Pytester, counting: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warm: every answer is in the cache, so the verdict is worked out on the spot (no hop to a verdict
+    thread); cold: the judging happens in the background and the same verdicts come out."""
+    pytester.makepyfile(test_warm="""
+        import os
+
+        def test_fox(critique):
+            expectation = critique.expect.checklist("a fox in autumn", items=["Is there a fox?", "Is it autumn?"])
+            if os.environ.get("CRITIQUE_CACHE") == "read":
+                assert expectation.done() and expectation.verdict().passed
+    """)
+    first = pytester.runpytest("-p", "no:cacheprovider")
+    first.assert_outcomes(passed=1)
+    assert len(counting.calls()) == 2
+    counting.reset()
+    monkeypatch.setenv("CRITIQUE_CACHE", "read")
+    second = pytester.runpytest("-p", "no:cacheprovider", "--critique-report=report.json")
+    second.assert_outcomes(passed=1)
+    assert counting.calls() == []
+    [test] = read_json(pytester.path / "report.json")["tests"]
+    assert test["verdicts"][0]["usage"]["cached"] == 2
