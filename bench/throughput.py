@@ -11,10 +11,11 @@ What it measures
     assert          - ``assert critique.checklist(...).passed``: tests judged one after another;
     expect          - ``critique.expect.checklist(...)`` at the default --critique-concurrency (32);
     expect -c 64    - the same with 64 requests in flight;
-    expect -n 2     - the same under two xdist workers sharing the limit of 64;
+    expect -n 2/-n 4 - the same under two or four xdist workers sharing the limit of 64;
     expect litellm  - concurrency 64 with every call through litellm's client (--critique-client=litellm);
     warm            - the expect tests again, every verdict from the cache (--critique-cache=read);
-    plain           - the same tests with the check replaced by ``assert True`` (pytest's own cost).
+    plain           - the same tests with the check replaced by ``assert True`` (pytest's own cost);
+    fixture only    - the same, still requesting the ``critique`` fixture (the plugin's import and set-up).
   For each: wall time, peak resident memory of the whole process tree (summed over processes,
   sampled every 50 ms), requests the server received and the most it had in flight at once,
   and whether every test's outcome and every item's answer equal the ``assert`` run's.
@@ -128,8 +129,9 @@ def tree_rss(root: int) -> int:
 
 
 def run(directory: Path, module: str, *args: str) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("CRITIQUE_", "PYTEST_"))}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("CRITIQUE_", "PYTEST_")) and name != "PYTHONDONTWRITEBYTECODE"}
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # bytecode is cached, as on a developer's machine
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", module, *args]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -170,6 +172,7 @@ def main() -> None:
         (directory / "test_assert.py").write_text(MODULE.format(body=ASSERT), encoding="utf-8")
         (directory / "test_expect.py").write_text(MODULE.format(body=EXPECT), encoding="utf-8")
         (directory / "test_plain.py").write_text(PLAIN, encoding="utf-8")
+        (directory / "test_fixture.py").write_text(MODULE.format(body="    assert True"), encoding="utf-8")
         judge = ("--critique-model=openai/loopback-judge", f"--critique-api-base={server.server.url}",
                  "--critique-retries=0")
         runs = [
@@ -178,6 +181,8 @@ def main() -> None:
             ("expect, concurrency 64", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-concurrency=64")),
             ("expect, concurrency 64, -n 2", "test_expect.py", ("--critique-cache-dir=c-n2",
                                                                 "--critique-concurrency=64", "-n", "2")),
+            ("expect, concurrency 64, -n 4", "test_expect.py", ("--critique-cache-dir=c-n4",
+                                                                "--critique-concurrency=64", "-n", "4")),
             ("expect, concurrency 64, litellm", "test_expect.py", ("--critique-cache-dir=c-litellm",
                                                                    "--critique-concurrency=64",
                                                                    "--critique-client=litellm")),
@@ -200,8 +205,10 @@ def main() -> None:
                 differ = sum(1 for name, value in found.items() if reference.get(name) != value)
                 same = "identical" if differ == 0 and len(found) == len(reference) else f"{differ} tests DIFFER"
             print(f"{label:36} {wall:7.2f} {peak / 2**20:8.0f} {server.requests:8d} {server.peak:9d}  {same}")
-        wall, peak, done = run(directory, "test_plain.py")
-        print(f"{'plain (assert True, no critique)':36} {wall:7.2f} {peak / 2**20:8.0f} {0:8d} {0:9d}")
+        for label, module in (("plain (assert True, no critique)", "test_plain.py"),
+                              ("fixture only (assert True)", "test_fixture.py")):
+            wall, peak, done = run(directory, module)
+            print(f"{label:36} {wall:7.2f} {peak / 2**20:8.0f} {0:8d} {0:9d}")
 
 
 if __name__ == "__main__":
