@@ -49,7 +49,15 @@ def pytest_configure(config: pytest.Config) -> None:
             calibration_labels(labels_path(config, settings.calibrate))  # a bad labels file stops the run at once
         except CritiqueUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+    if settings.fail_on_regression and not settings.baseline:
+        raise pytest.UsageError("critique: --critique-fail-on-regression needs --critique-baseline=PATH "
+                                "(a JSON report of an earlier run)")
     session = CritiqueSession(config, settings)
+    if settings.baseline and not is_worker(config):
+        try:
+            session.load_baseline()  # a missing or unreadable baseline stops the run at once
+        except CritiqueUsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[_SESSION_KEY] = session
     config.stash[_HELD_KEY] = HeldReports()
     config.pluginmanager.register(session, "critique-session")

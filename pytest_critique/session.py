@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import CritiqueUsageError
 from .files import resolve, write_atomically
@@ -53,6 +53,8 @@ class CritiqueSession:
         self.failed = False
         """Set when writing the frozen checklists failed: the run then exits non-zero."""
         self._totals: Totals | None = None
+        self.baseline: dict[str, list[Mapping[str, Any]]] | None = None
+        """The tests and verdicts of --critique-baseline (on the controller)."""
         self.worker_run_ids: set[str] = set()
         """xdist run ids of this controller's workers (their shared budget counters are removed at the end)."""
 
@@ -86,6 +88,14 @@ class CritiqueSession:
 
         backend = self.config.hook.pytest_critique_make_backend(settings=settings, config=self.config)
         return backend if backend is not None else builtin_backend(settings, self.root)
+
+    def baseline_path(self) -> Path:
+        return Path(self.config.invocation_params.dir) / str(self.settings.baseline)
+
+    def load_baseline(self) -> None:
+        from .baseline import load
+
+        self.baseline = load(self.baseline_path())
 
     def settings_for(self, item: "pytest.Item") -> Settings:
         """Session settings with the item's ``critique`` markers layered on (closest wins)."""
@@ -152,6 +162,16 @@ class CritiqueSession:
             else:
                 notes.append(f"critique: froze {added} new checklist{'s' if added != 1 else ''} into {path}"
                              if added else f"critique: no new checklists to freeze into {path}")
+        changes = None
+        if self.baseline is not None:
+            from .baseline import compare
+
+            changes = compare(str(self.settings.baseline), self.baseline, self.results)
+            notes.extend(changes.lines(self.show_nodeid))
+            if changes.regressions and self.settings.fail_on_regression:
+                self.failed = True
+                notes.append(f"critique: the run fails: {len(changes.regressions)} of the baseline's good parts "
+                             "are bad now (--critique-fail-on-regression)")
         if self.settings.report:
             path = Path(self.config.invocation_params.dir) / self.settings.report
             document = {
@@ -159,12 +179,18 @@ class CritiqueSession:
                 "settings": {name: getattr(self.settings, name) for name in
                              ("model", "cache", "samples", "threshold", "batch", "concurrency")},
                 "totals": self.totals().as_dict(),
+                **({"baseline": changes.as_dict()} if changes is not None else {}),
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
             write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False), errors="backslashreplace")
             notes.append(f"critique: wrote {len(self.results)} test result{'' if len(self.results) == 1 else 's'} "
                          f"to {path}")
         return notes
+
+    def show_nodeid(self, nodeid: str) -> str:
+        from .summary import invocation_relative
+
+        return invocation_relative(nodeid, self.config.rootpath, self.config.invocation_params.dir)
 
     def _path(self, name: str) -> Path:
         return resolve(name, self.root)

@@ -94,6 +94,9 @@ class Settings:
     show_prompt: bool = False
     github_summary: Literal["auto", "off"] = "auto"
     """``auto``: append a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is set."""
+    baseline: str | None = None
+    """A JSON report of an earlier run to compare this run with, part by part."""
+    fail_on_regression: bool = False
     client: Literal["auto", "litellm"] = "auto"
     """``auto``: plain HTTP for ``openai/`` models at an OpenAI-compatible server, litellm for the rest."""
 
@@ -260,6 +263,10 @@ OPTIONS: tuple[Option, ...] = (
            _parse_bool, flag=True),
     Option("github_summary", "auto (default: append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set) "
            "or off", str, _choice("auto", "off"), "MODE", marker=False),
+    Option("baseline", "compare the run with this JSON report of an earlier run (--critique-report), item by item",
+           str, metavar="PATH", marker=False),
+    Option("fail_on_regression", "exit 1 when an item that was good in the baseline is bad now", _parse_bool,
+           flag=True, marker=False),
     Option("client", "how model judges are called: auto (default: plain HTTP for openai/ models at an "
            "api_base, litellm for the rest) or litellm (always)", str, _choice("auto", "litellm"), "CLIENT"),
 )

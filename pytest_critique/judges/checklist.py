@@ -420,6 +420,9 @@ class ChecklistFigures(Figures):
 class ChecklistKind(JudgeKind):
     name = "checklist"
 
+    def parts(self, verdict: Mapping[str, Any]) -> list[tuple[str, bool | None]]:
+        return [(str(item.get("question")), item.get("answer")) for item in verdict.get("items", [])]
+
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         items = verdict.get("items", [])
         cached = sum(1 for item in items if item.get("cached"))

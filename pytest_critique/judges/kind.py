@@ -83,6 +83,11 @@ class JudgeKind:
         """A fresh accumulator of this kind's run figures."""
         return Figures()
 
+    def parts(self, verdict: Mapping[str, Any]) -> list[tuple[str, bool | None]]:
+        """The parts a run is compared by with a baseline (``--critique-baseline``): (what the part is,
+        True good / False bad / None unscored).  By default the whole verdict, by ``passed``."""
+        return [("", verdict.get("passed"))]
+
     def properties(self, verdict: Mapping[str, Any]) -> list[tuple[str, Any]]:
         """What JUnit XML shows of the verdict beyond kind, judge, passed and usage: (name, value) pairs,
         named without the ``critique.`` prefix; None values are left out."""

@@ -145,6 +145,9 @@ class RubricFigures(Figures):
 class RubricKind(JudgeKind):
     name = "rubric"
 
+    def parts(self, verdict: Mapping[str, Any]) -> list[tuple[str, bool | None]]:
+        return [("", None if verdict.get("score") is None else verdict.get("passed"))]
+
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         usage = verdict.get("usage", {})
         score = verdict.get("score")

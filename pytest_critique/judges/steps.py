@@ -375,6 +375,11 @@ class StepsFigures(Figures):
 class StepsKind(JudgeKind):
     name = "steps"
 
+    def parts(self, verdict: Mapping[str, Any]) -> list[tuple[str, bool | None]]:
+        """Each step by its text: correct, wrong, or neither (not judged after the first error, unscored)."""
+        return [(f"step: {step.get('text')}", {"correct": True, "wrong": False}.get(str(step.get("status"))))
+                for step in verdict.get("steps", [])]
+
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         steps = verdict.get("steps", [])
         mode = "first error" if verdict.get("mode") == "first_error" else "per step"

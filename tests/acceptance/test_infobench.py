@@ -168,3 +168,43 @@ def test_infobench_replay_reproduces_published_figures(pytester: pytest.Pytester
     (replay_dir / "report.json").unlink()
     warm = run_replay(pytester, replay_dir, "--critique-cache=read", *plugin_args)
     check_figures(warm, replay_dir, infobench, warm=True)
+
+
+def test_a_baseline_lists_exactly_the_answers_a_second_judge_flipped(
+        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]]) -> None:
+    """Main's run is the baseline; a second recorded judge answers 12 known questions the other way
+    (7 YES -> NO, 5 NO -> YES); every test passes its threshold (0), and still the gate fails."""
+    first = run_replay(pytester, replay_dir, "--critique-threshold=0")
+    first.assert_outcomes(passed=INSTRUCTIONS)
+    (replay_dir / "report.json").rename(replay_dir / "main.json")
+    flipped: dict[tuple[str, str], bool] = {}
+    lines = []
+    for record in infobench:
+        for question, answer in zip(record["decomposed_questions"], record["eval"]):
+            flip = (answer and sum(flipped.values()) < 7) or (not answer and len(flipped) - sum(flipped.values()) < 5)
+            if flip and (record["id"], question) not in flipped and len(flipped) < 12:
+                flipped[(record["id"], question)] = bool(answer)
+                answer = not answer
+            lines.append(json.dumps({"question": question, "response": record["output"], "verdict": answer,
+                                     "instruction": record["instruction"], "input": record["input"]},
+                                    ensure_ascii=False))
+    (replay_dir / "flipped.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("-q", "-p", "no:cacheprovider", f"--critique-model=recorded:{replay_dir / 'flipped.jsonl'}",
+            "--critique-threshold=0", "--critique-baseline=main.json", "--critique-report=report.json")
+    second = pytester.runpytest(*args)
+    second.assert_outcomes(passed=INSTRUCTIONS)
+    assert second.ret == 0
+    second.stdout.fnmatch_lines(["baseline main.json: 7 regressions, 5 improvements, 0 new, 0 removed, "
+                                 f"{QUESTIONS - 12} unchanged"])
+    changes = json.loads((replay_dir / "report.json").read_text(encoding="utf-8"))["baseline"]
+    expected_regressions = sorted((nodeid(record_id), f"checklist: {question}")
+                                  for (record_id, question), was in flipped.items() if was)
+    expected_improvements = sorted((nodeid(record_id), f"checklist: {question}")
+                                   for (record_id, question), was in flipped.items() if not was)
+    assert sorted((change["nodeid"], change["what"]) for change in changes["regressions"]) == expected_regressions
+    assert sorted((change["nodeid"], change["what"]) for change in changes["improvements"]) == expected_improvements
+    gated = pytester.runpytest(*args, "--critique-fail-on-regression")
+    assert gated.ret == 1
+    gated.assert_outcomes(passed=INSTRUCTIONS)
+    gated.stdout.fnmatch_lines(["critique: the run fails: 7 of the baseline's good parts are bad now "
+                                "(--critique-fail-on-regression)"])

@@ -87,7 +87,7 @@ LAYERS = [
     ("plugin",),
     ("session", "calibration_item", "hookspecs", "held_reports"),
     ("report_github",),
-    ("report", "summary", "report_junit"),
+    ("report", "summary", "report_junit", "baseline"),
     ("critic", "checkeval_files"),
     ("expectations",),
     ("judges",),

@@ -27,7 +27,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
         "on_unstable": "report", "calibrate": None, "min_kappa": None, "max_tokens": None,
         "structured_output": "auto", "max_questions": 12, "show_prompt": False, "github_summary": "auto",
-        "client": "auto",
+        "baseline": None, "fail_on_regression": False, "client": "auto",
     }
 
 

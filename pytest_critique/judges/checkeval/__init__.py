@@ -126,6 +126,11 @@ class CheckEvalFigures(Figures):
 class CheckEvalKind(JudgeKind):
     name = "checkeval"
 
+    def parts(self, verdict: Mapping[str, Any]) -> list[tuple[str, bool | None]]:
+        """Each dimension: its score at or above its threshold (a score down past it is a regression)."""
+        return [(str(dimension.get("name")), None if dimension.get("score") is None else dimension.get("passed"))
+                for dimension in verdict.get("dimensions", [])]
+
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         dimensions = verdict.get("dimensions", [])
         usage = verdict.get("usage", {})
