@@ -208,3 +208,31 @@ def test_a_baseline_lists_exactly_the_answers_a_second_judge_flipped(
     gated.assert_outcomes(passed=INSTRUCTIONS)
     gated.stdout.fnmatch_lines(["critique: the run fails: 7 of the baseline's good parts are bad now "
                                 "(--critique-fail-on-regression)"])
+
+
+def test_the_replay_split_into_three_shards_merges_to_the_whole_run(
+        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    (replay_dir / "conftest.py").write_text(
+        "import os\n\n\ndef pytest_collection_modifyitems(config, items):\n"
+        "    if os.environ.get('SHARD'):\n"
+        "        index, count = map(int, os.environ['SHARD'].split('/'))\n"
+        "        items[:] = items[index::count]\n", encoding="utf-8")
+    whole = run_replay(pytester, replay_dir, "--critique-cache=off")  # each shard judges its own part afresh
+    check_figures(whole, replay_dir, infobench, warm=False)
+    (replay_dir / "report.json").rename(replay_dir / "whole.json")
+    for index in range(3):
+        monkeypatch.setenv("SHARD", f"{index}/3")
+        run_replay(pytester, replay_dir, "--critique-cache=off", f"--critique-report=shard{index}.json")
+    done = subprocess.run([sys.executable, "-m", "pytest_critique", "merge", "shard0.json", "shard1.json",
+                           "shard2.json", "-o", "merged.json"], cwd=replay_dir, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    merged = json.loads((replay_dir / "merged.json").read_text(encoding="utf-8"))
+    assert merged["totals"] == json.loads((replay_dir / "whole.json").read_text(encoding="utf-8"))["totals"]
+    assert (merged["totals"]["tests"], merged["totals"]["items"], merged["totals"]["yes"]) == (
+        INSTRUCTIONS, QUESTIONS, YES)
+    assert f"pooled pass rate {YES}/{QUESTIONS} = 0.876" in done.stdout

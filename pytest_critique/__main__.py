@@ -1,0 +1,31 @@
+"""``python -m pytest_critique``: commands that work on what runs left behind."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import CritiqueUsageError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_critique")
+    commands = parser.add_subparsers(dest="command", required=True)
+    merge = commands.add_parser("merge", help="merge the JSON reports of a suite's shards into one")
+    merge.add_argument("reports", nargs="+", type=Path, help="JSON reports written with --critique-report")
+    merge.add_argument("-o", "--output", type=Path, required=True, help="where to write the merged report")
+    args = parser.parse_args(argv)
+    from .merge import main_merge
+
+    try:
+        lines = main_merge(args.reports, args.output)
+    except CritiqueUsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
