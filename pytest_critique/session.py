@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Generator, Mapping
+
+import pytest
 
 from .errors import CritiqueUsageError
 from .files import resolve, write_atomically
 from .settings import Settings, apply_overrides
 
 if TYPE_CHECKING:
-    import pytest
-
     from .critic import Critic
     from .runtime import Runtime
     from .summary import Totals
@@ -133,6 +133,17 @@ class CritiqueSession:
             self._totals = None
             self.results.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
                                  **payload})
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, Any, Any]:
+        """After pytest's short test summary (printed when its own wrapper ends): the UNSCORED tests."""
+        try:
+            return (yield)
+        finally:
+            if not is_worker(self.config):
+                from .summary import write_unscored_short_summary
+
+                write_unscored_short_summary(terminalreporter)
 
     def pytest_runtest_logreport(self, report: "pytest.TestReport") -> None:
         """Registered as a plugin: gathers verdicts from every report (xdist workers' too)."""

@@ -5,6 +5,7 @@ Like :mod:`report`, this works on the JSON form of verdicts; each judge kind add
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -148,15 +149,55 @@ def write_terminal_summary(terminalreporter: Any, totals: Totals, notes: list[st
                 where = Path(crash.path)
                 if where.is_relative_to(terminalreporter.config.rootpath):
                     where = where.relative_to(terminalreporter.config.rootpath)
-                terminalreporter.write_line(f"{where}:{crash.lineno}: {clean(crash.message)}")
+                terminalreporter.write_line(f"{where}:{crash.lineno}: {reason(crash.message)}")
             for name, text in report.sections:
                 if name == "critique":
                     terminalreporter.write_sep("-", "critique")
                     terminalreporter.write_line(text)
     config = terminalreporter.config
+    verbosity = config.get_verbosity()
+    if verbosity <= -2:
+        return  # -qq: pytest's own closing line only
     lines = summary_lines(totals, show_nodeid=lambda nodeid: invocation_relative(
         nodeid, config.rootpath, config.invocation_params.dir))
+    if verbosity < 0:
+        # -q: the counts, not the lists under them (the short test summary names the failing tests)
+        lines = [line for line in lines if not line.startswith("  ")]
+        notes = [line for line in notes if not line.startswith("  ")]
     if lines or notes:
         terminalreporter.write_sep("=", "critique")
         for line in [*lines, *notes]:
             terminalreporter.write_line(line)
+
+
+def reason(message: str) -> str:
+    """An UNSCORED reason as the user reads it: without the exception's module path and class name."""
+    return clean(re.sub(r"^(?:[\w.]+\.)?UnscoredError: ", "", message))
+
+
+_SHOWN_BY_PYTEST = {"f": "failed", "E": "error", "x": "xfailed", "X": "xpassed", "s": "skipped", "p": "passed"}
+
+
+def write_unscored_short_summary(terminalreporter: Any) -> None:
+    """UNSCORED tests in pytest's short test summary, where ``-r`` shows failures (by default, ``-ra``,
+    ``-rA``): ``UNSCORED nodeid - reason``; pytest knows no such category, so it would leave them out."""
+    unscored = terminalreporter.stats.get("unscored", [])
+    chars = getattr(terminalreporter, "reportchars", "")
+    if not unscored or "f" not in chars or getattr(terminalreporter, "no_summary", False):
+        return
+    if not any(terminalreporter.stats.get(stat) for char, stat in _SHOWN_BY_PYTEST.items() if char in chars):
+        terminalreporter.write_sep("=", "short test summary info", cyan=True, bold=True)
+    for report in unscored:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = reason(crash.message) if crash is not None else ""
+        word = terminalreporter._tw.markup("UNSCORED", yellow=True)
+        line = f"{word} {report.nodeid}" + (f" - {message}" if message else "")
+        width = terminalreporter._tw.fullwidth
+        if verbosity_allows_cut(terminalreporter) and len(line) > width + len(word) - len("UNSCORED"):
+            line = line[: width + len(word) - len("UNSCORED") - 3] + "..."
+        terminalreporter.write_line(line)
+
+
+def verbosity_allows_cut(terminalreporter: Any) -> bool:
+    """pytest cuts short summary lines to the terminal width unless -vv."""
+    return bool(terminalreporter.config.get_verbosity() < 2)

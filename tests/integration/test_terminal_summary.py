@@ -140,3 +140,55 @@ def test_summary_shows_tokens_cost_retries_and_every_judge(pytester: pytest.Pyte
         "pooled pass rate 3/3 = 1.000",
     ])
     result.stdout.no_fnmatch_line("failing items*")
+
+
+UNSCORED_AND_FAILED = """
+def test_unscored(critique):
+    assert critique.checklist("a fox", items=["Does it mention a fox?", "Is it blue??"]).passed
+
+def test_failed(critique):
+    assert critique.checklist("a fox", items=["Does it mention autumn?"]).passed
+
+def test_passed(critique):
+    assert critique.checklist("a fox", items=["Does it mention a fox?"]).passed
+"""
+
+
+@pytest.mark.parametrize("flags", [(), ("-ra",), ("-rA",), ("-rf",)])
+def test_unscored_tests_are_in_the_short_test_summary(pytester: pytest.Pytester, counting: Any,
+                                                      flags: tuple[str, ...]) -> None:
+    pytester.makepyfile(test_short=UNSCORED_AND_FAILED)
+    result = pytester.runpytest("-p", "no:cacheprovider", *flags)
+    result.stdout.fnmatch_lines([
+        "*short test summary info*",
+        "FAILED test_short.py::test_failed - critique: 1 of 1 checklist items failed",
+        "UNSCORED test_short.py::test_unscored - critique: 1 of 2 checklist items unscored: item 2: *",
+        "*1 failed, 1 passed, 1 unscored*",
+    ])
+    assert result.stdout.str().count("short test summary info") == 1
+
+
+def test_an_unscored_test_alone_gets_the_short_summary_heading(pytester: pytest.Pytester, counting: Any) -> None:
+    pytester.makepyfile(test_short="""
+        def test_unscored(critique):
+            critique.checklist("a fox", items=["Is it blue??"])
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*short test summary info*", "UNSCORED test_short.py::test_unscored - *",
+                                 "*1 unscored*"])
+    quiet = pytester.runpytest("-p", "no:cacheprovider", "-rN")
+    quiet.stdout.no_fnmatch_line("*short test summary info*")
+    quiet.stdout.no_fnmatch_line("UNSCORED test_short.py*")
+
+
+def test_q_shortens_the_critique_summary_and_qq_drops_it(pytester: pytest.Pytester, counting: Any) -> None:
+    pytester.makepyfile(test_short=UNSCORED_AND_FAILED)
+    full = pytester.runpytest("-p", "no:cacheprovider")
+    full.stdout.fnmatch_lines(["*= critique =*", "judge counting*", "failing items (1):",
+                               "  test_short.py::test_failed  #1 Does it mention autumn?"])
+    quiet = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    quiet.stdout.fnmatch_lines(["*= critique =*", "judge counting*", "failing items (1):", "unscored (1):*"])
+    quiet.stdout.no_fnmatch_line("  test_short.py::test_failed  #1*")
+    very_quiet = pytester.runpytest("-p", "no:cacheprovider", "-qq")
+    very_quiet.stdout.no_fnmatch_line("*= critique =*")
+    very_quiet.stdout.no_fnmatch_line("judge counting*")
