@@ -123,6 +123,19 @@ def _failure_text(unmet: list["Unmet"], directory: Path) -> ReprExceptionInfo:
         bestrelpath(directory, Path(first.expectation.where.path)), first.expectation.where.lineno, message))
 
 
+def _other_protocols(config: pytest.Config, this: "HeldReports") -> list[str]:
+    """Plugins besides pytest's runner and this one that implement ``pytest_runtest_protocol`` to run tests
+    their own way (a rerun plugin running a test again): held reports would bypass them."""
+    names = []
+    for hookimpl in config.hook.pytest_runtest_protocol.get_hookimpls():
+        if hookimpl.hookwrapper or getattr(hookimpl, "wrapper", False) or hookimpl.plugin_name == "runner":
+            continue
+        if getattr(hookimpl.function, "__module__", "") == "pytest_critique.plugin":
+            continue
+        names.append(hookimpl.plugin_name)
+    return names
+
+
 @dataclass
 class _Test:
     item: pytest.Item
@@ -148,10 +161,14 @@ class HeldReports:
         """Tests held at most; past it the run waits for the oldest (bounds memory and how far ahead it runs)."""
         self._worker: Any = None
         """xdist's worker plugin, which sends each report with the index of the test it runs now."""
+        self._others: list[str] | None = None
+        """Other plugins that run tests themselves (pytest-rerunfailures...): then this one steps aside."""
 
     def run(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         """``pytest_runtest_protocol``: True when this ran the test, None to leave it to pytest."""
-        if not self._held and self._fixture not in getattr(item, "fixturenames", ()):
+        if self._others is None:
+            self._others = _other_protocols(item.config, self)
+        if self._others or (not self._held and self._fixture not in getattr(item, "fixturenames", ())):
             return None
         item.stash[MANAGED_KEY] = True
         if self._worker is None and hasattr(item.config, "workerinput"):

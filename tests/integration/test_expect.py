@@ -330,3 +330,34 @@ def test_an_expectation_the_cache_can_answer_is_settled_at_once(pytester: pytest
     assert counting.calls() == []
     [test] = read_json(pytester.path / "report.json")["tests"]
     assert test["verdicts"][0]["usage"]["cached"] == 2
+
+
+def test_a_plugin_that_runs_tests_itself_is_not_bypassed(pytester: pytest.Pytester, scripted: None) -> None:
+    """A rerun plugin implements pytest_runtest_protocol (loaded with -p before the critique plugin, so
+    pytest would ask the critique plugin first); the critique plugin steps aside for it, and an
+    expectation is then settled at the end of its test's call (correct, without the overlap)."""
+    pytester.makepyfile(fake_rerun='''
+import pytest
+from _pytest.runner import runtestprotocol
+
+RUNS = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    RUNS.append(item.name)
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    runtestprotocol(item, nextitem=nextitem)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+def pytest_sessionfinish(session):
+    (session.config.rootpath / "runs.txt").write_text(" ".join(RUNS))
+''')
+    pytester.makepyfile(test_own=FAILING)
+    pytester.syspathinsert()
+    result = pytester.runpytest("-p", "fake_rerun", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*1 unscored*"])
+    assert (pytester.path / "runs.txt").read_text() == "test_fails test_unscored test_body_fails_too test_passes"
