@@ -126,7 +126,8 @@ def compare(path: str, baseline: Mapping[str, list[Mapping[str, Any]]],
     """This run's results (as gathered from its reports) against the baseline's tests."""
     now: dict[str, list[Mapping[str, Any]]] = {}
     for result in results:
-        now.setdefault(str(result["nodeid"]), []).extend(result.get("verdicts") or [])
+        if result.get("outcome") != "rerun":  # an attempt a rerun plugin repeated: replaced by the last one
+            now.setdefault(str(result["nodeid"]), []).extend(result.get("verdicts") or [])
     comparison = Comparison(path, not_run=len(set(baseline) - set(now)))
     for nodeid in sorted(now):
         before, after = parts(nodeid, baseline.get(nodeid, [])), parts(nodeid, now[nodeid])

@@ -14,7 +14,7 @@ import pytest
 
 from . import hookspecs
 from .errors import CritiqueUsageError
-from .held_reports import CRITIC_KEY, HeldReports, on_report
+from .held_reports import CRITIC_KEY, REPORTED_KEY, HeldReports, on_report
 from .session import CritiqueSession, is_worker
 from .settings import add_options, from_pytest_config
 
@@ -109,6 +109,7 @@ def critique(request: pytest.FixtureRequest, critique_backend: Any) -> "Critic":
     """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
     critic = request.config.stash[_SESSION_KEY].critic_for(request.node, backend=critique_backend)
     request.node.stash[CRITIC_KEY] = critic
+    request.node.stash[REPORTED_KEY] = (0, 0, 0)  # a rerun of the test reports its new critic's verdicts
     return critic
 
 

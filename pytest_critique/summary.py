@@ -39,9 +39,14 @@ class Totals:
         for result in sorted(results, key=lambda result: result["nodeid"]):
             nodeid = result["nodeid"]
             self._add_usage(result.get("usage") or {})
+            self.judges.update(dict.fromkeys(result.get("judges") or []))
+            if result.get("outcome") == "rerun":
+                # An attempt a rerun plugin repeated: its calls were spent, its verdicts were replaced.
+                for verdict in result.get("verdicts", []):
+                    self._add_usage(verdict.get("usage", {}))
+                continue
             if result.get("verdicts") or result.get("usage"):  # also a test whose calls gave no verdict
                 self.tests += 1
-            self.judges.update(dict.fromkeys(result.get("judges") or []))
             for verdict in result.get("verdicts", []):
                 self.verdicts += 1
                 self.judges[judge_label(verdict)] = None
