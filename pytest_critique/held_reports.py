@@ -10,10 +10,11 @@ tests run and their judge calls share the run's in-flight limit.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 from _pytest._code.code import ReprEntry, ReprExceptionInfo, ReprFileLocation, ReprTraceback
@@ -123,17 +124,27 @@ def _failure_text(unmet: list["Unmet"], directory: Path) -> ReprExceptionInfo:
         bestrelpath(directory, Path(first.expectation.where.path)), first.expectation.where.lineno, message))
 
 
-def _other_protocols(config: pytest.Config, this: "HeldReports") -> list[str]:
-    """Plugins besides pytest's runner and this one that implement ``pytest_runtest_protocol`` to run tests
-    their own way (a rerun plugin running a test again): held reports would bypass them."""
-    names = []
+def _other_protocols(config: pytest.Config) -> list[Callable[[pytest.Item], bool]]:
+    """For each plugin besides pytest's runner and this one that implements ``pytest_runtest_protocol``
+    (to run a test again, say): whether it runs a given test itself, when held reports would bypass it.
+    pytest-rerunfailures runs only the tests it may rerun; any other plugin is assumed to run every test."""
+    found: list[Callable[[pytest.Item], bool]] = []
     for hookimpl in config.hook.pytest_runtest_protocol.get_hookimpls():
         if hookimpl.hookwrapper or getattr(hookimpl, "wrapper", False) or hookimpl.plugin_name == "runner":
             continue
-        if getattr(hookimpl.function, "__module__", "") == "pytest_critique.plugin":
+        module = getattr(hookimpl.function, "__module__", "")
+        if module == "pytest_critique.plugin":
             continue
-        names.append(hookimpl.plugin_name)
-    return names
+        reruns = getattr(sys.modules.get(module), "get_reruns_count", None)
+        if module == "pytest_rerunfailures" and callable(reruns):
+            found.append(_reruns(reruns))
+        else:
+            found.append(lambda item: True)
+    return found
+
+
+def _reruns(count: Callable[[pytest.Item], Any]) -> Callable[[pytest.Item], bool]:
+    return lambda item: bool(count(item))
 
 
 @dataclass
@@ -161,14 +172,15 @@ class HeldReports:
         """Tests held at most; past it the run waits for the oldest (bounds memory and how far ahead it runs)."""
         self._worker: Any = None
         """xdist's worker plugin, which sends each report with the index of the test it runs now."""
-        self._others: list[str] | None = None
-        """Other plugins that run tests themselves (pytest-rerunfailures...): then this one steps aside."""
+        self._others: list[Callable[[pytest.Item], bool]] | None = None
+        """Whether another plugin runs a test itself (pytest-rerunfailures...): this one then steps aside."""
 
     def run(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         """``pytest_runtest_protocol``: True when this ran the test, None to leave it to pytest."""
         if self._others is None:
-            self._others = _other_protocols(item.config, self)
-        if self._others or (not self._held and self._fixture not in getattr(item, "fixturenames", ())):
+            self._others = _other_protocols(item.config)
+        if any(runs_it(item) for runs_it in self._others) or (
+                not self._held and self._fixture not in getattr(item, "fixturenames", ())):
             return None
         item.stash[MANAGED_KEY] = True
         if self._worker is None and hasattr(item.config, "workerinput"):
