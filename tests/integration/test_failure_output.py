@@ -273,3 +273,37 @@ def pytest_runtest_logreport(report):
         ("call", "0.5", "[True, False]", "critique: 1 of 2 checklist items failed"),
         ("call", "1.0", "[True, True]", "critique: all 2 checklist items passed"),
     ]
+
+
+def test_a_reason_many_items_share_is_said_once(pytester: pytest.Pytester) -> None:
+    """Three questions unanswerable for one reason, a fourth for another: the shared reason is said once,
+    after the items, the other stays under its item, and the header does not claim a pass rate of 0.00."""
+    pytester.makeconftest("""
+        import pytest
+        from pytest_critique import JudgeFailure, OfflineJudge
+
+        class Asleep(OfflineJudge):
+            name = "asleep"
+
+            def answer(self, *, question, response, instruction, input):
+                if question == "Is it odd?":
+                    raise JudgeFailure("the judge found it odd")
+                raise JudgeFailure("the judge is asleep")
+
+        @pytest.fixture
+        def critique_backend():
+            return Asleep()
+    """)
+    pytester.makepyfile(test_reasons="""
+        def test_same(critique):
+            critique.checklist("a fox", items=["Is it blue?", "Is it red?", "Is it odd?", "Is it green?"])
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rA")
+    result.stdout.fnmatch_lines([
+        "test_reasons.py:2: critique: 4 of 4 checklist items unscored: items 1, 2, 4: the judge is asleep; "
+        "item 3: the judge found it odd",
+        "checklist · judge asleep (offline) · 4 items · no item scored (threshold 1.00) · *",
+        "  ?  1  Is it blue?", "  ?  2  Is it red?", "  ?  3  Is it odd?", "       UNSCORED: the judge found it odd",
+        "  ?  4  Is it green?", "       UNSCORED (items 1, 2, 4): the judge is asleep",
+    ])
+    assert "pass rate 0.00" not in result.stdout.str()
