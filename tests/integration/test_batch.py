@@ -83,8 +83,8 @@ def test_batch_is_all_or_nothing(counting, pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--critique-batch")
     assert result.parseoutcomes() == {"unscored": 1}
     result.stdout.fnmatch_lines([
-        "  test_batched.py::test_batch  critique: 2 of 2 checklist items unscored: items 1-2: counting has no answer for "
-        "question 'Is it good??'*",
+        "  test_batched.py::test_batch  critique: 2 of 2 checklist items unscored: items 1-2: counting has no "
+        "answer for question 'Is it good??'*",
     ])
 
 
