@@ -234,7 +234,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("temperature", "judge sampling temperature (default 0, or 0.7 with samples > 1)",
            _optional_float, _temperature, "T"),
     Option("batch", "judge all questions of a checklist in one call", _parse_bool, flag=True),
-    Option("report", "write every verdict of the run to this JSON file", str, metavar="PATH", marker=False),
+    Option("report", "write every verdict of the run to this JSON file, relative to the directory pytest runs in",
+           str, metavar="PATH", marker=False),
     Option("checklists", "file of frozen generated checklists, relative to the rootdir", str,
            metavar="PATH", marker=False),
     Option("freeze", "write generated checklists to the checklists file", _parse_bool, flag=True,
@@ -263,8 +264,8 @@ OPTIONS: tuple[Option, ...] = (
            _parse_bool, flag=True),
     Option("github_summary", "auto (default: append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set) "
            "or off", str, _choice("auto", "off"), "MODE", marker=False),
-    Option("baseline", "compare the run with this JSON report of an earlier run (--critique-report), item by item",
-           str, metavar="PATH", marker=False),
+    Option("baseline", "compare the run with this JSON report of an earlier run (--critique-report), item by "
+           "item; relative to the directory pytest runs in", str, metavar="PATH", marker=False),
     Option("fail_on_regression", "exit 1 when an item that was good in the baseline is bad now", _parse_bool,
            flag=True, marker=False),
     Option("client", "how model judges are called: auto (default: plain HTTP for openai/ models at an "
@@ -282,12 +283,21 @@ def add_options(parser: Any) -> None:
         if option.cli:
             if option.flag:
                 group.addoption(option.cli_flag, action="store_const", const="true", default=None,
-                                dest=option.dest, help=option.help)
+                                dest=option.dest, help=f"{option.help} (env {option.env_var}=1)")
             else:
                 group.addoption(option.cli_flag, action="store", default=None, dest=option.dest,
-                                metavar=option.metavar, help=f"{option.help} (env {option.env_var})")
+                                metavar=option.metavar, help=f"{option.help} ({_default_and_env(option)})")
         if option.ini:
             _add_ini(parser, option)
+
+
+def _default_and_env(option: Option) -> str:
+    """``default: 32; env CRITIQUE_CONCURRENCY``, the default left out where the help already says it."""
+    if "default" in option.help:
+        return f"env {option.env_var}"
+    default = getattr(Settings(), option.name)
+    shown = "none" if default in (None, ()) else f"{default:g}" if isinstance(default, float) else default
+    return f"default: {shown}; env {option.env_var}"
 
 
 def _add_ini(parser: Any, option: Option) -> None:

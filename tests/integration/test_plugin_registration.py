@@ -30,7 +30,7 @@ def test_help_lists_every_critique_option(pytester: pytest.Pytester) -> None:
     for option in CLI_OPTIONS:
         result.stdout.fnmatch_lines([f"*{option}*"])
     # the environment variable of each option is named in its help
-    result.stdout.fnmatch_lines(["*(env CRITIQUE_MODEL)*"])
+    result.stdout.fnmatch_lines(["*(default: none; env CRITIQUE_MODEL)*"])
     # api_key is read from the environment only: never a command-line option
     assert "--critique-api-key" not in result.stdout.str()
 
@@ -108,3 +108,13 @@ def test_report_header_says_how_answers_are_asked_of_each_model(pytester: pytest
     result.stdout.fnmatch_lines(["critique: structured output: openai/gpt-4o-mini off (the prompt alone)"])
     result = pytester.runpytest("--critique-model=recorded:x.jsonl")
     result.stdout.no_fnmatch_line("*structured output*")
+
+
+def test_help_states_each_options_default_and_environment_variable(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    text = " ".join(result.stdout.str().split())
+    assert "(default: 32; env CRITIQUE_CONCURRENCY)" in text
+    assert "(default: 60; env CRITIQUE_TIMEOUT)" in text
+    assert "one call (env CRITIQUE_BATCH=1)" in text
+    assert "relative to the directory pytest runs in (default: none; env CRITIQUE_REPORT)" in text
+    assert "rw (default), read, refresh, off (env CRITIQUE_CACHE)" in text  # said once when the help says it
