@@ -106,6 +106,7 @@ class Critic:
 
     def _settings_for(self, call: str, given: dict[str, Any]) -> Settings:
         """This critic's settings with a call's keyword arguments (those not None) on top."""
+        __tracebackhide__ = True
         given = {name: value for name, value in given.items() if value is not None}
         return apply_overrides(self.settings, given, call) if given else self.settings
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 VerdictT = TypeVar("VerdictT")
 
+__tracebackhide__ = True  # pytest leaves this module's frames (plumbing between a test and its critic) out
+
 
 @dataclass(frozen=True)
 class Where:

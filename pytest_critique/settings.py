@@ -402,6 +402,7 @@ def _with_jury(values: dict[str, Any]) -> dict[str, Any]:
 def apply_overrides(base: Settings, overrides: Mapping[str, Any], source: str,
                     allowed: tuple[str, ...] = MARKER_KEYS) -> Settings:
     """Layer marker or call keyword arguments over ``base``, validating each value."""
+    __tracebackhide__ = True
     changes: dict[str, Any] = {}
     for name, raw in overrides.items():
         option = OPTIONS_BY_NAME.get(name)

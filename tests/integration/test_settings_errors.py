@@ -140,3 +140,28 @@ def test_bad_checklist_keyword_fails_the_test(scripted_conftest: pytest.Pytester
         "E * critique: items is empty; give at least one YES/NO question",
         "E * critique: checklist() needs instruction=... (to generate a checklist) or items=*(the questions to judge)",
     ])
+
+
+def test_a_bad_keyword_fails_with_the_usage_error_alone(pytester: pytest.Pytester) -> None:
+    """No traceback through the plugin's internals: the test's line and the error, for a plain call and for
+    an expectation."""
+    pytester.makeconftest("""
+        import pytest
+        from pytest_critique import ScriptedJudge
+
+        @pytest.fixture
+        def critique_backend():
+            return ScriptedJudge({"x": lambda response: True})
+    """)
+    pytester.makepyfile(test_kw="""
+        def test_call(critique):
+            critique.checklist("x", items=["Is it x?"], colour="red")
+
+        def test_expect(critique):
+            critique.expect.checklist("x", items=["Is it x?"], colour="red")
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["E       pytest_critique.errors.CritiqueUsageError: critique: checklist() got an "
+                                 "unknown setting 'colour'; allowed: model, *", "test_kw.py:2: CritiqueUsageError"])
+    assert "pytest_critique/" not in result.stdout.str().replace("pytest_critique.errors", "")
