@@ -177,6 +177,8 @@ _SIDE = {"a": "a", "b": "b", "tie": "tie", None: "no verdict"}
 class PairwiseFigures(Figures):
     def __init__(self) -> None:
         self.comparisons = 0
+        self.swapped = 0
+        """Comparisons judged in both orders (the direct method): what position consistency is a share of."""
         self.inconsistent: list[tuple[str, str]] = []
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
@@ -187,15 +189,16 @@ class PairwiseFigures(Figures):
         if verdict.get("winner") is not None:
             self.comparisons += 1
             counts.judged += 1
+            self.swapped += verdict.get("consistent") is not None
             if verdict.get("consistent") is False:
                 self.inconsistent.append((nodeid, verdict.get("headline", "")))
 
     @property
     def position_inconsistency(self) -> float | None:
-        return len(self.inconsistent) / self.comparisons if self.comparisons else None
+        return len(self.inconsistent) / self.swapped if self.swapped else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"comparisons": self.comparisons,
+        return {"comparisons": self.comparisons, "comparisons_in_both_orders": self.swapped,
                 "position_inconsistent": [{"nodeid": nodeid, "headline": headline}
                                           for nodeid, headline in self.inconsistent],
                 "position_inconsistency_rate": self.position_inconsistency}
@@ -203,8 +206,11 @@ class PairwiseFigures(Figures):
     def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
         if not self.comparisons:
             return []
+        if not self.swapped:
+            return [f"pairwise: {plural(self.comparisons, 'comparison')} (none judged in both orders)"]
         rate = self.position_inconsistency or 0.0
-        return [f"pairwise: {plural(self.comparisons, 'comparison')}, {len(self.inconsistent)} "
+        both = "" if self.swapped == self.comparisons else f" ({self.swapped} judged in both orders)"
+        return [f"pairwise: {plural(self.comparisons, 'comparison')}{both}, {len(self.inconsistent)} "
                 f"position-inconsistent ({rate:.0%}; the preference changed when the order was swapped)",
                 *[f"  {show_nodeid(nodeid)}  {shorten(headline, 100)}"
                   for nodeid, headline in self.inconsistent[:max_listed]]]
