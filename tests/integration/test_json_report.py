@@ -52,7 +52,7 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
         "unscored": [{"nodeid": "test_r.py::test_c_unscored",
                       "reason": "critique: 1 of 2 checklist items unscored: item 2: scripted has no answer for "
                                 "question 'Is it blue?'"}],
-        "unstable": [], "juries": [], "comparisons": 0, "position_inconsistent": [],
+        "unstable": [], "juries": [], "comparisons": 0, "comparisons_in_both_orders": 0, "position_inconsistent": [],
         "position_inconsistency_rate": None, "rubric_scores": [], "drift": [], "calibrations": [],
     }
 
