@@ -48,7 +48,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 
 from loopback import Reply  # noqa: E402
-from throughput import DATASET, EXPECT, MODULE, QUESTION, Server, answer_for, tree_rss  # noqa: E402
+from throughput import EXPECT, MODULE, QUESTION, Server, answer_for, load_cases, timed  # noqa: E402
 
 PEERS = Path(tempfile.gettempdir()) / "critique-bench-peers"
 PEER_PACKAGES = ("pydantic-evals", "inspect-ai", "openai")
@@ -188,19 +188,6 @@ def versions(python: Path | str, *names: str) -> list[str]:
     return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds from launch to exit, peak RSS of the process tree, and the last of its output."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.05)
-    out = process.communicate()[0]
-    return time.perf_counter() - start, peak, f"(exit {process.returncode}) {out[-600:]}"
-
-
 def critique_answers(report: Path) -> dict[str, list[Any]]:
     tests = json.loads(report.read_text(encoding="utf-8"))["tests"]
     return {test["nodeid"].split("[", 1)[1].rstrip("]"): [
@@ -219,11 +206,7 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
-    if not DATASET.is_file():
-        sys.exit(f"peers: the InFoBench dataset is not available (looked for {DATASET}); nothing measured")
-    records = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    cases = [{"id": r["id"], "instruction": r["instruction"], "input": r["input"], "output": r["output"],
-              "questions": r["decomposed_questions"]} for r in records[: args.tests]]
+    cases = load_cases("peers", args.tests)
     expected = {case["id"]: [answer_for(q.strip()) == "YES" for q in case["questions"]] for case in cases}
     questions = sum(len(answers) for answers in expected.values())
     yes = sum(sum(answers) for answers in expected.values())
@@ -266,9 +249,9 @@ def main() -> None:
         for label, command, results in runs:
             server.reset()
             (directory / results).unlink(missing_ok=True)
-            wall, peak, tail = timed(command, directory, env)
+            wall, peak, done = timed(command, directory, env)
             if not (directory / results).exists():
-                print(f"{label:38} run failed {tail}")
+                print(f"{label:38} run failed (exit {done.returncode}) {(done.stdout + done.stderr)[-600:]}")
                 continue
             if results == "report.json":
                 found, errors = critique_answers(directory / results), 0

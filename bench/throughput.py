@@ -128,21 +128,34 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def run(directory: Path, module: str, *args: str) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("CRITIQUE_", "PYTEST_")) and name != "PYTHONDONTWRITEBYTECODE"}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # bytecode is cached, as on a developer's machine
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", module, *args]
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """Wall seconds from launch to exit, peak resident memory of the process tree (sampled every 50 ms),
+    and what the process printed."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
         time.sleep(0.05)
     out, err = process.communicate()
-    wall = time.perf_counter() - start
-    return wall, peak, subprocess.CompletedProcess(command, process.returncode, out, err)
+    return time.perf_counter() - start, peak, subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def run(directory: Path, module: str, *args: str) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("CRITIQUE_", "PYTEST_")) and name != "PYTHONDONTWRITEBYTECODE"}
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # bytecode is cached, as on a developer's machine
+    return timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", module, *args],
+                 directory, env)
+
+
+def load_cases(script: str, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` InFoBench records as test cases (exits with a message when the dataset is absent)."""
+    if not DATASET.is_file():
+        sys.exit(f"{script}: the InFoBench dataset is not available (looked for {DATASET}); nothing measured")
+    records = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{"id": r["id"], "instruction": r["instruction"], "input": r["input"], "output": r["output"],
+             "questions": r["decomposed_questions"]} for r in records[:limit]]
 
 
 def verdicts(report: Path) -> dict[str, tuple[str, tuple[Any, ...]]]:
@@ -156,18 +169,13 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
-    if not DATASET.is_file():
-        sys.exit(f"throughput: the InFoBench dataset is not available (looked for {DATASET}); nothing measured")
-    records = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    records = records[: args.tests]
-    questions = sum(len(record["decomposed_questions"]) for record in records)
-    print(f"throughput: {len(records)} InFoBench tests, {questions} questions, loopback latency "
+    cases = load_cases("throughput", args.tests)
+    questions = sum(len(case["questions"]) for case in cases)
+    print(f"throughput: {len(cases)} InFoBench tests, {questions} questions, loopback latency "
           f"{args.latency * 1000:.0f} ms; {platform.python_version()}, {os.cpu_count()} cores")
     server = Server(args.latency)
     with tempfile.TemporaryDirectory() as temp, server.server:
         directory = Path(temp)
-        cases = [{"id": r["id"], "instruction": r["instruction"], "input": r["input"], "output": r["output"],
-                  "questions": r["decomposed_questions"]} for r in records]
         (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
         (directory / "test_assert.py").write_text(MODULE.format(body=ASSERT), encoding="utf-8")
         (directory / "test_expect.py").write_text(MODULE.format(body=EXPECT), encoding="utf-8")
