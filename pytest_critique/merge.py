@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CritiqueUsageError
-from .files import write_atomically
+from .files import report_json, write_atomically
 from .session import REPORT_VERSION
 
 
@@ -68,7 +68,7 @@ def main_merge(paths: list[Path], output: Path) -> list[str]:
     from .summary import Totals, summary_lines
 
     merged, notes = merge(paths)
-    write_atomically(output, json.dumps(merged, indent=2, ensure_ascii=False), errors="backslashreplace")
+    write_atomically(output, report_json(merged), errors="backslashreplace")
     lines = summary_lines(Totals(merged["tests"]), show_nodeid=lambda nodeid: nodeid)
     return [*lines, *notes, f"critique: merged {len(paths)} reports ({len(merged['tests'])} test results) "
                             f"into {output}"]

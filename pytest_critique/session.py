@@ -6,7 +6,6 @@ them with or without xdist: on the controller, reports from workers carry them t
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generator, Mapping
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generator, Mapping
 import pytest
 
 from .errors import CritiqueUsageError
-from .files import resolve, write_atomically
+from .files import report_json, resolve, write_atomically
 from .settings import Settings, apply_overrides
 
 if TYPE_CHECKING:
@@ -193,7 +192,7 @@ class CritiqueSession:
                 **({"baseline": changes.as_dict()} if changes is not None else {}),
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
-            write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False), errors="backslashreplace")
+            write_atomically(path, report_json(document), errors="backslashreplace")
             notes.append(f"critique: wrote {len(self.results)} test result{'' if len(self.results) == 1 else 's'} "
                          f"to {path}")
         return notes

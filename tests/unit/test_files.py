@@ -1,14 +1,16 @@
-"""The atomic writer behind the files users keep: whole or not at all, with ordinary permissions."""
+"""The atomic writer behind the files users keep (whole or not at all, with ordinary permissions), and the
+line-per-entry JSON of reports."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from pytest_critique.files import write_atomically
+from pytest_critique.files import report_json, write_atomically
 
 
 @pytest.fixture
@@ -59,3 +61,20 @@ def test_frozen_checklists_are_readable_like_any_committed_file(scripted_conftes
     scripted_conftest.runpytest("--critique-freeze").assert_outcomes(passed=1)
     frozen = scripted_conftest.path / "critique_checklists.json"
     assert stat.S_IMODE(frozen.stat().st_mode) == 0o644  # mkstemp's 0600 before
+
+
+def test_report_json_reads_back_equal_with_one_line_per_test() -> None:
+    tests = [{"nodeid": f"t.py::test_{n}", "verdicts": [{"items": [{"question": "line\nbreak </script> \u2028",
+                                                                   "answer": "NO", "votes": []}]}],
+              "response": "caf\u00e9 \"quoted\" \\ tab\t", "usage": {}} for n in range(3)]
+    document = {"version": 1, "settings": {"model": None, "threshold": 1.0}, "empty": {}, "none": [],
+                "totals": {"usage": {"calls": 2, "cost": 0.5}, "failing_items": [{"index": 1}, {"index": 2}]},
+                "tests": tests}
+    text = report_json(document)
+    assert json.loads(text) == document
+    lines = text.splitlines()
+    assert len(lines) == len(text.split("\n")) - 1, "no other line breaks (U+2028 is escaped)"
+    on_lines = [json.loads(line.strip().rstrip(",")) for line in lines if "t.py::test_" in line]
+    assert on_lines == tests, "each test on one line"
+    assert '    "failing_items": [' in lines and '      {"index": 1},' in lines, "sections indented"
+    assert text.endswith("}\n") and '"empty": {}' in text and '"none": []' in text
