@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from . import telemetry
 from .backends import transport
 from .backends.base import Backend, JudgeCall, Reply
 from .budget import Budget
@@ -329,8 +330,9 @@ class JudgeEngine:
         if refusal is not None:
             raise JudgeFailure(refusal, "budget", calls=0)
         try:
-            with self.in_flight.place(backend.name):
+            with self.in_flight.place(backend.name), telemetry.judge_call(test, backend.name, call.task) as traced:
                 reply = backend.complete(call)
+                traced.replied(reply.prompt_tokens, reply.completion_tokens, reply.cost, reply.retries)
         except BaseException as failure:
             self.budget.settle(estimate, 0.0)
             if isinstance(failure, JudgeFailure):

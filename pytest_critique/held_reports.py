@@ -22,6 +22,7 @@ from _pytest.pathlib import bestrelpath
 from _pytest.runner import runtestprotocol
 from _pytest.skipping import xfailed_key
 
+from . import telemetry
 from .errors import UnscoredError
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ def attach_verdicts(item: pytest.Item, report: pytest.TestReport, unscored: Base
     item.stash[REPORTED_KEY] = (seen_verdicts + len(verdicts), seen_checklists + len(checklists),
                                 seen_usage + len(usage))
     payload = attach(report, verdicts, checklists, unscored, usage)
+    if payload and payload["verdicts"] and telemetry.traced(item.nodeid):
+        from .report import evaluation
+
+        telemetry.evaluations(item.nodeid, [evaluation(verdict) for verdict in payload["verdicts"]])
     if payload and payload["verdicts"] and getattr(item.config.option, "xmlpath", None):
         # JUnit XML takes a test's properties from its teardown report, which is made from the item's
         from .report_junit import properties

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
 
-from . import hookspecs
+from . import hookspecs, telemetry
 from .errors import CritiqueUsageError
 from .held_reports import CRITIC_KEY, REPORTED_KEY, HeldReports, on_report
 from .session import CritiqueSession, is_worker
@@ -61,6 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SESSION_KEY] = session
     config.stash[_HELD_KEY] = HeldReports()
     config.pluginmanager.register(session, "critique-session")
+    if not is_worker(config) and config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
+        from .report_pytest_html import PytestHtmlReport
+
+        config.pluginmanager.register(PytestHtmlReport(), "critique-pytest-html")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -89,6 +93,16 @@ def pytest_configure_node(node: Any) -> None:
     run_id = getattr(node, "workerinput", {}).get("testrunuid")
     if session is not None and run_id:
         session.worker_run_ids.add(run_id)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The outcome on the test's OpenTelemetry span, which ends with the test's last report."""
+    if report.when == "call" or report.outcome != "passed":
+        payload = getattr(report, "critique", None)
+        unscored = report.failed and isinstance(payload, dict) and payload.get("unscored")
+        telemetry.outcome(report.nodeid, "unscored" if unscored else report.outcome)
+    if report.when == "teardown":
+        telemetry.end_test(report.nodeid)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

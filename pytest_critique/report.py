@@ -103,3 +103,19 @@ def failure_headline(verdicts: Iterable[Mapping[str, Any]]) -> str | None:
         if not verdict.get("passed"):
             return verdict.get("headline")
     return None
+
+
+def evaluation(verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """A verdict as the attributes of an OpenTelemetry ``gen_ai.evaluation.result`` event."""
+    kind = known_kind(verdict)
+    own = dict(kind.properties(verdict)) if kind is not None else {}
+    score = own.get("pass_rate", own.get("score"))
+    passed = None if kind is not None and kind.shows_unscored(verdict) else verdict.get("passed")
+    usage = verdict.get("usage") or {}
+    return {"gen_ai.evaluation.name": f"critique.{verdict.get('kind')}",
+            "gen_ai.evaluation.score.value": float(score) if isinstance(score, (int, float))
+            and not isinstance(score, bool) else None,
+            "gen_ai.evaluation.score.label": "unscored" if passed is None else "pass" if passed else "fail",
+            "gen_ai.evaluation.explanation": str(verdict.get("headline") or "").removeprefix("critique: ") or None,
+            "critique.judge": verdict.get("judge"), "critique.calls": usage.get("calls", 0),
+            "critique.cached": usage.get("cached", 0)}

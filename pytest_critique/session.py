@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generator, Mapping
 
 import pytest
 
+from . import telemetry
 from .errors import CritiqueUsageError
 from .files import report_json, resolve, write_atomically
 from .settings import Settings, apply_overrides
@@ -111,6 +112,7 @@ class CritiqueSession:
 
         settings = self.settings_for(item)
         self.runtime.engine.current_test = item.nodeid
+        telemetry.start_test(item.nodeid)
         hook = self.config.hook.pytest_critique_verdict
         return Critic(settings, backend=backend, runtime=self.runtime,
                       on_verdict=lambda verdict: hook(verdict=verdict, item=item))

@@ -87,7 +87,7 @@ LAYERS = [
     ("plugin", "__main__"),
     ("merge",),
     ("session", "calibration_item", "hookspecs", "held_reports"),
-    ("report_github",),
+    ("report_github", "report_pytest_html"),
     ("report", "summary", "report_junit", "baseline"),
     ("critic", "checkeval_files"),
     ("expectations",),
@@ -97,7 +97,7 @@ LAYERS = [
     ("tasks",),
     ("backends", "cache"),
     ("models", "trust_models", "settings", "errors", "files", "report_text", "prompts", "agreement", "arguments",
-     "steps_split", "trajectory"),
+     "steps_split", "trajectory", "telemetry"),
 ]
 
 
