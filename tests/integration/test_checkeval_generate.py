@@ -12,6 +12,7 @@ import yaml
 from loopback import LoopbackServer
 
 from pytest_critique import Critic, CritiqueUsageError, ScriptedJudge, UnscoredError
+from pytest_critique.errors import CritiqueWarning
 from pytest_critique.runtime import Runtime
 from pytest_critique.checkeval_files import load_checklist
 
@@ -116,7 +117,8 @@ def test_generation_through_a_model_filters_and_writes_the_kept_questions(tmp_pa
         assert "#   [Politeness · redundant] Is the reply courteous?" in text
         assert "#   [Politeness · YES would be bad] Is the reply rude?" in text
         assert "#   [Fairness · off the dimension] Does the reply mention the shipping price?" in text
-        assert "is the reply POLITE" not in text  # dropped by the code before the filter saw it
+        assert "#   [Politeness · repeats an earlier question] is the reply POLITE?!" in text, \
+            "dropped by the code before the filter saw it, and said so"
         assert load_checklist(tmp_path / "tone.yaml") == checklist
 
         # the file exists: a new critic reads it and calls nobody
@@ -219,3 +221,17 @@ def test_an_offline_judge_without_questions_is_unscored(tmp_path: Path) -> None:
     with pytest.raises(UnscoredError, match="scripted has no questions for dimension 'tone'"):
         critic.define_dimension("tone", DEFINITION, path="t.yaml")
     assert not (tmp_path / "t.yaml").exists()
+
+
+def test_a_seed_question_the_filter_finds_backwards_is_kept_with_a_warning(tmp_path: Path) -> None:
+    seeds = {"Politeness": ["Is the reply polite?", "Is the reply rude?"]}
+    with LoopbackServer(handler=generation_handler) as server:
+        with pytest.warns(CritiqueWarning, match=r"your seed question 'Is the reply rude\?' \(Politeness\) was kept, "
+                                                 r"but the filter judged that YES to it would be bad"):
+            checklist = make_critic(server, tmp_path).define_dimension("tone", DEFINITION, path="tone.yaml",
+                                                                        seeds=seeds)
+    questions = [q.text for q in checklist.dimension("tone").questions]
+    assert "Is the reply rude?" in questions, "the user's own question is kept"
+    text = (tmp_path / "tone.yaml").read_text(encoding="utf-8")
+    assert "# Your seed questions, kept although the filter judged them (check them):\n" \
+           "#   [Politeness · YES would be bad] Is the reply rude?" in text
