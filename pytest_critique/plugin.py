@@ -7,13 +7,14 @@ plugin's light modules; pydantic, jinja2, diskcache and litellm load when a test
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
 
 from . import hookspecs, telemetry
-from .errors import CritiqueUsageError
+from .errors import CritiqueUsageError, CritiqueWarning
 from .held_reports import CRITIC_KEY, REPORTED_KEY, HeldReports, on_report
 from .session import CritiqueSession, is_worker
 from .settings import add_options, from_pytest_config
@@ -121,7 +122,14 @@ def critique_backend() -> Any:
 @pytest.fixture
 def critique(request: pytest.FixtureRequest, critique_backend: Any) -> "Critic":
     """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
-    critic = request.config.stash[_SESSION_KEY].critic_for(request.node, backend=critique_backend)
+    session = request.config.stash[_SESSION_KEY]
+    if "vcr" in request.fixturenames and not session.warned_about_cassettes:
+        from .cassettes import WARNING, replays_without_body
+
+        if replays_without_body(request):
+            session.warned_about_cassettes = True
+            warnings.warn(CritiqueWarning(f"critique: {WARNING}"), stacklevel=1)
+    critic = session.critic_for(request.node, backend=critique_backend)
     request.node.stash[CRITIC_KEY] = critic
     request.node.stash[REPORTED_KEY] = (0, 0, 0)  # a rerun of the test reports its new critic's verdicts
     return critic

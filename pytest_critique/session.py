@@ -55,6 +55,8 @@ class CritiqueSession:
         self._totals: Totals | None = None
         self.baseline: dict[str, list[Mapping[str, Any]]] | None = None
         """The tests and verdicts of --critique-baseline (on the controller)."""
+        self.warned_about_cassettes = False
+        """A replayed cassette matched without the request body was warned about (once a run)."""
         self.worker_run_ids: set[str] = set()
         """xdist run ids of this controller's workers (their shared budget counters are removed at the end)."""
 

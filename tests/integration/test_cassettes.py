@@ -62,3 +62,41 @@ def test_a_cassette_replays_every_answer_to_its_own_question(pytester: pytest.Py
     replayed.assert_outcomes(passed=1)
     first, second = (pytester.path / "answers.txt").read_text(encoding="utf-8").splitlines()
     assert first == second and "NO" in first and "YES" in first
+
+
+def test_a_replay_matched_without_the_body_is_warned_about_once(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import pytest
+        from pytest_critique import ScriptedJudge
+
+        @pytest.fixture
+        def critique_backend():
+            return ScriptedJudge({"fox": lambda response: (True, "a fox")})
+    """)
+    pytester.makepyfile(test_v="""
+        import pytest
+
+        @pytest.mark.vcr
+        def test_one(critique):
+            assert critique.checklist("a fox", items=["Is there a fox?"]).passed
+
+        @pytest.mark.vcr
+        def test_two(critique):
+            assert critique.checklist("a fox", items=["Is there a fox?"]).passed
+
+        @pytest.mark.vcr(match_on=["method", "path", "body"])
+        def test_matched_on_the_body(critique):
+            assert critique.checklist("a fox", items=["Is there a fox?"]).passed
+
+        def test_no_cassette(critique):
+            assert critique.checklist("a fox", items=["Is there a fox?"]).passed
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "always")
+    result.assert_outcomes(passed=4)
+    assert result.stdout.str().count("replays this run's judge requests matched without their body") == 1
+    result.stdout.fnmatch_lines(["*Add \"body\" to match_on in vcr_config*"])
+
+    for selection, mode in (("matched_on_the_body or no_cassette", "none"), ("one", "all")):
+        quiet = pytester.runpytest("-p", "no:cacheprovider", "-k", selection, f"--record-mode={mode}")
+        quiet.assert_outcomes(passed=2 if mode == "none" else 1)
+        assert "without their body" not in quiet.stdout.str(), "matched on the body, no cassette, or recording"

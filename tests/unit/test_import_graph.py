@@ -86,7 +86,7 @@ def test_the_graph_is_read_from_the_real_package() -> None:
 LAYERS = [
     ("plugin", "__main__"),
     ("merge",),
-    ("session", "calibration_item", "hookspecs", "held_reports"),
+    ("session", "calibration_item", "hookspecs", "held_reports", "cassettes"),
     ("report_github", "report_pytest_html"),
     ("report", "summary", "report_junit", "baseline"),
     ("critic", "checkeval_files"),
