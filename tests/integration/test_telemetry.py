@@ -18,6 +18,7 @@ QUESTION = re.compile(r"<question-[0-9a-f]+>\n(.*?)\n</question-", re.DOTALL)
 # The user's set-up: a tracer provider whose spans go to memory, written to a file per process at the end.
 CONFTEST = """
 import json, os
+import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -31,7 +32,9 @@ def pytest_configure(config):
         provider.add_span_processor(SimpleSpanProcessor(EXPORTER))
         trace.set_tracer_provider(provider)
 
-def pytest_unconfigure(config):
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    # Before an xdist worker says it has finished: the controller may end it before pytest_unconfigure.
     spans = [{"name": s.name, "id": s.context.span_id, "parent": s.parent.span_id if s.parent else None,
               "attributes": dict(s.attributes), "status": s.status.status_code.name,
               "events": [{"name": e.name, "attributes": dict(e.attributes)} for e in s.events]}

@@ -235,7 +235,7 @@ def test_ctrl_c_stops_a_run_with_calls_in_flight(pytester: pytest.Pytester) -> N
             assert server.calls == 6, "six judge calls should be in flight"
             interrupted = time.monotonic()
             process.send_signal(signal.SIGINT)
-            output, _ = process.communicate(timeout=60)
+            output, _ = process.communicate(timeout=120)
             took = time.monotonic() - interrupted
         finally:
             if process.poll() is None:
@@ -243,7 +243,8 @@ def test_ctrl_c_stops_a_run_with_calls_in_flight(pytester: pytest.Pytester) -> N
     text = output.decode("utf-8", "replace")
     assert process.returncode == pytest.ExitCode.INTERRUPTED, text
     assert "KeyboardInterrupt" in text
-    assert took < 10, f"the run exited {took:.1f} s after Ctrl-C"
+    # Without honouring Ctrl-C the run would wait out the 300 s timeout; the bound is loose for busy machines.
+    assert took < 60, f"the run exited {took:.1f} s after Ctrl-C"
     with diskcache.Cache(str(pytester.path / ".critique_cache")) as cache:
         assert len(cache) == 0, "nothing was answered, so nothing is cached"
 
