@@ -75,3 +75,31 @@ class CritiqueWarning(UserWarning):
 
 class CritiqueFailed(AssertionError):
     """Raised by ``verdict.check()`` when the verdict did not pass."""
+
+
+_PLAIN_WORDS = (
+    ("Input should be a valid string", "must be text"),
+    ("Input should be a valid integer", "must be a whole number"),
+    ("Input should be a valid number", "must be a number"),
+    ("Input should be a valid boolean", "must be true or false"),
+    ("Input should be a valid list", "must be a list"),
+    ("Input should be a valid dictionary", "must be a mapping"),
+    ("Field required", "is missing"),
+    ("Extra inputs are not permitted", "is not a known field"),
+    ("Input should be ", "must be "),
+    ("Value error, ", ""),
+    ("Assertion failed, ", ""),
+)
+
+
+def plain_problems(errors: list[Any], whole: str, most: int = 3) -> str:
+    """A validation error (pydantic's ``errors()`` list) in the plugin's words: ``where: what`` for the
+    first ``most`` problems, ``whole`` naming a problem with the whole value."""
+    parts = []
+    for error in errors[:most]:
+        message = str(error.get("msg", ""))
+        for said, meant in _PLAIN_WORDS:
+            message = message.replace(said, meant)
+        location = ".".join(str(part) for part in error.get("loc", ())) or whole
+        parts.append(f"{location}: {message}")
+    return "; ".join(parts)

@@ -59,6 +59,8 @@ class VerdictBase(BaseModel):
 
     drift: list[Drift] = Field(default_factory=list)
     """Verdicts judged afresh in this run that differ from the cached ones."""
+    response: str | None = None
+    """The response under test (None where a kind judges several, or none was given)."""
 
     @property
     def passed(self) -> bool:  # every kind's verdict defines it (a computed field)

@@ -23,10 +23,19 @@ def drift_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
     return lines
 
 
+def response_lines(verdict: Mapping[str, Any], width: int = 100) -> list[str]:
+    """The response under test of a verdict that did not pass, shortened (the JSON report has it whole)."""
+    text = verdict.get("response")
+    if not isinstance(text, str) or verdict.get("passed"):
+        return []
+    label = f"  response ({len(text):,} characters): "
+    return [label + shorten(text, max(40, width - len(label)))]
+
+
 def verdict_lines(verdict: Mapping[str, Any]) -> list[str]:
     kind = known_kind(verdict)
     lines = kind.lines(verdict) if kind is not None else [str(verdict.get("headline") or verdict.get("kind"))]
-    return lines + drift_lines(verdict)
+    return lines + response_lines(verdict) + drift_lines(verdict)
 
 
 def _shows_unscored(verdict: Mapping[str, Any]) -> bool:

@@ -21,13 +21,41 @@ def clean(text: str) -> str:
     return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def shorten(text: str, width: int) -> str:
-    """One line of at most ``width`` characters, cut in the middle when too long."""
+_QUOTED = re.compile(r"'([^'\n]{2,80})'|\"([^\"\n]{2,80})\"|(\d[\d.,:/-]*\d)")
+
+
+def _wanted_at(text: str, keep: str) -> tuple[int, int] | None:
+    """Where in ``text`` the first value that ``keep`` quotes (or a number it names) occurs."""
+    found = [(text.find(value), len(value)) for match in _QUOTED.finditer(keep)
+             for value in match.groups() if value and value in text]
+    return min(found) if found else None
+
+
+def shorten(text: str, width: int, keep: str = "") -> str:
+    """One line of at most ``width`` characters, cut in the middle when too long.
+
+    ``keep``: a text about this one (a judge's reason): the first value it quotes that occurs here
+    (``arrival='2026-06-13'`` in a reason about a tool call) is kept, and the parts around it are
+    cut instead, so a shortened line still shows what differs.
+    """
     text = " ".join(clean(text).split())
     if len(text) <= width:
         return text
-    keep = width - 5
-    return f"{text[: keep - keep // 3]} ... {text[len(text) - keep // 3:]}"
+    room = width - 5
+    head_end, tail_start = room - room // 3, len(text) - room // 3
+    at = _wanted_at(text, keep) if keep else None
+    if at is None or at[0] + at[1] <= head_end or at[0] >= tail_start or at[1] > room - 20:
+        return f"{text[:head_end]} ... {text[tail_start:]}"
+    start, length = at
+    room -= 5  # a second " ... "
+    head = min(start, room // 4)
+    tail = min(len(text) - start - length, room // 4)
+    around = room - head - tail - length
+    before = min(start - head, around // 2)
+    after = min(len(text) - tail - start - length, around - before)
+    end = start + length + after
+    return (text[:head] + (" ... " if start - before > head else "") + text[start - before:end]
+            + (" ... " if end < len(text) - tail else "") + text[len(text) - tail:])
 
 
 def judge_label(verdict: Mapping[str, Any]) -> str:

@@ -25,7 +25,8 @@ class Totals:
 
     def __init__(self, results: Iterable[Mapping[str, Any]]):
         self.tests = 0
-        self.verdicts = 0
+        self.checks = 0
+        """Judge methods called (critique.checklist(...), critique.steps(...)...): one verdict object each."""
         self.judges: dict[str, None] = {}
         self.usage: dict[str, float] = {name: 0 for name in USAGE_FIELDS}
         self.usage["cost"] = 0.0
@@ -48,7 +49,7 @@ class Totals:
             if result.get("verdicts") or result.get("usage"):  # also a test whose calls gave no verdict
                 self.tests += 1
             for verdict in result.get("verdicts", []):
-                self.verdicts += 1
+                self.checks += 1
                 self.judges[judge_label(verdict)] = None
                 used.update(verdict.get("jury") or [verdict.get("judge")])
                 self._add_usage(verdict.get("usage", {}))
@@ -70,7 +71,10 @@ class Totals:
             self.usage[name] += usage.get(name, 0)
 
     def as_dict(self) -> dict[str, Any]:
-        document: dict[str, Any] = {"tests": self.tests, "verdicts": self.verdicts}
+        # The terminal's words: "N verdicts (M cached)" are the judged parts (items, steps, grades...);
+        # "checks" are the judge methods called (critique.checklist(...), critique.steps(...)...).
+        document: dict[str, Any] = {"tests": self.tests, "checks": self.checks, "verdicts": self.counts.judged,
+                                    "cached_verdicts": self.counts.cached}
         for kind, figures in self.figures.items():
             entries = figures.as_dict()
             clash = set(entries) & (set(document) | {"judges", "usage", "failing_items", "unscored", "unstable",
@@ -116,8 +120,9 @@ def summary_lines(totals: Totals, max_listed: int = 20,
                              for change in totals.drift], max_listed))
     if counts.failing:
         lines.append(f"failing items ({len(counts.failing)}):")
-        lines.extend(listed([f"  {show_nodeid(f.nodeid)}  {f'#{f.index} ' if f.index else ''}{shorten(f.what, 90)}"
-                             f"{'  ' + f.note if f.test_passed else ''}" for f in counts.failing], max_listed,
+        lines.extend(listed([f"  {show_nodeid(f.nodeid)}  {f'#{f.index} ' if f.index else ''}"
+                             f"{shorten(f.what, 90, keep=f.keep)}{'  ' + f.note if f.test_passed else ''}"
+                             for f in counts.failing], max_listed,
                             " (--critique-report=PATH lists all)"))
     if totals.unscored:
         lines.append(f"unscored ({len(totals.unscored)}): no verdict could be obtained; these tests count as failures")
@@ -167,7 +172,8 @@ def write_terminal_summary(terminalreporter: Any, totals: Totals, notes: list[st
         nodeid, config.rootpath, config.invocation_params.dir))
     if verbosity < 0:
         # -q: the counts, not the lists under them (the short test summary names the failing tests)
-        lines = [line for line in lines if not line.startswith("  ")]
+        lines = [line.removesuffix(":") if following.startswith("  ") else line
+                 for line, following in zip(lines, [*lines[1:], ""]) if not line.startswith("  ")]
         notes = [line for line in notes if not line.startswith("  ")]
     if lines or notes:
         terminalreporter.write_sep("=", "critique")

@@ -16,6 +16,7 @@ from typing import Any, Callable, Generic, Mapping, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .backends.base import JudgeCall, Reply
+from .errors import plain_problems
 from .settings import Settings
 
 
@@ -321,11 +322,7 @@ def numbered_answers(text: str) -> dict[str, Any] | None:
 
 
 def _summarise(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:3]:
-        location = ".".join(str(part) for part in item["loc"]) or "reply"
-        parts.append(f"{location}: {item['msg']}")
-    return "; ".join(parts)
+    return plain_problems(error.errors(), "reply")
 
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)

@@ -159,8 +159,9 @@ def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester
         "pairwise: 1 comparison, 0 position-inconsistent (0%; the preference changed when the order was swapped)",
         "rubric: 1 response graded, mean score 5.00",
         "failing items (7):",
-        f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pitch(site=\"fernhollow\", "
-        'pitch="F4", ar ... -06-13", nights=2, guests=3)',
+        # shortened around the value the critic's reason names, not through it
+        f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pi ... "
+        '"F4", arrival="2026-06-13", nights=2, guests=3)',
         f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  #3 step 3: The coaches cost 3 x $350 = $1,150.",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #3 Does the reply apologise for the delay?",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #4 Does the reply avoid blaming the customer?",

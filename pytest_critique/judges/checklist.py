@@ -299,7 +299,7 @@ def judge(context: JudgeContext, response: str, *, instruction: str | None, item
         judge=label, offline=offline, checklist=checklist, items=judged,
         threshold=settings.threshold, samples=settings.samples, batch=settings.batch,
         min_agreement=settings.min_agreement, jury=names, jury_rule=settings.jury_rule if names else None,
-        usage=usage + judged_usage)
+        usage=usage + judged_usage, response=response)
 
 
 # Reporting (on the JSON form of verdicts).
@@ -447,8 +447,10 @@ class ChecklistKind(JudgeKind):
 
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         items = verdict.get("items", [])
-        cached = sum(1 for item in items if item.get("cached"))
         usage = verdict.get("usage", {})
+        # Requests answered from the cache, like the judge calls beside them (a jury's juror added
+        # later leaves its items uncached while the other jurors' answers came from the cache).
+        cached = usage.get("cached", sum(1 for item in items if item.get("cached")))
         scored = any(item.get("answer") is not None for item in items)
         rate = f"pass rate {verdict.get('pass_rate', 0):.2f}" if scored or not items else "no item scored"
         lines = [f"checklist · judge {judge_label(verdict)} · {plural(len(items), 'item')} · "

@@ -30,6 +30,8 @@ class Failing:
     """Whether the test passed anyway (at its threshold, or because a step verdict is only reported)."""
     note: str = "(test passed at its threshold)"
     """Shown after it when the test passed anyway."""
+    keep: str = ""
+    """What the judge said about it: a value this quotes stays visible when ``what`` is shortened."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..backends.base import JudgeCall, OfflineJudge
-from ..errors import CritiqueUsageError, JudgeFailure
+from ..errors import CritiqueUsageError, JudgeFailure, plain_problems
 from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from ..tasks import Statements, Task
 from ..trust_models import Rubric, RubricVerdict
@@ -85,9 +85,7 @@ def as_rubric(rubric: Any) -> Rubric:
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rubric'}: {e['msg'].removeprefix('Value error, ')}"
-                            for e in exc.errors()[:3])
-        raise CritiqueUsageError(f"invalid rubric: {problem}") from None
+        raise CritiqueUsageError(f"invalid rubric: {plain_problems(exc.errors(), 'rubric')}") from None
 
 
 def judge(context: JudgeContext, response: str, rubric: Rubric, reference: str | None, instruction: str | None,
@@ -100,7 +98,8 @@ def judge(context: JudgeContext, response: str, rubric: Rubric, reference: str |
     calls = [context.call(GRADE, fields, sample, temperature) for sample in range(settings.samples)]
     outcomes = context.run(backend, GRADE, calls)
     common: dict[str, Any] = {"judge": backend.name, "offline": backend.offline, "rubric": rubric,
-                              "min_score": min_score, "samples": settings.samples, "usage": total_usage(outcomes)}
+                              "min_score": min_score, "samples": settings.samples, "usage": total_usage(outcomes),
+                              "response": response}
     failure = first_failure(outcomes)
     common["exchange"] = next((outcome.exchange for outcome in outcomes if outcome.exchange), None)
     if failure is not None:

@@ -353,7 +353,7 @@ class StepsFigures(Figures):
             counts.cached += judged and bool(step.get("cached"))
             if step["status"] == "wrong":
                 counts.failing.append(Failing(nodeid, step["index"], f"step {step['index']}: {step['text']}",
-                                              test_passed, "(test passed)"))
+                                              test_passed, "(test passed)", step.get("reason") or ""))
             if step.get("unstable"):
                 answers = [vote["answer"] for vote in step.get("votes", [])]
                 shown = tally(answers).replace("YES", "correct").replace("NO", "wrong")
@@ -409,7 +409,7 @@ class StepsKind(JudgeKind):
                 index += len(rest)
                 continue
             lines.append(f"  {_STEP_MARKS[step['status']]} {step['index']:>2}  {_step_votes(step)}"
-                         f"{shorten(step['text'], width - 8)}")
+                         f"{shorten(step['text'], width - 8, keep=step.get('reason') or '')}")
             if step["status"] == "wrong":
                 lines.extend(wrapped(step.get("reason") or "(the critic gave no reason)", width))
             elif step["status"] == "unscored":

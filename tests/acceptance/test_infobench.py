@@ -115,14 +115,15 @@ def check_figures(result: pytest.RunResult, replay_dir: Path, infobench: list[di
         f"judge recorded:infobench_recorded.jsonl@* (offline) · {INSTRUCTIONS} tests · {QUESTIONS} verdicts "
         f"({cached} cached) · {calls} judge calls · 0 tokens",
         f"pooled pass rate {YES}/{QUESTIONS} = 0.876",
-        f"failing items ({QUESTIONS - YES}):",
+        f"failing items ({QUESTIONS - YES})",  # -q: the count, not the list
     ])
     assert result.stdout.str().count("pooled pass rate") == 1
     result.stdout.no_fnmatch_line("unscored (*")
 
     report = json.loads((replay_dir / "report.json").read_text(encoding="utf-8"))
     totals = report["totals"]
-    assert (totals["tests"], totals["verdicts"], totals["items"]) == (INSTRUCTIONS, INSTRUCTIONS, QUESTIONS)
+    assert (totals["tests"], totals["checks"], totals["verdicts"], totals["items"]) == (
+        INSTRUCTIONS, INSTRUCTIONS, QUESTIONS, QUESTIONS)
     assert (totals["yes"], totals["unscored_items"], totals["unscored"]) == (YES, 0, [])
     assert totals["pass_rate"] == pytest.approx(YES / QUESTIONS)
     assert (totals["cached_items"], totals["usage"]["cached"], totals["usage"]["calls"]) == (cached, cached, calls)

@@ -38,7 +38,9 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
     totals = report["totals"]
     assert totals == {
         "tests": 4,
-        "verdicts": 4,
+        "checks": 4,
+        "verdicts": 8,  # as the terminal counts them: the items judged
+        "cached_verdicts": 0,
         "items": 8,
         "cached_items": 0,
         "unscored_items": 1,

@@ -10,6 +10,7 @@ import pytest
 from loopback import LoopbackServer
 
 from pytest_critique import Critic, UnscoredError
+from pytest_critique.report import verdict_lines
 from pytest_critique.runtime import Runtime
 
 RUBRIC = {"criteria": "Is the answer complete?",
@@ -95,6 +96,8 @@ def test_a_jury_of_two_models_is_cached_per_juror(tmp_path: Path) -> None:
         assert [item.answer for item in again.items] == [False, False]
         assert server.calls == 4 and again.usage.cached == 4
         # a third juror is judged alone; the others come from the cache
-        make_critic(server, tmp_path, model=",".join([*jury, "openai/judge-third"])).checklist(
+        third = make_critic(server, tmp_path, model=",".join([*jury, "openai/judge-third"])).checklist(
             "a fox", items=["Does it mention a fox?", "Is it short?"])
         assert server.calls == 6
+        header = verdict_lines(third.model_dump(mode="json"))[0]
+        assert header.endswith("· 2 judge calls, 4 cached"), "the header counts the jurors' cached answers"

@@ -156,7 +156,7 @@ def test_answer_word_inside_a_sentence_is_not_an_answer_line() -> None:
         pytest.param(Reply(text='{"reasoning": "r", "answer": "MAYBE"}'), "unparseable",
                      "the reply does not have the expected shape (answer:", id="maybe"),
         pytest.param(Reply(text='{"reasoning": "r"}'), "unparseable",
-                     "the reply does not have the expected shape (answer: Field required)", id="missing-answer"),
+                     "the reply does not have the expected shape (answer: is missing)", id="missing-answer"),
     ],
 )
 def test_item_reply_problems(reply: Reply, kind: str, message: str) -> None:
@@ -229,7 +229,7 @@ def test_batch_has_no_answer_line_fallback() -> None:
 
 
 def test_batch_without_answers_list() -> None:
-    with pytest.raises(ReplyProblem, match=r"expected shape \(answers: Field required\)"):
+    with pytest.raises(ReplyProblem, match=r"expected shape \(answers: is missing\)"):
         tick.BATCH.read(Reply(text='{"answer": "YES"}'), batch_call(1))
 
 
@@ -275,7 +275,7 @@ def test_generated_questions_lose_their_numbering() -> None:
     (["Is it short?", "2. "], "every question must be non-empty"),
     (["Is it short?", "Is it short?"], "questions must not repeat"),
     (["1. Is it short?", "2. Is it short?"], "questions must not repeat"),
-    (["Is it short?", 3], "questions.1: Input should be a valid string"),
+    (["Is it short?", 3], "questions.1: must be text"),
 ])
 def test_bad_generated_questions(questions: list[Any], message: str) -> None:
     with pytest.raises(ReplyProblem, match=message):

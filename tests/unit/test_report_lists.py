@@ -21,3 +21,20 @@ def test_unscored_calibration_items_past_the_limit_are_counted() -> None:
     assert "  UNSCORED, left out of the figures: 25 items" in lines
     assert sum(line.startswith("    ✗ line ") for line in lines) == 20
     assert lines[-1] == "    ... and 5 more (--critique-report=PATH lists all)"
+
+
+def test_shortening_keeps_the_value_the_reason_quotes() -> None:
+    from pytest_critique.report_text import shorten
+
+    call = 'call book_pitch(site="fernhollow", pitch="F4", arrival="2026-06-13", nights=2, guests=3, notes="none")'
+    reason = "book_pitch has arrival='2026-06-13', but the customer asked for '2026-06-12'"
+    for width in (40, 60, 80):
+        shown = shorten(call, width, keep=reason)
+        assert len(shown) <= width and '2026-06-13"' in shown, shown
+        assert shown.startswith("call") and shown.endswith(")")
+    assert "2026-06-13" not in shorten(call, 60), "without a reason the middle is cut"
+    assert shorten(call, 60, keep="'not in the text'") == shorten(call, 60)
+    assert shorten(call, 200, keep=reason) == call, "short enough: unchanged"
+    for text in ("TARGET" + "b" * 100, "b" * 100 + "TARGET", "a" * 50 + "TARGET" + "b" * 50):
+        shown = shorten(text, 40, keep="it was 'TARGET'")
+        assert "TARGET" in shown and len(shown) <= 40

@@ -83,7 +83,7 @@ def judge(context: JudgeContext, dimensions: list[Dimension], thresholds: dict[s
                 for dimension in dimensions]
     mark_unstable_questions(verdicts, settings.min_agreement, settings.on_unstable)
     return CheckEvalVerdict(judge=backend.name, offline=backend.offline, dimensions=verdicts,
-                            samples=samples, usage=total_usage(outcomes))
+                            samples=samples, usage=total_usage(outcomes), response=fields.get("response"))
 
 
 # Reporting (on the JSON form of verdicts).

@@ -76,7 +76,7 @@ from typing import Any, overload
 
 from pydantic import ValidationError
 
-from ...errors import CritiqueUsageError
+from ...errors import CritiqueUsageError, plain_problems
 
 
 from .models import CheckEvalChecklist, Dimension, Question, SubAspect, dump_checklist
@@ -260,7 +260,7 @@ def _as_checklist(checklist: Any, root: Path | None) -> CheckEvalChecklist:
         try:
             return CheckEvalChecklist(dimensions=dimensions)
         except ValidationError as exc:
-            raise CritiqueUsageError(f"checklist=: {exc.errors()[0]['msg']}") from None
+            raise CritiqueUsageError(f"checklist=: {plain_problems(exc.errors(), 'checklist', most=1)}") from None
     raise CritiqueUsageError(f"checklist= must be a built-in name ({', '.join(builtin_names())}), a YAML file, "
                              f"a list of them, or a CheckEvalChecklist; got {type(checklist).__name__}")
 

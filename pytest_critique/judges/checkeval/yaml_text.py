@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ...errors import CritiqueUsageError
+from ...errors import CritiqueUsageError, plain_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     import yaml
@@ -242,7 +242,7 @@ class Reader:
         try:
             return Dimension(name=name, definition=definition, sub_aspects=sub_aspects)
         except ValidationError as exc:  # pragma: no cover - the checks above come first
-            raise self.fail(node, f"{where}: {exc.errors()[0]['msg']}") from None
+            raise self.fail(node, f"{where}: {plain_problems(exc.errors(), 'dimension', most=1)}") from None
 
     def definition(self, node: "yaml.Node", where: str) -> str:
         if isinstance(node, self.yaml.MappingNode):
