@@ -39,8 +39,8 @@ def pytest_sessionfinish(session):
               "attributes": dict(s.attributes), "status": s.status.status_code.name,
               "events": [{"name": e.name, "attributes": dict(e.attributes)} for e in s.events]}
              for s in EXPORTER.get_finished_spans()]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with open(f"spans-{worker}.json", "w") as handle:
+    # One file per process (an xdist worker's name can be inherited from an outer run's worker).
+    with open(f"spans-{os.getpid()}.json", "w") as handle:
         json.dump(spans, handle)
 """
 
