@@ -3,6 +3,7 @@ every text from responses, questions, reasons and node ids shown as text, and a 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -143,9 +144,11 @@ def test_ini_and_environment_forms(suite: pytest.Pytester, monkeypatch: pytest.M
 
 def test_a_page_that_cannot_be_written_is_a_clear_note(suite: pytest.Pytester) -> None:
     (suite.path / "blocker").write_text("a file, not a directory", encoding="utf-8")
-    result = suite.runpytest("-p", "no:cacheprovider", "-k", "test_pass", "--critique-html=blocker/page.html")
-    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the tests passed; the page the user asked for is missing
-    result.stdout.fnmatch_lines([f"critique: could not write the HTML report to {suite.path}/blocker/page.html: ?*"])
+    result = suite.runpytest("-p", "no:cacheprovider", "-k", "test_pass", "--critique-html=blocker/page.html",
+                             "--critique-report=blocker/report.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the tests passed; the files the user asked for are missing
+    result.stdout.fnmatch_lines([f"critique: could not write the JSON report to {suite.path}/blocker/report.json: ?*",
+                                 f"critique: could not write the HTML report to {suite.path}/blocker/page.html: ?*"])
     assert "Traceback" not in result.stdout.str() and "INTERNALERROR" not in result.stdout.str()
     assert result.parseoutcomes() == {"passed": 1, "deselected": 4}
 
@@ -218,3 +221,69 @@ def test_a_real_browser_draws_the_page_and_filters_it(suite: pytest.Pytester, tm
     dom = run_browser(browser, tmp_path / "profile", url + "#show=all&q=blue", "--dump-dom")
     assert [nodeid for nodeid, card in cards(parse(dom)).items() if "hidden" not in card.attrs] == [
         "test_suite.py::test_unscored"]
+
+
+KINDS_CONFTEST = '''
+import pytest
+from pytest_critique import ScriptedJudge
+
+JUDGE = ScriptedJudge(answer=lambda question, response, **_: "fox" in response,
+                      prefer=lambda first, second, **_: ("first", "the first one shown"),
+                      grade=lambda response, **_: (4, "clear, one detail missing"), name="kinds-judge")
+
+def pytest_critique_make_backend(settings, config):
+    return JUDGE
+
+@pytest.fixture
+def critique_backend():
+    return JUDGE
+'''
+KINDS_SUITE = '''
+RUBRIC = {"criteria": "Is it a good fox reply?", "scores": {1: "no fox", 2: "a fox", 3: "a fox, late", 4: "a fox, soon",
+                                                             5: "a fox, at once"}}
+
+def test_checkeval(critique):
+    critique.checkeval("a fox reply", dimensions=["fluency"], thresholds=0.0).check()
+
+def test_compare(critique):
+    critique.compare("a fox", "an owl")
+
+def test_rubric(critique):
+    critique.rubric("a fox reply", rubric=RUBRIC, min_score=3).check()
+'''
+LABELS = [{"question": "Does it mention a fox?", "response": "a fox", "verdict": True},
+          {"question": "Does it mention a fox?", "response": "an owl", "verdict": False},
+          {"question": "Does it mention a fox?", "response": "a red fox", "verdict": False}]
+
+
+def test_every_kind_draws_its_card_and_charts(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(KINDS_CONFTEST)
+    pytester.makepyfile(test_kinds=KINDS_SUITE)
+    (pytester.path / "labels.jsonl").write_text("\n".join(map(json.dumps, LABELS)) + "\n", encoding="utf-8")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--critique-calibrate=labels.jsonl",
+                                "--critique-html=page.html")
+    assert result.parseoutcomes() == {"passed": 4}
+    root = read_page(pytester.path / "page.html")
+    found = cards(root)
+    assert {nodeid: card.attrs["data-kinds"] for nodeid, card in found.items()} == {
+        "critique-calibration[labels.jsonl]": "calibration", "test_kinds.py::test_checkeval": "checkeval",
+        "test_kinds.py::test_compare": "compare", "test_kinds.py::test_rubric": "rubric"}
+    checkeval = found["test_kinds.py::test_checkeval"]
+    assert [heading.text().split()[:2] for heading in checkeval.find_all("h4")] == [["✓", "fluency"]]
+    # the yes-is-bad question answered YES is the bad one
+    assert [mark for mark, _ in parts(checkeval)] == ["✓", "✗", "✓", "✓", "✓", "✓"]
+    assert "answered YES (YES is bad)" in checkeval.text()
+    assert "position-inconsistent" in found["test_kinds.py::test_compare"].text()
+    rubric = parts(found["test_kinds.py::test_rubric"])
+    assert rubric[3] == ("✓", "a fox, soon") and {mark for mark, _ in rubric[:3] + rubric[4:]} == {"·"}
+    assert "clear, one detail missing" in found["test_kinds.py::test_rubric"].text()
+    calibration = found["critique-calibration[labels.jsonl]"]
+    assert [text for _, text in parts(calibration)] == ["Does it mention a fox?"]  # the one disagreement
+    assert "label NO, judged YES" in calibration.text()
+    captions = [caption.text() for caption in root.find_all("figcaption")]
+    assert captions == ["Pass rate per test", "CheckEval: scores of fluency",
+                        "Calibration: kinds-judge against labels.jsonl", "confusion matrix"]
+    tiles = {tile.find_all("div", "label")[0].text(): tile.find_all("div", "value")[0].text()
+             for tile in root.find_all("div", "tile")}
+    assert tiles["position inconsistency"] == "100%" and tiles["mean rubric score"] == "4.00"
+    assert tiles["Cohen's kappa"] == "0.400"
