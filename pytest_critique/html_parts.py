@@ -17,6 +17,10 @@ Part = Any
 """Anything shown on the page: :class:`Html` as it is, any other value as escaped text."""
 
 
+VOID = frozenset({"br", "hr", "img", "input", "meta", "wbr"})
+"""Elements with no end tag (a ``</br>`` would be read as a second line break)."""
+
+
 class Html(str):
     """Markup that is already safe to put in the page (jinja2's autoescape leaves it alone too)."""
 
@@ -43,6 +47,8 @@ def element(tag: str, *children: Part, cls: str | None = None, **attributes: Any
             continue
         name = name.rstrip("_").replace("_", "-")
         shown.append(f" {name}" if value is True else f' {name}="{escape(value)}"')
+    if tag in VOID:
+        return Html(f"<{tag}{''.join(shown)}>")
     return Html(f"<{tag}{''.join(shown)}>{join(children)}</{tag}>")
 
 
