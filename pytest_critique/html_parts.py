@@ -11,6 +11,7 @@ Standard library only, like everything the report builds from verdicts' JSON for
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Iterable, Mapping, Sequence
 
 Part = Any
@@ -28,10 +29,16 @@ class Html(str):
         return str(self)
 
 
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Control characters, bidi overrides (which could make a reason read backwards) and lone surrogates."""
+
+
 def escape(value: Part) -> Html:
+    """Text for the page: markup characters escaped, invisible and direction-changing ones shown as ``\\uXXXX``."""
     if isinstance(value, Html):
         return value
-    return Html(html.escape("" if value is None else str(value), quote=True))
+    text = _INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", "" if value is None else str(value))
+    return Html(html.escape(text, quote=True))
 
 
 def join(parts: Iterable[Part], separator: str = "") -> Html:

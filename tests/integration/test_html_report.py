@@ -16,6 +16,7 @@ import pytest_critique.backends.scripted  # noqa: F401  (in-process runs drop wh
 import pytest_critique.critic  # noqa: F401
 
 HOSTILE = '<script>alert(1)</script> </textarea> "><img src=x onerror=alert(2)> javascript:alert(3)'
+SPOOF = "safe \u202egnp.exe\x1b[2J"
 
 CONFTEST = '''
 import pytest
@@ -43,6 +44,9 @@ def test_fail(critique):
 def test_unscored(critique):
     critique.checklist("a fox", items=["Is it blue?"])
 
+def test_spoof(critique):
+    assert critique.checklist({SPOOF!r}, items=["Does it mention a fox?"]).passed
+
 def test_steps(critique):
     assert critique.steps(steps=["1 + 1 = 2", "this step is wrong " + HOSTILE, "so 2"], problem=HOSTILE,
                           mode="per_step").passed
@@ -53,6 +57,7 @@ def test_hostile_id(critique, text):
 '''
 STATUSES = {"test_suite.py::test_pass": "passed", "test_suite.py::test_fail": "failed",
             "test_suite.py::test_unscored": "unscored", "test_suite.py::test_steps": "failed",
+            "test_suite.py::test_spoof": "failed",
             f"test_suite.py::test_hostile_id[{HOSTILE}]": "passed"}
 UNSCORED_REASON = "scripted has no answer for question 'Is it blue?'"
 
@@ -78,7 +83,7 @@ def test_the_page_holds_every_test_with_its_verdicts(suite: pytest.Pytester, plu
     result = suite.runpytest("-p", "no:cacheprovider", "--critique-html=out/page.html", *plugin_args)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     page = suite.path / "out" / "page.html"
-    result.stdout.fnmatch_lines([f"critique: wrote the HTML report of 5 test results to {page}"])
+    result.stdout.fnmatch_lines([f"critique: wrote the HTML report of 6 test results to {page}"])
     assert not list(suite.path.rglob("*.json")), "the HTML option needs no JSON report and writes none"
 
     root = read_page(page)
@@ -97,8 +102,8 @@ def test_the_page_holds_every_test_with_its_verdicts(suite: pytest.Pytester, plu
     # the overview's figures and the charts the run has verdicts for (steps: yes; CheckEval: none judged)
     tiles = {tile.find_all("div", "label")[0].text(): tile.find_all("div", "value")[0].text()
              for tile in root.find_all("div", "tile")}
-    assert tiles["tests judged"] == "5" and tiles["passed"] == "2" and tiles["failed"] == "2"
-    assert tiles["unscored"] == "1" and tiles["pooled pass rate"] == "0.500"
+    assert tiles["tests judged"] == "6" and tiles["passed"] == "2" and tiles["failed"] == "3"
+    assert tiles["unscored"] == "1" and tiles["pooled pass rate"] == "0.400"
     captions = [caption.text() for caption in root.find_all("figcaption")]
     assert captions == ["Pass rate per test", "Step critic: where the first error is"]
 
@@ -123,6 +128,9 @@ def test_hostile_text_is_shown_as_text_never_as_markup(suite: pytest.Pytester) -
     shown = root.text()
     assert shown.count(HOSTILE) >= 6  # node id, questions, reasons, steps, problem, the prompt sent
     assert "<script>alert(1)</script>" not in text and "<img" not in text
+    # a bidi override (which would make text read backwards) and a terminal escape are shown as codes
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "the response reads: safe \\u202egnp.exe\\u001b[2J" in shown
 
 
 def test_ini_and_environment_forms(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,7 +158,7 @@ def test_a_page_that_cannot_be_written_is_a_clear_note(suite: pytest.Pytester) -
     result.stdout.fnmatch_lines([f"critique: could not write the JSON report to {suite.path}/blocker/report.json: ?*",
                                  f"critique: could not write the HTML report to {suite.path}/blocker/page.html: ?*"])
     assert "Traceback" not in result.stdout.str() and "INTERNALERROR" not in result.stdout.str()
-    assert result.parseoutcomes() == {"passed": 1, "deselected": 4}
+    assert result.parseoutcomes() == {"passed": 1, "deselected": 5}
 
 
 def test_a_run_without_judged_tests_says_so(pytester: pytest.Pytester) -> None:
@@ -171,7 +179,7 @@ def test_merge_writes_the_page_of_the_merged_report(suite: pytest.Pytester) -> N
     suite.runpytest("-p", "no:cacheprovider", "-k", "not (test_pass or test_fail)", "--critique-report=b.json")
     done = merge(suite.path, "a.json", "b.json", "-o", "all.json", "--html", "all.html")
     assert done.returncode == 0, done.stderr
-    assert "critique: merged 2 reports (5 test results) into all.json and all.html" in done.stdout
+    assert "critique: merged 2 reports (6 test results) into all.json and all.html" in done.stdout
     root = read_page(suite.path / "all.html")
     assert {nodeid: card.attrs["data-status"] for nodeid, card in cards(root).items()} == STATUSES
     assert "merged from 2 reports: a.json, b.json" in root.text()
@@ -183,6 +191,11 @@ def test_merge_writes_the_page_of_the_merged_report(suite: pytest.Pytester) -> N
     # neither output, or one that cannot be written: a usage error, no traceback
     done = merge(suite.path, "a.json", "b.json")
     assert done.returncode == 2 and "give -o ALL.json, --html ALL.html, or both" in done.stderr
+    truncated = suite.path / "truncated.json"
+    truncated.write_text((suite.path / "b.json").read_text(encoding="utf-8")[:200], encoding="utf-8")
+    done = merge(suite.path, "a.json", "truncated.json", "--html", "broken.html")
+    assert done.returncode == 2 and "truncated.json is not a readable JSON report" in done.stderr
+    assert not (suite.path / "broken.html").exists()
     done = merge(suite.path, "a.json", "b.json", "--html", "a.json/page.html")
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("critique: merge: could not write a.json/page.html: "), done.stderr
@@ -203,7 +216,7 @@ def test_a_real_browser_draws_the_page_and_filters_it(suite: pytest.Pytester, tm
     found = cards(root)
     assert found.keys() == STATUSES.keys()
     assert not any("hidden" in card.attrs for card in found.values())
-    assert root.by_id("shown").text() == "5 of 5 shown"  # written by the page's script: it ran
+    assert root.by_id("shown").text() == "6 of 6 shown"  # written by the page's script: it ran
     assert ("✗", "Does it mention a fox?") in parts(found["test_suite.py::test_fail"])
     assert UNSCORED_REASON in found["test_suite.py::test_unscored"].text()
 
@@ -216,8 +229,8 @@ def test_a_real_browser_draws_the_page_and_filters_it(suite: pytest.Pytester, tm
     dom = run_browser(browser, tmp_path / "profile", url + "#failed", "--dump-dom")
     root = parse(dom)
     shown = {nodeid for nodeid, card in cards(root).items() if "hidden" not in card.attrs}
-    assert shown == {"test_suite.py::test_fail", "test_suite.py::test_steps"}
-    assert root.by_id("shown").text() == "2 of 5 shown"
+    assert shown == {"test_suite.py::test_fail", "test_suite.py::test_steps", "test_suite.py::test_spoof"}
+    assert root.by_id("shown").text() == "3 of 6 shown"
     dom = run_browser(browser, tmp_path / "profile", url + "#show=all&q=blue", "--dump-dom")
     assert [nodeid for nodeid, card in cards(parse(dom)).items() if "hidden" not in card.attrs] == [
         "test_suite.py::test_unscored"]
