@@ -15,7 +15,7 @@ import hashlib
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
-from .html_parts import Html, badge, bar_rows, element, escape, figure, join
+from .html_parts import Html, badge, bar_rows, element, figure, join
 from .judges import known_kind
 from .report_text import judge_label, plural
 from .summary import Totals
@@ -228,4 +228,4 @@ def render(document: Mapping[str, Any]) -> str:
         script=Html(script), script_hash=f"sha256-{digest}", empty=not results))
 
 
-__all__ = ["escape", "render", "status"]
+__all__ = ["render", "status"]
