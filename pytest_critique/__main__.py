@@ -14,12 +14,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     merge = commands.add_parser("merge", help="merge the JSON reports of a suite's shards into one")
     merge.add_argument("reports", nargs="+", type=Path, help="JSON reports written with --critique-report")
-    merge.add_argument("-o", "--output", type=Path, required=True, help="where to write the merged report")
+    merge.add_argument("-o", "--output", type=Path, help="where to write the merged JSON report")
+    merge.add_argument("--html", type=Path, help="where to write the merged report as an HTML page")
     args = parser.parse_args(argv)
+    if args.output is None and args.html is None:
+        parser.error("merge: give -o ALL.json, --html ALL.html, or both")
     from .merge import main_merge
 
     try:
-        lines = main_merge(args.reports, args.output)
+        lines = main_merge(args.reports, args.output, args.html)
     except CritiqueUsageError as exc:
         print(exc, file=sys.stderr)
         return 2

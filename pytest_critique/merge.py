@@ -3,6 +3,7 @@
 ``python -m pytest_critique merge a.json b.json c.json -o all.json`` writes one report whose tests are
 every shard's and whose totals are computed again over all of them (so the pooled pass rate, the
 failing items and each kind's figures are those of the whole suite), and prints the run summary.
+``--html all.html`` writes the merged report's HTML page too (or alone, without ``-o``).
 """
 
 from __future__ import annotations
@@ -63,12 +64,28 @@ def merge(paths: list[Path]) -> tuple[dict[str, Any], list[str]]:
     return merged, notes
 
 
-def main_merge(paths: list[Path], output: Path) -> list[str]:
-    """Merge ``paths`` into ``output``; the lines to print (the run summary, then notes)."""
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text, errors="backslashreplace")
+    except OSError as exc:
+        raise CritiqueUsageError(f"merge: could not write {path}: {exc.strerror or exc}") from None
+
+
+def main_merge(paths: list[Path], output: Path | None, html: Path | None = None) -> list[str]:
+    """Merge ``paths`` into ``output`` (JSON) and/or ``html`` (a page); the lines to print (the run summary,
+    then notes)."""
     from .summary import Totals, summary_lines
 
     merged, notes = merge(paths)
-    write_atomically(output, report_json(merged), errors="backslashreplace")
+    written = []
+    if output is not None:
+        _write(output, report_json(merged))
+        written.append(str(output))
+    if html is not None:
+        from .report_html import render
+
+        _write(html, render(merged))
+        written.append(str(html))
     lines = summary_lines(Totals(merged["tests"]), show_nodeid=lambda nodeid: nodeid)
     return [*lines, *notes, f"critique: merged {len(paths)} reports ({len(merged['tests'])} test results) "
-                            f"into {output}"]
+                            f"into {' and '.join(written)}"]

@@ -51,7 +51,7 @@ class CritiqueSession:
         self._runtime: Runtime | None = None
         self.notes: list[str] = []
         self.failed = False
-        """Set when writing the frozen checklists failed: the run then exits non-zero."""
+        """Set when writing the frozen checklists or a report file failed: the run then exits non-zero."""
         self._totals: Totals | None = None
         self.baseline: dict[str, list[Mapping[str, Any]]] | None = None
         """The tests and verdicts of --critique-baseline (on the controller)."""
@@ -186,8 +186,7 @@ class CritiqueSession:
                 self.failed = True
                 notes.append(f"critique: the run fails: {len(changes.regressions)} of the baseline's good parts "
                              "are bad now (--critique-fail-on-regression)")
-        if self.settings.report:
-            path = Path(self.config.invocation_params.dir) / self.settings.report
+        if self.settings.report or self.settings.html:
             document = {
                 "version": REPORT_VERSION,
                 "settings": {name: getattr(self.settings, name) for name in
@@ -196,10 +195,27 @@ class CritiqueSession:
                 **({"baseline": changes.as_dict()} if changes is not None else {}),
                 "tests": sorted(self.results, key=lambda result: result["nodeid"]),
             }
-            write_atomically(path, report_json(document), errors="backslashreplace")
-            notes.append(f"critique: wrote {len(self.results)} test result{'' if len(self.results) == 1 else 's'} "
-                         f"to {path}")
+            results = f"{len(self.results)} test result{'' if len(self.results) == 1 else 's'}"
+            if self.settings.report:
+                self._write("JSON report", self.settings.report, report_json(document),
+                            f"critique: wrote {results} to", notes)
+            if self.settings.html:
+                from .report_html import render
+
+                self._write("HTML report", self.settings.html, render(document),
+                            f"critique: wrote the HTML report of {results} to", notes)
         return notes
+
+    def _write(self, what: str, name: str, text: str, done: str, notes: list[str]) -> None:
+        """Write a report file; one that cannot be written is a note and fails the run, not a traceback."""
+        path = Path(self.config.invocation_params.dir) / name
+        try:
+            write_atomically(path, text, errors="backslashreplace")
+        except OSError as exc:
+            self.failed = True
+            notes.append(f"critique: could not write the {what} to {path}: {exc.strerror or exc}")
+        else:
+            notes.append(f"{done} {path}")
 
     def show_nodeid(self, nodeid: str) -> str:
         from .summary import invocation_relative

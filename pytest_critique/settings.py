@@ -74,6 +74,8 @@ class Settings:
     temperature: float | None = None
     batch: bool = False
     report: str | None = None
+    html: str | None = None
+    """Where to write the run's verdicts as one self-contained HTML page (``--critique-html``)."""
     checklists: str = "critique_checklists.json"
     freeze: bool = False
     max_calls: int | None = None
@@ -236,6 +238,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("batch", "judge all questions of a checklist in one call", _parse_bool, flag=True),
     Option("report", "write every verdict of the run to this JSON file, relative to the directory pytest runs in",
            str, metavar="PATH", marker=False),
+    Option("html", "write the run's verdicts as one self-contained HTML page to this file, relative to the "
+           "directory pytest runs in", str, metavar="PATH", marker=False),
     Option("checklists", "file of frozen generated checklists, relative to the rootdir", str,
            metavar="PATH", marker=False),
     Option("freeze", "write generated checklists to the checklists file", _parse_bool, flag=True,

@@ -17,6 +17,7 @@ from ..agreement import accuracy, cohen_kappa, confusion
 from ..backends.base import Backend
 from ..backends.labels import LabelsFile, StepLabel, VerdictLabel as Label, read_labels
 from ..errors import CritiqueUsageError
+from ..html_parts import Html, element, figure, join, line, matrix, row, rows
 from ..models import Checklist, ItemVerdict, Usage
 from ..report_text import judge_label, listed, plural, shorten, wrapped
 from ..trust_models import (CalibrationItem, CalibrationVerdict, CategoryFigures, StepCalibration,
@@ -267,9 +268,55 @@ def _step_figures(steps: Mapping[str, Any] | None) -> dict[str, Any] | None:
             "disagreements": len(steps.get("disagreements", [])), "unscored": len(steps.get("unscored", []))}
 
 
+def _cells(counts: Mapping[str, Any]) -> list[list[int]]:
+    """The confusion counts as rows label YES / label NO, columns judged YES / judged NO."""
+    return [[int(counts.get(f"label_{said}_judged_{judged}", 0)) for judged in ("yes", "no")] for said in ("yes", "no")]
+
+
+def _confusion_chart(verdict: Mapping[str, Any]) -> Html:
+    return matrix(_cells(verdict.get("confusion") or {}), ["label YES", "label NO"], ["judged YES", "judged NO"],
+                  "confusion matrix of the judge against the labels", good=[(0, 0), (1, 1)])
+
+
+def _disagreement(item: Mapping[str, Any]) -> Html:
+    said = {True: "YES", False: "NO", None: "no verdict"}
+    return row(False if item.get("judged") is not None else None, f"line {item.get('line')}", item.get("question"),
+               f"label {said[item.get('label')]}, judged {said[item.get('judged')]}",
+               f"instruction: {item['instruction']}" if item.get("instruction") else "", item.get("reason") or "")
+
+
+def calibration_html(verdict: Mapping[str, Any]) -> Html:
+    minimum = verdict.get("min_kappa")
+    parts = [line("against", verdict.get("reference"))]
+    if verdict.get("compared"):
+        least = f" (min {minimum:g})" if minimum is not None else ""
+        kappa = f"Cohen's kappa {_figure(verdict.get('kappa'))}{least}"
+        parts += [line("agreement", f"{plural(verdict.get('compared', 0), 'item')} · accuracy "
+                                    f"{_figure(verdict.get('accuracy'))} · {kappa}"),
+                  figure("confusion matrix", _confusion_chart(verdict))]
+    categories = verdict.get("categories", {})
+    if categories:
+        parts.append(element("table", element("tr", element("th", "category"), element("th", "items"),
+                                              element("th", "accuracy"), element("th", "kappa")),
+                             *[element("tr", element("td", name), element("td", figures.get("items")),
+                                       element("td", _figure(figures.get("accuracy"))),
+                                       element("td", _figure(figures.get("kappa"))))
+                               for name, figures in categories.items()], cls="figures"))
+    for title, entries in (("the judge differs from the reference on", verdict.get("disagreements", [])),
+                           ("UNSCORED, left out of the figures:", verdict.get("unscored", []))):
+        if entries:
+            parts += [element("h5", f"{title} {plural(len(entries), 'item')}"),
+                      rows([_disagreement(item) for item in entries])]
+    steps = verdict.get("steps")
+    if steps:
+        parts.append(element("pre", join(_step_lines(steps, 100, 1000), "\n"), cls="lines"))
+    return join(parts)
+
+
 class CalibrationFigures(Figures):
     def __init__(self) -> None:
         self.calibrations: list[dict[str, Any]] = []
+        self.charts: list[tuple[str, Html]] = []
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
         counts.judged += verdict.get("compared") or 0
@@ -277,9 +324,20 @@ class CalibrationFigures(Figures):
             "judge", "reference", "compared", "accuracy", "kappa", "min_kappa", "passed")},
             "disagreements": len(verdict.get("disagreements", [])), "unscored": len(verdict.get("unscored", [])),
             "steps": _step_figures(verdict.get("steps"))})
+        if verdict.get("compared"):
+            title = f"{verdict.get('judge')} against {verdict.get('reference')}"
+            self.charts.append((title, _confusion_chart(verdict)))
 
     def as_dict(self) -> dict[str, Any]:
         return {"calibrations": self.calibrations}
+
+    def tiles(self) -> list[tuple[str, str, str]]:
+        return [("Cohen's kappa", _figure(calibration["kappa"]), f"{calibration['judge']} against "
+                 f"{calibration['reference']}, {plural(calibration['compared'] or 0, 'item')}")
+                for calibration in self.calibrations if calibration["compared"]]
+
+    def plots(self) -> list[Html]:
+        return [figure(f"Calibration: {title}", chart) for title, chart in self.charts]
 
     def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
         lines: list[str] = []
@@ -308,6 +366,9 @@ class CalibrationKind(JudgeKind):
 
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         return calibration_lines(verdict, width)
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        return calibration_html(verdict)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return bool(verdict.get("unscored") or (verdict.get("steps") or {}).get("unscored"))

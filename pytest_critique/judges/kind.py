@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..html_parts import Html, element, join
+
 ShowNodeid = Callable[[str], str]
 
 
@@ -61,6 +63,14 @@ class Figures:
         """This kind's lines in the ``critique`` terminal summary (empty when there is nothing to say)."""
         return []
 
+    def tiles(self) -> list[tuple[str, str, str]]:
+        """This kind's headline figures in the HTML report's overview: (label, value, note under it)."""
+        return []
+
+    def plots(self) -> list[Html]:
+        """This kind's charts in the HTML report (``html_parts.figure`` of an SVG chart), none by default."""
+        return []
+
 
 class JudgeKind:
     """One judge kind as the report sees it.  Subclass it in the kind's module and register an instance."""
@@ -72,8 +82,14 @@ class JudgeKind:
         """The verdict's lines in its test's ``critique`` section."""
         raise NotImplementedError
 
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        """The verdict's card body in the HTML report (under a header with its kind, judge, headline and usage),
+        built with :mod:`pytest_critique.html_parts` so every text is escaped.  By default its :meth:`lines`."""
+        return element("pre", join(self.lines(verdict), "\n"), cls="lines")
+
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
-        """Whether :meth:`lines` already say why the verdict is UNSCORED (else the reason is added)."""
+        """Whether :meth:`lines` (and :meth:`html`) already say why the verdict is UNSCORED (else the reason is
+        added)."""
         return False
 
     def unscored(self, verdict: Any) -> str | None:

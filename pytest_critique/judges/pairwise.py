@@ -13,6 +13,7 @@ from pydantic import BaseModel, field_validator
 
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..errors import JudgeFailure
+from ..html_parts import Html, collapsible, element, exchange, join, line, row, rows, votes
 from ..models import Checklist, Usage
 from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from ..tasks import ANSWER_END, Statements, Task
@@ -193,6 +194,13 @@ class PairwiseFigures(Figures):
             if verdict.get("consistent") is False:
                 self.inconsistent.append((nodeid, verdict.get("headline", "")))
 
+    def tiles(self) -> list[tuple[str, str, str]]:
+        if not self.swapped:
+            return []
+        return [("position inconsistency", f"{self.position_inconsistency or 0.0:.0%}",
+                 f"{len(self.inconsistent)} of {plural(self.swapped, 'comparison')} changed when the order "
+                 "was swapped")]
+
     @property
     def position_inconsistency(self) -> float | None:
         return len(self.inconsistent) / self.swapped if self.swapped else None
@@ -250,6 +258,37 @@ class PairwiseKind(JudgeKind):
         if verdict.get("error"):
             lines.extend(wrapped(f"UNSCORED: {verdict['error']}", width))
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        method = "checklist pass rates" if verdict.get("method") == "checklist" else "both orders"
+        parts = [line("winner", f"{_SIDE[verdict.get('winner')]} · by {method}")]
+        for field in ("instruction", "criteria"):
+            if verdict.get(field):
+                parts.append(collapsible(field, verdict[field]))
+        orders = []
+        for number, order in enumerate(verdict.get("orders", []), 1):
+            second = "b" if order["first"] == "a" else "a"
+            preferred = order.get("preferred")
+            shown = ", ".join(order.get("votes") or []) if len(order.get("votes") or []) > 1 else ""
+            orders.append(row(None if preferred is None else True, number,
+                              f"{order['first']} shown first, {second} second: prefers {_SIDE[preferred]}",
+                              order.get("error") or order.get("reason") or "(no reason given)",
+                              exchange(order.get("exchange")), symbol=None if preferred is None else "·",
+                              tags=[votes(f"samples {shown}" if shown else "", bool(order.get("unstable")))]))
+        parts.append(rows(orders))
+        if verdict.get("consistent") is False:
+            parts.append(element("p", "position-inconsistent: the preference changed when the order was swapped, "
+                                      "so it is a tie", cls="warn-note"))
+        if verdict.get("method") == "checklist":
+            parts.append(line("pass rates", f"a {verdict.get('a_pass_rate') or 0:.2f} · "
+                                             f"b {verdict.get('b_pass_rate') or 0:.2f}"))
+            said = {True: "YES", False: "NO", None: "?"}
+            parts.append(rows([row(None, item.get("index"), item.get("question"),
+                                   f"a {said[item.get('a')]} · b {said[item.get('b')]}", symbol="≠")
+                               for item in verdict.get("items", []) if item.get("a") != item.get("b")]))
+        if verdict.get("error"):
+            parts.append(element("p", f"UNSCORED: {verdict['error']}", cls="unscored-reason"))
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return bool(verdict.get("error"))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..backends.base import JudgeCall, OfflineJudge
 from ..errors import CritiqueUsageError, JudgeFailure, plain_problems
+from ..html_parts import Html, collapsible, element, exchange, join, line, row, rows, votes
 from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from ..tasks import Statements, Task
 from ..trust_models import Rubric, RubricVerdict
@@ -140,6 +141,12 @@ class RubricFigures(Figures):
         mean = sum(self.scores) / len(self.scores)
         return [f"rubric: {plural(len(self.scores), 'response')} graded, mean score {mean:.2f}"]
 
+    def tiles(self) -> list[tuple[str, str, str]]:
+        if not self.scores:
+            return []
+        return [("mean rubric score", f"{sum(self.scores) / len(self.scores):.2f}",
+                 f"of 5, {plural(len(self.scores), 'response')} graded")]
+
 
 class RubricKind(JudgeKind):
     name = "rubric"
@@ -168,6 +175,30 @@ class RubricKind(JudgeKind):
             lines.extend(wrapped(f"UNSCORED: {verdict.get('error') or 'no grade'}", width))
         lines.extend(exchange_lines(verdict.get("exchange"), width))
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        score = verdict.get("score")
+        rubric = verdict.get("rubric", {})
+        parts = [line("score", f"{'unscored' if score is None else f'{score}/5'} (min {verdict.get('min_score')})")]
+        if rubric.get("criteria"):
+            parts.append(collapsible("criteria", rubric["criteria"], open_=True))
+        answers = verdict.get("votes") or []
+        if len(answers) > 1:
+            parts.append(line("scores by sample", ", ".join(map(str, answers))
+                              + f" (agreement {verdict.get('agreement') or 0:.2f})"))
+            if verdict.get("unstable"):
+                parts.append(votes("", True))
+        scale = []
+        for level, description in sorted((rubric.get("scores") or {}).items(), key=lambda entry: str(entry[0])):
+            chosen = score is not None and str(level) == str(score)
+            said = (verdict.get("feedback") or "(no feedback given)") if chosen else ""
+            scale.append(row(bool(verdict.get("passed")) if chosen else None, level, description, said,
+                             symbol=None if chosen else "·"))
+        parts.append(rows(scale))
+        if score is None:
+            parts.append(element("p", f"UNSCORED: {verdict.get('error') or 'no grade'}", cls="unscored-reason"))
+        parts.append(exchange(verdict.get("exchange")))
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return bool(verdict.get("error"))

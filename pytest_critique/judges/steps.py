@@ -17,6 +17,7 @@ from pydantic import BaseModel, field_validator
 from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..engine import Outcome
 from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
+from ..html_parts import Html, collapsible, columns, exchange, figure, join, line, row, rows, votes
 from ..models import StepsVerdict, StepVerdict, Usage, Vote
 from ..report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ..tasks import ANSWER_END, ReplyProblem, Statements, Task, tokens_per
@@ -341,11 +342,15 @@ def _step_votes(step: Mapping[str, Any]) -> str:
 class StepsFigures(Figures):
     def __init__(self) -> None:
         self.solutions = self.solutions_wrong = self.steps_judged = 0
+        self.first_errors: list[int | None] = []
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
         steps = verdict.get("steps", [])
         self.solutions += 1
         self.solutions_wrong += any(step["status"] == "wrong" for step in steps)
+        wrong = [step["index"] for step in steps if step["status"] == "wrong"]
+        if wrong or not any(step["status"] == "unscored" for step in steps):
+            self.first_errors.append(min(wrong) if wrong else None)
         for step in steps:
             judged = step["status"] in ("correct", "wrong")
             self.steps_judged += judged
@@ -370,6 +375,21 @@ class StepsFigures(Figures):
         if not self.solutions:
             return []
         return [f"step critic: {plural(self.solutions, 'solution')} judged, {self.solutions_wrong} with a wrong step"]
+
+    def tiles(self) -> list[tuple[str, str, str]]:
+        if not self.solutions:
+            return []
+        return [("wrong steps", f"{self.solutions_wrong} of {self.solutions}", "solutions with a wrong step")]
+
+    def plots(self) -> list[Html]:
+        if not self.first_errors:
+            return []
+        last = max([number for number in self.first_errors if number is not None] + [1])
+        bars = [(str(number), self.first_errors.count(number), "bad") for number in range(1, last + 1)]
+        bars.append(("none", self.first_errors.count(None), "good"))
+        return [figure("Step critic: where the first error is",
+                       columns(bars, "first wrong step of each solution", "first wrong step"),
+                       f"{plural(len(self.first_errors), 'solution')}; none: every judged step correct")]
 
 
 class StepsKind(JudgeKind):
@@ -417,6 +437,32 @@ class StepsKind(JudgeKind):
             lines.extend(exchange_lines(step.get("exchange"), width))
             index += 1
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        steps = verdict.get("steps", [])
+        mode = "first error" if verdict.get("mode") == "first_error" else "per step"
+        parts = [line("mode", f"{mode} · {plural(len(steps), 'step')} (split: {verdict.get('split')})")]
+        if verdict.get("problem"):
+            parts.append(collapsible("problem", verdict["problem"], open_=True))
+        located = verdict.get("located_votes") or []
+        if len(located) > 1:
+            unstable = " · unstable" if verdict.get("unstable") else ""
+            parts.append(line("located by samples", ", ".join("none" if v is None else str(v) for v in located)
+                              + f" (agreement {verdict.get('agreement') or 0:.2f}{unstable})"))
+        shown = []
+        for step in steps:
+            status = str(step.get("status"))
+            ok = {"correct": True, "wrong": False}.get(status)
+            said = {"wrong": step.get("reason") or "(the critic gave no reason)",
+                    "unscored": f"UNSCORED: {step.get('error') or 'no verdict'}",
+                    "not_judged": "not judged (after the first wrong step)"}.get(status, step.get("reason"))
+            answers = [vote["answer"] for vote in step.get("votes") or []]
+            tallied = tally(answers).replace("YES", "correct").replace("NO", "wrong") if len(answers) > 1 else ""
+            shown.append(row(ok, step.get("index"), step.get("text"), said, exchange(step.get("exchange")),
+                             symbol="·" if status == "not_judged" else None,
+                             tags=[votes(tallied, bool(step.get("unstable")))]))
+        parts.append(rows(shown))
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return any(step.get("status") == "unscored" for step in verdict.get("steps", []))

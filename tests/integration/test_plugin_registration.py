@@ -18,6 +18,7 @@ CLI_OPTIONS = [
     "--critique-temperature=T",
     "--critique-batch",
     "--critique-report=PATH",
+    "--critique-html=PATH",
     "--critique-checklists=PATH",
     "--critique-freeze",
 ]

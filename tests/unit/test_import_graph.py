@@ -88,7 +88,7 @@ LAYERS = [
     ("merge",),
     ("session", "calibration_item", "hookspecs", "held_reports", "cassettes"),
     ("report_github", "report_pytest_html"),
-    ("report", "summary", "report_junit", "baseline"),
+    ("report", "summary", "report_junit", "baseline", "report_html"),
     ("critic", "checkeval_files"),
     ("expectations",),
     ("judges",),
@@ -96,8 +96,8 @@ LAYERS = [
     ("engine", "budget", "drift", "freeze"),
     ("tasks",),
     ("backends", "cache"),
-    ("models", "trust_models", "settings", "errors", "files", "report_text", "prompts", "agreement", "arguments",
-     "steps_split", "trajectory", "telemetry"),
+    ("models", "trust_models", "settings", "errors", "files", "report_text", "html_parts", "prompts", "agreement",
+     "arguments", "steps_split", "trajectory", "telemetry"),
 ]
 
 

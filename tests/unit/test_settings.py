@@ -23,7 +23,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
         "concurrency": 32, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3,
         "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
-        "batch": False, "report": None, "checklists": "critique_checklists.json", "freeze": False,
+        "batch": False, "report": None, "html": None, "checklists": "critique_checklists.json", "freeze": False,
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
         "on_unstable": "report", "calibrate": None, "min_kappa": None, "max_tokens": None,
         "structured_output": "auto", "max_questions": 12, "show_prompt": False, "github_summary": "auto",

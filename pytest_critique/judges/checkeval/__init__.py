@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 from pydantic import BaseModel, model_validator
 
 from ...backends.base import JudgeCall, OfflineJudge
+from ...html_parts import Html, columns, element, exchange, figure, join, line, mark, row, rows, votes
 from ...models import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
 from ...report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ...tasks import Task, numbered_answers, one_per_entry, tokens_per
@@ -122,6 +123,21 @@ class CheckEvalFigures(Figures):
             return []
         return ["checkeval mean scores: " + ", ".join(f"{name} {mean:.2f}" for name, mean in self._means().items())]
 
+    def tiles(self) -> list[tuple[str, str, str]]:
+        return [(f"mean {name}", f"{mean:.2f}", f"CheckEval, {plural(len(self.dimension_scores[name]), 'response')}")
+                for name, mean in self._means().items()]
+
+    def plots(self) -> list[Html]:
+        found = []
+        for name, scores in self.dimension_scores.items():
+            bins = [0] * 10
+            for score in scores:
+                bins[min(int(score * 10), 9)] += 1
+            bars = [(f"{number / 10:.1f}", count, "neutral") for number, count in enumerate(bins)]
+            found.append(figure(f"CheckEval: scores of {name}", columns(bars, f"scores of {name}", "score (bin start)"),
+                                f"{plural(len(scores), 'response')}, mean {sum(scores) / len(scores):.2f}"))
+        return found
+
 
 class CheckEvalKind(JudgeKind):
     name = "checkeval"
@@ -161,6 +177,36 @@ class CheckEvalKind(JudgeKind):
                         lines.append(f"      ✗ {name} · {shorten(question['text'], room)}{suffix}")
                 lines.extend(exchange_lines(sub_aspect.get("exchange"), width))
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        parts = []
+        for dimension in verdict.get("dimensions", []):
+            score = dimension.get("score")
+            ok = None if score is None else bool(dimension.get("passed"))
+            shown = "unscored" if score is None else f"{score:.2f}"
+            parts.append(element("h4", mark(ok), " ", dimension.get("name"), " ",
+                                 element("span", f"{shown} (threshold {dimension.get('threshold', 1):.2f})",
+                                         cls="muted")))
+            if dimension.get("definition"):
+                parts.append(line("definition", dimension["definition"]))
+            for sub_aspect in dimension.get("sub_aspects", []):
+                questions = []
+                for question in sub_aspect.get("questions", []):
+                    answer = question.get("answer")
+                    said = "UNSCORED" if answer is None else f"answered {'YES' if answer else 'NO'}"
+                    polarity = "" if question.get("yes_is_good", True) else " (YES is bad)"
+                    required = " · required" if question.get("required") else ""
+                    answers = question.get("votes") or []
+                    questions.append(row(question.get("good"), question.get("index"), question.get("text"),
+                                         f"{said}{polarity}{required}",
+                                         tags=[votes(tally(answers) if len(answers) > 1 else "",
+                                                     bool(question.get("unstable")))]))
+                score_shown = "" if sub_aspect.get("score") is None else f" · {sub_aspect['score']:.2f}"
+                parts.append(element("h5", sub_aspect.get("name"), score_shown))
+                if sub_aspect.get("error"):
+                    parts.append(element("p", f"UNSCORED: {sub_aspect['error']}", cls="unscored-reason"))
+                parts += [rows(questions), exchange(sub_aspect.get("exchange"))]
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return any(sub.get("error") for dimension in verdict.get("dimensions", [])
