@@ -15,7 +15,7 @@ import hashlib
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
-from .html_parts import Html, badge, bar_rows, element, figure, join
+from .html_parts import Html, badge, bar_rows, collapsible, element, figure, join
 from .judges import known_kind
 from .report_text import judge_label, plural
 from .summary import Totals
@@ -78,7 +78,14 @@ def _verdict(verdict: Mapping[str, Any]) -> Html:
                                       element("span", verdict.get("headline"), cls="good" if passed else "bad"),
                                       element("span", f"judge {judge_label(verdict)} · "
                                                       f"{_usage(verdict.get('usage') or {})}", cls="meta")),
-                   body, _drift(verdict), cls="verdict")
+                   body, _response(verdict), _drift(verdict), cls="verdict")
+
+
+def _response(verdict: Mapping[str, Any]) -> Html:
+    text = verdict.get("response")
+    if not isinstance(text, str):
+        return Html("")
+    return collapsible(f"response under test ({len(text):,} characters)", text)
 
 
 def _unstable(data: Mapping[str, Any] | Sequence[Any]) -> bool:

@@ -92,6 +92,9 @@ def test_the_page_holds_every_test_with_its_verdicts(suite: pytest.Pytester, plu
     failed, unscored, steps = (found[f"test_suite.py::{name}"] for name in ("test_fail", "test_unscored", "test_steps"))
     assert parts(failed) == [("✗", "Does it mention a fox?"), ("✗", f"{HOSTILE} a fox?")]
     assert f"the response reads: an owl {HOSTILE}" in failed.text()
+    [response] = [fold for fold in failed.find_all("details")
+                  if fold.find_all("summary")[0].text().startswith("response under test (")]
+    assert f"an owl {HOSTILE}" in response.find_all("pre")[0].text(), "the response, whole, folded"
     assert "open" in failed.attrs and "open" not in found["test_suite.py::test_pass"].attrs
     # an unscored test says so, with its reason, in its card and in the overview
     assert unscored.find_all("span", "badge")[0].text() == "UNSCORED"
