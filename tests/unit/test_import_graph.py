@@ -97,7 +97,7 @@ LAYERS = [
     ("tasks",),
     ("backends", "cache"),
     ("models", "trust_models", "settings", "errors", "files", "report_text", "prompts", "agreement", "arguments",
-     "steps_split", "trajectory"),
+     "steps_split", "trajectory", "store_urls"),
 ]
 
 
