@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cache.cli import add_commands as add_cache_commands
+from .cache.cli import run as run_cache_command
 from .errors import CritiqueUsageError
 
 
@@ -15,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     merge = commands.add_parser("merge", help="merge the JSON reports of a suite's shards into one")
     merge.add_argument("reports", nargs="+", type=Path, help="JSON reports written with --critique-report")
     merge.add_argument("-o", "--output", type=Path, required=True, help="where to write the merged report")
+    add_cache_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        return run_cache_command(args)
     from .merge import main_merge
 
     try:
