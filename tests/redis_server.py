@@ -19,7 +19,7 @@ def answers_ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
             connection.sendall(b"PING\r\n")
-            return connection.recv(64).startswith(b"+PONG")
+            return connection.recv(64).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 
@@ -31,8 +31,9 @@ class RedisServer:
     again, so a test can stop the server mid-run and bring it back with what it held.
     """
 
-    def __init__(self, directory: Path, persist: bool = False, port: int | None = None):
+    def __init__(self, directory: Path, persist: bool = False, port: int | None = None, *options: str):
         self.directory = directory
+        self.options = options
         self.persist = persist
         self.port = port or 0
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,7 +51,7 @@ class RedisServer:
             port = self.port or free_port()
             process = subprocess.Popen(
                 [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--protected-mode", "yes"],
+                 "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--protected-mode", "yes", *self.options],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 10
             while process.poll() is None and time.monotonic() < deadline:
@@ -67,6 +68,10 @@ class RedisServer:
     def command(self, *words: str) -> bytes:
         """One command in Redis's inline form, its raw reply (for tests that plant values use redis-py)."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
+            if "--requirepass" in self.options:
+                password = self.options[self.options.index("--requirepass") + 1]
+                connection.sendall(f"AUTH {password}\r\n".encode())
+                connection.recv(64)
             connection.sendall(" ".join(words).encode() + b"\r\n")
             return connection.recv(65536)
 

@@ -25,8 +25,10 @@ from ..store_urls import redact_url
 INSTALL_HINT = "pip install 'pytest-critique[redis]'"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """The largest value read back (a verdict with its judge's raw reply is a few kilobytes)."""
-QUIET_SECONDS = 2.0
-"""After a failed request, how long further requests fail at once instead of waiting on the server again."""
+QUIET_SECONDS = (2.0, 60.0)
+"""After a failed request, how long further requests fail at once instead of waiting on the server again:
+2 seconds, doubled after each failure in a row up to a minute (a server that hangs costs a timeout per
+quiet spell, not one per verdict)."""
 _KEY = re.compile(r"[0-9a-f]{64}")
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
@@ -51,6 +53,7 @@ class _Connection:
         self._client: Any = None
         self._lock = threading.Lock()
         self._quiet_until = 0.0
+        self._quiet = QUIET_SECONDS[0]
         self._last_problem = ""
 
     def client(self) -> Any:
@@ -89,15 +92,18 @@ class _Connection:
         import redis
 
         try:
-            return request(client)
+            answer = request(client)
         except redis.ResponseError as exc:
             if wrong_type and str(exc).startswith("WRONGTYPE"):
                 raise
             raise StoreUnavailable(self.unavailable(exc)) from None  # refusing: no permission, read-only, ...
         except (redis.RedisError, OSError) as exc:
             self._last_problem = self.unavailable(exc)
-            self._quiet_until = time.monotonic() + QUIET_SECONDS
+            self._quiet_until = time.monotonic() + self._quiet
+            self._quiet = min(self._quiet * 2, QUIET_SECONDS[1])
             raise StoreUnavailable(self._last_problem) from None
+        self._quiet = QUIET_SECONDS[0]
+        return answer
 
     def close(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,29 @@ def test_a_redis_that_is_down_makes_tests_unscored_naming_the_url_without_its_pa
     assert "s3cret-pw" not in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stdout.str() and "redis.exceptions" not in result.stdout.str()
     assert counting.calls() == []  # never a silent re-judge
+
+
+def test_a_redis_that_refuses_the_password_makes_tests_unscored_and_never_shows_it(
+        pytester: pytest.Pytester, counting: CountingJudgeFiles, tmp_path: Path) -> None:
+    server = RedisServer(tmp_path / "redis", False, None, "--requirepass", "right-pw-4f2a").start()
+    try:
+        pytester.makepyfile(test_auth=suite(["a fox in autumn"]))
+        address = f"127.0.0.1:{server.port}/0"
+        # what Redis says depends on its version and on the protocol the client speaks
+        for credentials, refusal in (("", "(NOAUTH|Authentication required|HELLO must be called with the client "
+                                          "already authenticated)"),
+                                     (":wrong-pw-9c1d@", "(WRONGPASS|invalid username-password pair)")):
+            result = pytester.runpytest(f"--critique-cache-url=redis://{credentials}{address}")
+            assert result.parseoutcomes() == {"unscored": 1}
+            shown = re.escape(f"{'redis://:***@' if credentials else 'redis://'}{address}")
+            result.stdout.re_match_lines([f".*the shared verdict store {shown} is unavailable \\(.*{refusal}.*"])
+            assert "wrong-pw-9c1d" not in result.stdout.str() and "Traceback" not in result.stdout.str()
+        assert counting.calls() == []
+        accepted = pytester.runpytest(f"--critique-cache-url=redis://:right-pw-4f2a@{address}")
+        accepted.assert_outcomes(passed=1)
+        assert "right-pw-4f2a" not in accepted.stdout.str() and len(counting.calls()) == 2
+    finally:
+        server.stop()
 
 
 def test_redis_stopped_mid_run_leaves_only_real_verdicts_and_the_next_run_recovers(
