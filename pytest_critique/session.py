@@ -69,9 +69,8 @@ class CritiqueSession:
             s = self.settings
             run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
             budget = Budget(s.max_calls, s.max_cost, shared_run_id=run_id)
-            shared = SharedStore(s.cache_url, s.cache_namespace, s.cache_local) if s.cache_url else None
             self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget,
-                                    breaker=s.breaker, in_flight=self.in_flight(), shared_store=shared)
+                                    breaker=s.breaker, in_flight=self.in_flight(), shared_store=SharedStore.of(s))
         return self._runtime
 
     def in_flight(self) -> int:

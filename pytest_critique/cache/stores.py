@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..settings import Settings
 from .base import VerdictStore
 from .store import DiskStore
 
@@ -19,6 +20,13 @@ class SharedStore:
     namespace: str = "pytest-critique"
     local: bool = False
     """Keep a copy in the cache directory, read first."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> "SharedStore | None":
+        """The shared store the settings name, or None for the cache directory alone."""
+        if not settings.cache_url:
+            return None
+        return cls(settings.cache_url, settings.cache_namespace, settings.cache_local)
 
 
 class LayeredStore:

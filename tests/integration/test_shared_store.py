@@ -274,3 +274,20 @@ def test_without_the_redis_client_the_run_stops_naming_the_extra(pytester: pytes
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*critique: --critique-cache-url needs the Redis client: "
                                  "pip install 'pytest-critique[[]redis]'*"])
+
+
+def test_a_critic_outside_pytest_uses_the_shared_store(tmp_path: Path, redis_url: str) -> None:
+    from pytest_critique import Critic
+
+    recorded = tmp_path / "verdicts.jsonl"
+    recorded.write_text('{"question": "Mentions a fox?", "response": "a fox", "verdict": "YES"}\n')
+    first = Critic(model=f"recorded:{recorded}", cache_url=redis_url, cache_namespace="standalone",
+                   cache_dir=str(tmp_path / "unused"))
+    assert first.checklist("a fox", items=["Mentions a fox?"]).passed
+    first.runtime.close()
+    assert len(stored_keys(redis_url, "standalone:verdict:*")) == 1 and not (tmp_path / "unused").exists()
+    again = Critic(model=f"recorded:{recorded}", cache_url=redis_url, cache_namespace="standalone",
+                   cache="read")
+    verdict = again.checklist("a fox", items=["Mentions a fox?"])
+    again.runtime.close()
+    assert verdict.passed and verdict.items[0].cached
