@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cache.cli import add_commands as add_cache_commands
+from .cache.cli import run as run_cache_command
 from .errors import CritiqueUsageError
 
 
@@ -16,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("reports", nargs="+", type=Path, help="JSON reports written with --critique-report")
     merge.add_argument("-o", "--output", type=Path, help="where to write the merged JSON report")
     merge.add_argument("--html", type=Path, help="where to write the merged report as an HTML page")
+    add_cache_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        return run_cache_command(args)
     if args.output is None and args.html is None:
         parser.error("merge: give -o ALL.json, --html ALL.html, or both")
     from .merge import main_merge

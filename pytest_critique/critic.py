@@ -11,6 +11,7 @@ from .arguments import dimension_thresholds, nonempty_list, optional_text, quest
 from .backends.base import Backend
 from .budget import Budget
 from .backends import transport
+from .cache.stores import SharedStore
 from .engine import NeedsJudge
 from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
@@ -52,7 +53,7 @@ class Critic:
         self.backend = backend
         self.runtime = runtime if runtime is not None else Runtime(
             budget=Budget(self.settings.max_calls, self.settings.max_cost), breaker=self.settings.breaker,
-            in_flight=self.settings.concurrency)
+            in_flight=self.settings.concurrency, shared_store=SharedStore.of(self.settings))
         self.verdicts: list[Any] = []
         """Every verdict this critic returned, in order."""
         self.new_checklists: list[dict[str, Any]] = []

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from .backends.base import JudgeCall
+from .cache.base import VerdictStore
 from .cache.keys import cache_key
-from .cache.store import DiskStore
 
 
 class DriftIndex:
     """The latest verdict per judge for each judge-free request digest, stored beside the cache."""
 
-    def __init__(self, cache_directory: Path):
-        self.store = DiskStore(Path(cache_directory) / "drift", nested=True)
+    def __init__(self, verdicts: VerdictStore):
+        self.store = verdicts.sub("drift")
         self._active: set[str] = set()
         self._lock = threading.Lock()
 

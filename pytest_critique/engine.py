@@ -23,7 +23,8 @@ from .backends.base import Backend, JudgeCall, Reply
 from .budget import Budget
 from .cache.keys import cache_key
 from .cache.modes import CacheMode
-from .cache.store import DiskStore
+from .cache.base import StoreUnavailable, VerdictStore, judged_once
+from .cache.stores import SharedStore, open_store
 from .drift import DriftIndex
 from .errors import TRANSPORT_KINDS, CacheMissError, JudgeFailure
 from .tasks import ReplyProblem, Task
@@ -175,8 +176,10 @@ class _Workers:
 class JudgeEngine:
     """Runs judge calls for every critic of a session; owns the stores and the thread pool."""
 
-    def __init__(self, root: Path, budget: Budget | None = None, breaker: int = 5, in_flight: int = 32):
+    def __init__(self, root: Path, budget: Budget | None = None, breaker: int = 5, in_flight: int = 32,
+                 shared_store: SharedStore | None = None):
         self.root = Path(root)
+        self.shared_store = shared_store
         self.budget = budget or Budget()
         self.breaker = Breaker(breaker)
         self.in_flight = InFlight(in_flight)
@@ -185,25 +188,25 @@ class JudgeEngine:
         self._asked_by = threading.local()
         """On a verdict thread: the test whose expectation it works out."""
         self._cached_only = threading.local()
-        self._stores: dict[Path, DiskStore] = {}
-        self._drift: dict[Path, DriftIndex] = {}
+        self._stores: dict[Path, VerdictStore] = {}
+        self._drift: dict[str, DriftIndex] = {}
         self._lock = threading.Lock()
         self._pool: _Workers | None = None
         self._verdict_pool: _Workers | None = None
         transport.reset()
 
-    def store_for(self, cache_dir: str) -> DiskStore:
+    def store_for(self, cache_dir: str) -> VerdictStore:
         path = resolve(cache_dir, self.root)
         with self._lock:
             if path not in self._stores:
-                self._stores[path] = DiskStore(path)
+                self._stores[path] = open_store(path, self.shared_store)
             return self._stores[path]
 
-    def drift_index(self, store: DiskStore) -> DriftIndex:
+    def drift_index(self, store: VerdictStore) -> DriftIndex:
         with self._lock:
-            if store.directory not in self._drift:
-                self._drift[store.directory] = DriftIndex(store.directory)
-            return self._drift[store.directory]
+            if store.location not in self._drift:
+                self._drift[store.location] = DriftIndex(store)
+            return self._drift[store.location]
 
     def note_judges(self, cache_dir: str, names: list[str]) -> None:
         """Judges used side by side (a jury): their verdicts are never reported as drift from each other."""
@@ -343,11 +346,14 @@ class JudgeEngine:
         return reply
 
     def _cached(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
-                store: DiskStore | None) -> Outcome | None:
+                store: VerdictStore | None) -> Outcome | None:
         if store is None or not mode.reads:
             return None
         key = self.key(backend, task, call)
-        entry = store.get(key)
+        try:
+            entry = store.get(key)
+        except StoreUnavailable as unavailable:
+            return _unstored(unavailable, key)
         if entry is None:
             return None
         try:
@@ -359,16 +365,28 @@ class JudgeEngine:
                        exchange=_exchange(backend, call, raw if isinstance(raw, str) else None, cached=True))
 
     def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
-                 store: DiskStore | None, test: str | None) -> Outcome:
+                 store: VerdictStore | None, test: str | None) -> Outcome:
         """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
         key = self.key(backend, task, call) if store is not None else ""
         if store is not None and not mode.may_call:
             refused = store.refused.get(key)
             found = f"its entry was refused ({refused})" if refused else "no cached verdict"
             return Outcome(failure=CacheMissError(
-                f"{found} for {describe_call(call)} in {store.directory} (cache mode 'read' "
+                f"{found} for {describe_call(call)} in {store.location} (cache mode 'read' "
                 f"makes no judge calls; key {key[:12]}). Record it by running once with "
                 "--critique-cache=rw and a judge model configured."), key=key)
+        if store is not None and mode is CacheMode.RW and not _offline(backend):
+            # One worker judges a key the others need too; they wait for its verdict (see cache/base.py).
+            try:
+                return judged_once(store, key, lambda: self._cached(backend, task, call, mode, store),
+                                   lambda: self._judged(backend, task, call, mode, store, test, key),
+                                   transport.interrupted)
+            except StoreUnavailable as unavailable:
+                return _unstored(unavailable, key)
+        return self._judged(backend, task, call, mode, store, test, key)
+
+    def _judged(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
+                store: VerdictStore | None, test: str | None, key: str) -> Outcome:
         usage = Usage()
         sent, raw = call, None
         try:
@@ -406,12 +424,23 @@ class JudgeEngine:
         if transport.interrupted():
             return Outcome(failure=JudgeFailure("the run was interrupted", "interrupted"), usage=usage, key=key)
         if store is not None and mode.writes:
-            store.set(key, {"data": data, "judge": backend.name, "task": task.name,
-                            "created": time.time(), "raw": raw,
-                            "usage": usage.model_dump(mode="json")})
-            return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw),
-                           drift=self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields)))
+            try:
+                store.set(key, {"data": data, "judge": backend.name, "task": task.name,
+                                "created": time.time(), "raw": raw,
+                                "usage": usage.model_dump(mode="json")})
+                drift = self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields))
+            except StoreUnavailable as unavailable:
+                return _unstored(unavailable, key, usage, judged=True)
+            return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw), drift=drift)
         return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw))
+
+
+def _unstored(unavailable: StoreUnavailable, key: str, usage: Usage | None = None, judged: bool = False) -> Outcome:
+    """UNSCORED: the shared store could not be read, or could not keep the verdict just judged."""
+    what = "the judge answered, but its verdict could not be stored" if judged else "no verdict could be read"
+    return Outcome(failure=JudgeFailure(f"{unavailable}: {what}; pytest-critique does not judge around a shared "
+                                        "store it cannot use (fix the server, or drop --critique-cache-url)",
+                                        "store"), usage=usage or Usage(), key=key)
 
 
 def _exchange(backend: Backend, call: JudgeCall, raw: str | None, cached: bool = False) -> Exchange | None:

@@ -50,6 +50,13 @@ def pytest_configure(config: pytest.Config) -> None:
             calibration_labels(labels_path(config, settings.calibrate))  # a bad labels file stops the run at once
         except CritiqueUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+    if settings.cache_url:
+        from .cache.redis_store import require_client
+
+        try:
+            require_client()  # a missing client stops the run at once, naming what to install
+        except CritiqueUsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if settings.fail_on_regression and not settings.baseline:
         raise pytest.UsageError("critique: --critique-fail-on-regression needs --critique-baseline=PATH "
                                 "(a JSON report of an earlier run)")

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from .backends import builtin_backend
 from .backends.base import Backend
 from .budget import Budget
+from .cache.stores import SharedStore
 from .engine import JudgeEngine
 from .freeze import FrozenChecklists
 from .settings import Settings
@@ -20,9 +21,10 @@ class Runtime:
 
     def __init__(self, root: Path | str = ".",
                  make_backend: Callable[[Settings], Backend] | None = None, budget: Budget | None = None,
-                 breaker: int = Settings.breaker, in_flight: int = Settings.concurrency):
+                 breaker: int = Settings.breaker, in_flight: int = Settings.concurrency,
+                 shared_store: SharedStore | None = None):
         self.root = Path(root).resolve()
-        self.engine = JudgeEngine(self.root, budget, breaker, in_flight)
+        self.engine = JudgeEngine(self.root, budget, breaker, in_flight, shared_store)
         self._make_backend = make_backend or (lambda settings: builtin_backend(settings, self.root))
         self._backends: dict[tuple[Any, ...], Backend] = {}
         self._frozen: dict[Path, FrozenChecklists] = {}

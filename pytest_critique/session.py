@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generator, Mapping
 import pytest
 
 from . import telemetry
+from .store_urls import redact_url
 from .errors import CritiqueUsageError
 from .files import report_json, resolve, write_atomically
 from .settings import Settings, apply_overrides
@@ -64,12 +65,14 @@ class CritiqueSession:
     def runtime(self) -> "Runtime":
         if self._runtime is None:
             from .budget import Budget
+            from .cache.stores import SharedStore
             from .runtime import Runtime
 
+            s = self.settings
             run_id = getattr(self.config, "workerinput", {}).get("testrunuid")
-            budget = Budget(self.settings.max_calls, self.settings.max_cost, shared_run_id=run_id)
+            budget = Budget(s.max_calls, s.max_cost, shared_run_id=run_id)
             self._runtime = Runtime(self.root, make_backend=self._make_backend, budget=budget,
-                                    breaker=self.settings.breaker, in_flight=self.in_flight())
+                                    breaker=s.breaker, in_flight=self.in_flight(), shared_store=SharedStore.of(s))
         return self._runtime
 
     def in_flight(self) -> int:
@@ -122,7 +125,11 @@ class CritiqueSession:
     def header(self) -> list[str]:
         s = self.settings
         model = f"jury {','.join(s.jury)} ({s.jury_rule})" if s.jury else (s.model or "none configured")
-        lines = [f"critique: judge={model} cache={s.cache} cache_dir={s.cache_dir} samples={s.samples} "
+        store = f"cache_dir={s.cache_dir}"
+        if s.cache_url:
+            store = (f"cache_url={redact_url(s.cache_url)} namespace={s.cache_namespace}"
+                     + (f" local copy in {s.cache_dir}" if s.cache_local else ""))
+        lines = [f"critique: judge={model} cache={s.cache} {store} samples={s.samples} "
                  f"threshold={s.threshold:g} concurrency={s.concurrency}"]
         models = [name for name in (s.jury or (s.model,)) if name and not name.startswith("recorded:")]
         if models:

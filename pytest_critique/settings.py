@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
+from .store_urls import check_cache_url, check_namespace, redact_url
 from .errors import CritiqueUsageError
 
 CacheModeName = Literal["rw", "read", "refresh", "off"]
@@ -63,6 +64,12 @@ class Settings:
     """Shown nowhere: ``settings.api_key.reveal()`` gives the key to the judge's client."""
     cache: CacheModeName = "rw"
     cache_dir: str = ".critique_cache"
+    cache_url: str | None = field(default=None, repr=False)
+    """A shared verdict store (``redis://...``) used instead of the cache directory; may hold a password."""
+    cache_namespace: str = "pytest-critique"
+    """The prefix of every key this suite keeps in the shared store (teams sharing one Redis pick their own)."""
+    cache_local: bool = False
+    """Keep a copy of the shared store's verdicts in the cache directory and read it first."""
     concurrency: int = 32
     samples: int = 1
     threshold: float = 1.0
@@ -222,6 +229,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("api_key", "API key for the judge (environment only)", Secret, cli=False, ini=False, marker=False),
     Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
     Option("cache_dir", "verdict cache directory, relative to the rootdir", str, metavar="DIR", marker=False),
+    Option("cache_url", "shared verdict store instead of the cache directory: redis://[:PASSWORD@]HOST[:PORT][/DB] "
+           "or rediss:// (needs pip install 'pytest-critique[redis]')", str, check_cache_url, "URL", marker=False),
+    Option("cache_namespace", "prefix of this suite's keys in the shared verdict store", str, check_namespace,
+           "NAME", marker=False),
+    Option("cache_local", "with --critique-cache-url, keep a copy of shared verdicts in the cache directory "
+           "and read it first", _parse_bool, flag=True, marker=False),
     Option("concurrency", "judge requests in flight at once to each model, for the whole run (shared out "
            "among xdist workers)", int, _at_least(1), "N"),
     Option("samples", "judgements per question; the majority decides", int, _at_least(1), "K"),
@@ -353,6 +366,8 @@ def _describe_expected(option: Option) -> str:
 
 
 def _convert(option: Option, raw: Any, source: str) -> Any:
+    if option.name == "cache_url" and isinstance(raw, str):
+        raw = _ShownRedacted(raw)
     try:
         value = _coerce(option, raw)
     except ValueError as exc:
@@ -364,6 +379,13 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
     if problem:
         raise CritiqueUsageError(f"invalid value {raw!r} for {source}: {problem}")
     return value
+
+
+class _ShownRedacted(str):
+    """A URL whose ``repr`` (in error messages) hides its password."""
+
+    def __repr__(self) -> str:
+        return repr(redact_url(str(self)))
 
 
 def resolve(

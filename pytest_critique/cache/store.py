@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import stat
 import threading
@@ -187,6 +188,14 @@ class DiskStore:
         self._broken = False
         self.refused: dict[str, str] = {}
         """Keys whose entries were refused, with the reason (shown when read mode misses them)."""
+        self._lease_store: DiskStore | None = None
+
+    @property
+    def location(self) -> str:
+        return str(self.directory)
+
+    def sub(self, name: str) -> "DiskStore":
+        return DiskStore(self.directory / name, nested=True)
 
     def _open(self, create: bool = True) -> Any:
         if not create and self._cache is None and not self.directory.exists():
@@ -332,6 +341,63 @@ class DiskStore:
             _warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
             return False
 
+    def delete(self, key: str) -> bool:
+        cache = self._open(create=False)
+        if cache is None:
+            return False
+        try:
+            return bool(cache.delete(key))
+        except Exception as exc:  # noqa: BLE001
+            _warn(CacheWarning(f"could not delete cache entry {key[:12]} ({exc})"))
+            return False
+
+    # Leases live in a store of their own beside the verdicts (rows that expire, never verdicts).
+    # Where no lease can be kept, every worker is its own holder: duplicate calls, never a wait.
+
+    def _leases(self) -> Any:
+        with self._lock:
+            if self._lease_store is None:
+                self._lease_store = self.sub("leases")
+        return self._lease_store._open()
+
+    def try_lease(self, key: str, seconds: float) -> str | None:
+        token = secrets.token_hex(8)
+        leases = self._leases()
+        if leases is None:
+            return token
+        try:
+            return token if leases.add(key, token, expire=seconds) else None
+        except Exception:  # noqa: BLE001 - see above
+            return token
+
+    def renew_lease(self, key: str, token: str, seconds: float) -> bool:
+        leases = self._leases()
+        if leases is None:
+            return False
+        with leases.transact():
+            if leases.get(key) != token:
+                return False
+            leases.set(key, token, expire=seconds)
+            return True
+
+    def end_lease(self, key: str, token: str) -> None:
+        leases = self._leases()
+        if leases is None:
+            return
+        try:
+            with leases.transact():
+                if leases.get(key) == token:
+                    leases.delete(key)
+        except Exception:  # noqa: BLE001 - the lease runs out by itself
+            pass
+
+    def lease_held(self, key: str) -> bool:
+        leases = self._leases()
+        try:
+            return leases is not None and leases.get(key) is not None
+        except Exception:  # noqa: BLE001 - no lease to wait for
+            return False
+
     def __len__(self) -> int:
         cache = self._open(create=False)
         return 0 if cache is None else len(cache)
@@ -345,6 +411,8 @@ class DiskStore:
         return [key for (key,) in rows if isinstance(key, str)]
 
     def close(self) -> None:
+        if self._lease_store is not None:
+            self._lease_store.close()
         with self._lock:
             if self._cache is not None:
                 self._cache.close()

@@ -21,6 +21,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings == Settings()
     assert dataclasses.asdict(settings) == {
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
+        "cache_url": None, "cache_namespace": "pytest-critique", "cache_local": False,
         "concurrency": 32, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3,
         "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
         "batch": False, "report": None, "html": None, "checklists": "critique_checklists.json", "freeze": False,

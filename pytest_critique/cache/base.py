@@ -1,0 +1,119 @@
+"""What every verdict store offers, and the lease that keeps two workers from judging one key twice.
+
+A store maps cache keys to JSON objects.  The local directory store (``store.py``) treats trouble
+as a miss: a cache there is an optimisation.  A shared store (``redis_store.py``) that cannot be
+reached raises :class:`StoreUnavailable` instead, and the engine makes the verdict UNSCORED: a
+suite pointed at a shared store must neither re-judge everything in silence nor pass without it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Protocol, TypeVar
+
+from ..errors import CritiqueError
+
+LEASE_SECONDS = 15.0
+"""How long a lease lives unless its holder renews it (it does, every third of that, while judging)."""
+LONGEST_WAIT = 600.0
+"""The most a worker waits for another's verdict before judging the key itself."""
+
+Found = TypeVar("Found")
+
+
+class StoreUnavailable(CritiqueError):
+    """A shared verdict store could not be read or written (down, refusing, timing out)."""
+
+
+class VerdictStore(Protocol):
+    @property
+    def refused(self) -> dict[str, str]:
+        """Keys whose entries were refused, with the reason (shown when read mode misses them)."""
+
+    @property
+    def location(self) -> str:
+        """Where the verdicts live, as shown to the user (a directory, or a URL without its password)."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def set(self, key: str, value: dict[str, Any]) -> bool: ...
+
+    def delete(self, key: str) -> bool: ...
+
+    def keys(self) -> list[str]:
+        """The keys of the entries this store holds (never loading anything that is not JSON)."""
+
+    def sub(self, name: str) -> "VerdictStore":
+        """A store beside this one for other records (the drift index), kept apart from the verdicts."""
+
+    def try_lease(self, key: str, seconds: float) -> str | None:
+        """Take the lease on ``key`` for ``seconds``: a token, or None when another holder has it."""
+
+    def renew_lease(self, key: str, token: str, seconds: float) -> bool: ...
+
+    def end_lease(self, key: str, token: str) -> None: ...
+
+    def lease_held(self, key: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class _Renewal:
+    """Renews a lease on a daemon thread while its holder judges, so a slow judge keeps it and a dead
+    holder (whose renewals stop) loses it within ``seconds``."""
+
+    def __init__(self, store: VerdictStore, key: str, token: str, seconds: float):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, args=(store, key, token, seconds),
+                                        name="critique-lease", daemon=True)
+        self._thread.start()
+
+    def _renew(self, store: VerdictStore, key: str, token: str, seconds: float) -> None:
+        while not self._stop.wait(seconds / 3):
+            try:
+                if not store.renew_lease(key, token, seconds):
+                    return
+            except Exception:  # noqa: BLE001 - the store's trouble shows when the verdict is written
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def judged_once(store: VerdictStore, key: str, cached: Callable[[], Found | None], judge: Callable[[], Found],
+                give_up: Callable[[], bool], seconds: float = LEASE_SECONDS,
+                longest_wait: float = LONGEST_WAIT) -> Found:
+    """The verdict on a key the store did not hold, judged by one worker while the others wait for it.
+
+    The worker that takes the lease looks in the store once more (another may have written the
+    verdict between its miss and its lease), then judges and writes.  The others poll for the
+    verdict; when the lease ends without one (the judge failed, and failures are never stored,
+    or the holder died and its lease ran out) one of them takes it.  After ``longest_wait`` or
+    when ``give_up()`` says so, a waiter judges the key itself.
+    """
+    deadline = time.monotonic() + longest_wait
+    pause = 0.01
+    while True:
+        token = store.try_lease(key, seconds)
+        if token is not None:
+            renewal = _Renewal(store, key, token, seconds)
+            try:
+                found = cached()
+                return found if found is not None else judge()
+            finally:
+                renewal.stop()
+                try:
+                    store.end_lease(key, token)
+                except StoreUnavailable:
+                    pass  # it runs out by itself
+        while True:
+            found = cached()
+            if found is not None:
+                return found
+            if give_up() or time.monotonic() > deadline:
+                return judge()
+            if not store.lease_held(key):
+                break
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.2)

@@ -1,0 +1,118 @@
+"""The lease that keeps two workers from judging one key twice, on the real stores: the directory
+store (two DiskStores on one directory, as two processes have) and Redis (a real server)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from pytest_critique.cache.base import VerdictStore, judged_once
+from pytest_critique.cache.redis_store import RedisStore
+from pytest_critique.cache.store import DiskStore
+
+KEY = "ab" * 32
+
+
+@pytest.fixture(params=["directory", "redis"])
+def two_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Two handles on one store, as two workers hold them."""
+    if request.param == "directory":
+        pair: list[Any] = [DiskStore(tmp_path / "cache"), DiskStore(tmp_path / "cache")]
+    else:
+        url = request.getfixturevalue("redis_url")
+        pair = [RedisStore(url, "leases"), RedisStore(url, "leases")]
+    yield pair
+    for store in pair:
+        store.close()
+
+
+def never() -> bool:
+    return False
+
+
+def counted(answer: dict[str, Any], calls: list[str], name: str, store: VerdictStore,
+            before: Callable[[], None] = lambda: None) -> Callable[[], dict[str, Any]]:
+    def judge() -> dict[str, Any]:
+        calls.append(name)
+        before()
+        store.set(KEY, answer)
+        return answer
+    return judge
+
+
+def test_a_dead_holders_lease_runs_out_and_a_waiter_judges(two_stores: list[VerdictStore]) -> None:
+    dead, alive = two_stores
+    assert dead.try_lease(KEY, 0.3) is not None  # taken, then never renewed nor ended: the holder died
+    assert alive.try_lease(KEY, 0.3) is None and alive.lease_held(KEY)
+    calls: list[str] = []
+    got = judged_once(alive, KEY, lambda: alive.get(KEY), counted({"v": 1}, calls, "alive", alive), never)
+    assert got == {"v": 1} and calls == ["alive"]
+    assert not alive.lease_held(KEY)  # ended by its holder
+
+
+def test_a_waiter_gets_the_holders_verdict_without_a_call(two_stores: list[VerdictStore]) -> None:
+    first, second = two_stores
+    calls: list[str] = []
+    holding = threading.Event()
+    release = threading.Event()
+
+    def slow() -> None:
+        holding.set()
+        release.wait(10)
+
+    results: dict[str, Any] = {}
+    holder = threading.Thread(target=lambda: results.update(first=judged_once(
+        first, KEY, lambda: first.get(KEY), counted({"v": "first"}, calls, "first", first, slow), never)))
+    holder.start()
+    assert holding.wait(10)
+    waiter = threading.Thread(target=lambda: results.update(second=judged_once(
+        second, KEY, lambda: second.get(KEY), counted({"v": "second"}, calls, "second", second), never)))
+    waiter.start()
+    release.set()
+    holder.join(10)
+    waiter.join(10)
+    assert results == {"first": {"v": "first"}, "second": {"v": "first"}} and calls == ["first"]
+
+
+def test_a_holder_whose_judge_failed_leaves_the_key_to_a_waiter(two_stores: list[VerdictStore]) -> None:
+    first, second = two_stores
+    calls: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+
+    def failing() -> dict[str, Any]:
+        calls.append("first")
+        holding.set()
+        release.wait(10)
+        raise RuntimeError("the judge failed; failures are never stored")
+
+    errors: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            judged_once(first, KEY, lambda: first.get(KEY), failing, never)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    results: list[Any] = []
+    waiter = threading.Thread(target=lambda: results.append(judged_once(
+        second, KEY, lambda: second.get(KEY), counted({"v": "second"}, calls, "second", second), never)))
+    waiter.start()
+    release.set()
+    holder.join(10)
+    waiter.join(10)
+    assert results == [{"v": "second"}] and calls == ["first", "second"] and len(errors) == 1
+
+
+def test_a_waiter_told_to_give_up_judges_at_once(two_stores: list[VerdictStore]) -> None:
+    first, second = two_stores
+    assert first.try_lease(KEY, 30) is not None
+    calls: list[str] = []
+    got = judged_once(second, KEY, lambda: second.get(KEY), counted({"v": 2}, calls, "second", second),
+                      lambda: True)
+    assert got == {"v": 2} and calls == ["second"]
