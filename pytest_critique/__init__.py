@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # what tests call, and its settings
     "Critic": "critic",
+    "Case": "cases",
+    "critique_cases": "cases",
+    "load_cases": "cases",
     "Settings": "settings",
     "CacheMode": "cache.modes",
     # verdicts, with every sub-verdict that appears in their fields
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
     from .backends.recorded import RecordedJudge
     from .backends.scripted import ScriptedJudge
     from .cache.modes import CacheMode
+    from .cases import Case, critique_cases, load_cases
     from .critic import Critic
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)

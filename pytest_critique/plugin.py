@@ -38,6 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "critique(**settings): judge settings for this test, e.g. samples=3, threshold=0.8, "
                    "model='openai/gpt-4o-mini', cache='read'")
+    config.addinivalue_line(
+        "markers", "critique_cases(path, fields=None, argname='case'): run the test once per row of a JSON Lines "
+                   "or CSV file of cases, relative to the test's file")
     try:
         settings = from_pytest_config(config)
     except CritiqueUsageError as exc:
@@ -73,6 +76,20 @@ def pytest_configure(config: pytest.Config) -> None:
         from .report_pytest_html import PytestHtmlReport
 
         config.pluginmanager.register(PytestHtmlReport(), "critique-pytest-html")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.critique_cases(PATH)``: one test per row of a cases file (see :mod:`pytest_critique.cases`)."""
+    marker = metafunc.definition.get_closest_marker("critique_cases")
+    if marker is None:
+        return
+    from .cases import cases_for_marker
+
+    try:
+        argname, cases = cases_for_marker(marker, Path(metafunc.definition.path).parent, metafunc.fixturenames)
+    except CritiqueUsageError as exc:
+        raise pytest.Collector.CollectError(str(exc)) from None
+    metafunc.parametrize(argname, cases, ids=[case.id for case in cases])
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

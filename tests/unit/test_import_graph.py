@@ -97,7 +97,7 @@ LAYERS = [
     ("tasks",),
     ("backends", "cache"),
     ("models", "trust_models", "settings", "errors", "files", "report_text", "html_parts", "prompts", "agreement",
-     "arguments", "steps_split", "trajectory", "telemetry", "store_urls"),
+     "arguments", "steps_split", "trajectory", "telemetry", "store_urls", "cases"),
 ]
 
 
