@@ -122,3 +122,12 @@ def test_the_infobench_file_reads_as_cases(shared_datasets: Path) -> None:
     first = cases[0]
     assert first.instruction and first.output and first.items and first.source.endswith(":1")
     assert first["eval"] == json.loads(path.read_text(encoding="utf-8").splitlines()[0])["eval"]
+
+
+def test_a_csv_row_with_more_cells_than_the_header_stops_collection(pytester: pytest.Pytester) -> None:
+    (pytester.path / "cases.csv").write_text("id,items\na,Is it short?\nb,Is it long?,extra\n", encoding="utf-8")
+    pytester.makepyfile(test_c="import pytest\n\n@pytest.mark.critique_cases('cases.csv')\n"
+                               "def test_x(case):\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*cases.csv:3: more cells than the header has columns*"])
