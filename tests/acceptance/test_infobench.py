@@ -237,3 +237,46 @@ def test_the_replay_split_into_three_shards_merges_to_the_whole_run(
     assert (merged["totals"]["tests"], merged["totals"]["items"], merged["totals"]["yes"]) == (
         INSTRUCTIONS, QUESTIONS, YES)
     assert f"pooled pass rate {YES}/{QUESTIONS} = 0.876" in done.stdout
+
+
+def test_three_shards_on_one_redis_serve_a_fourth_machine_without_a_judge(
+        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]], redis_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three CI shards fill one shared store; a fourth machine (a fresh directory, no local cache) runs the
+    whole replay in read mode and gets every verdict from the store, with no judge call."""
+    import shutil
+    import subprocess
+    import sys
+    import uuid
+
+    namespace = f"infobench-{uuid.uuid4().hex[:8]}"
+    store = (f"--critique-cache-url={redis_url}", f"--critique-cache-namespace={namespace}")
+    (replay_dir / "conftest.py").write_text(
+        "import os\n\n\ndef pytest_collection_modifyitems(config, items):\n"
+        "    if os.environ.get('SHARD'):\n"
+        "        index, count = map(int, os.environ['SHARD'].split('/'))\n"
+        "        items[:] = items[index::count]\n", encoding="utf-8")
+    judged = 0
+    for index in range(3):
+        monkeypatch.setenv("SHARD", f"{index}/3")
+        run_replay(pytester, replay_dir, *store, f"--critique-report=shard{index}.json")
+        report = json.loads((replay_dir / f"shard{index}.json").read_text(encoding="utf-8"))
+        judged += report["totals"]["usage"]["calls"]
+    monkeypatch.delenv("SHARD")
+    assert judged == QUESTIONS, "the shards judged each question once between them"
+
+    machine = replay_dir / "fourth-machine"
+    machine.mkdir()
+    for name in ("infobench_recorded.jsonl", "infobench_cases.json", "test_infobench_replay.py"):
+        shutil.copy(replay_dir / name, machine / name)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--critique-model=recorded:infobench_recorded.jsonl", *store, "--critique-cache=read",
+                           "--critique-report=report.json"], cwd=machine, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:]  # the instructions GPT-4 failed, as on the shards
+    totals = json.loads((machine / "report.json").read_text(encoding="utf-8"))["totals"]
+    assert (totals["tests"], totals["verdicts"], totals["cached_verdicts"], totals["usage"]["calls"]) == (
+        INSTRUCTIONS, QUESTIONS, QUESTIONS, 0), "every verdict from the store, no judge call"
+    assert (totals["yes"], totals["unscored"]) == (YES, [])
+    assert not (machine / ".critique_cache").exists(), "nothing was cached on the fourth machine's disk"
