@@ -143,7 +143,7 @@ def _mark(answer: Any) -> str:
 
 class BestOfFigures(Figures):
     def __init__(self) -> None:
-        self.selections = self.candidates = self.winners_failing = 0
+        self.selections = self.candidates = self.winners_failing = self.unscored = 0
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
         candidates = verdict.get("candidates") or []
@@ -152,6 +152,7 @@ class BestOfFigures(Figures):
         self.selections += 1
         self.candidates += len(candidates)
         winner = verdict.get("winner_index")
+        self.unscored += winner is None
         if winner is not None and not verdict.get("passed"):
             self.winners_failing += 1
         for candidate in candidates:
@@ -168,13 +169,14 @@ class BestOfFigures(Figures):
 
     def as_dict(self) -> dict[str, Any]:
         return {"best_of": {"selections": self.selections, "candidates": self.candidates,
-                            "winners_failing": self.winners_failing}}
+                            "winners_failing": self.winners_failing, "unscored": self.unscored}}
 
     def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
         if not self.selections:
             return []
+        unscored = f", {self.unscored} unscored" if self.unscored else ""
         return [f"best of: {plural(self.selections, 'selection')} from {plural(self.candidates, 'candidate')}, "
-                f"{self.winners_failing} whose best candidate failed its checklist"]
+                f"{self.winners_failing} whose best candidate failed its checklist{unscored}"]
 
 
 class BestOfKind(JudgeKind):
@@ -207,8 +209,8 @@ class BestOfKind(JudgeKind):
                 lines.append(head + f"the same text as [{candidate['same_as']}]")
             else:
                 text = candidate.get("response", "")
-                label = f"response ({len(text):,} characters): "
-                lines.append(head + label + shorten(text, max(30, width - len(head) - len(label))))
+                lines.append(head + f"{len(text):,} characters:")
+                lines.append(f"      {shorten(text, width - 6)}")
         column = len(str(len(candidates) - 1)) + 2
         lines.append("  " + " ".join(f"[{candidate['index']}]".ljust(column) for candidate in candidates)
                      + "  candidate")

@@ -191,7 +191,7 @@ def judge(context: JudgeContext, generate: Callable[[str | None], Any], *, instr
         given = feedback_text(feedback, this, checklist)
     return RefineVerdict(judge=backend.name, offline=backend.offline, checklist=checklist, rounds=done,
                          max_rounds=rounds, threshold=settings.threshold, samples=settings.samples,
-                         batch=settings.batch, usage=usage, response=done[-1].response)
+                         batch=settings.batch, usage=usage)
 
 
 # Reporting (on the JSON form of verdicts).
@@ -223,6 +223,7 @@ def _note(verdict: Mapping[str, Any]) -> str:
 class RefineFigures(Figures):
     def __init__(self) -> None:
         self.refinements = self.passed = self.after_feedback = self.rounds = self.fixed = self.broken = 0
+        self.unscored = 0
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
         rounds = verdict.get("rounds") or []
@@ -230,6 +231,7 @@ class RefineFigures(Figures):
             return
         self.refinements += 1
         self.rounds += len(rounds)
+        self.unscored += any(item.get("answer") is None for item in rounds[-1].get("items", []))
         if verdict.get("passed"):
             self.passed += 1
             self.after_feedback += len(rounds) > 1
@@ -248,13 +250,14 @@ class RefineFigures(Figures):
     def as_dict(self) -> dict[str, Any]:
         return {"refinements": {"refined": self.refinements, "passed": self.passed,
                                 "passed_after_feedback": self.after_feedback, "rounds": self.rounds,
-                                "items_fixed": self.fixed, "items_broken": self.broken}}
+                                "items_fixed": self.fixed, "items_broken": self.broken, "unscored": self.unscored}}
 
     def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
         if not self.refinements:
             return []
+        unscored = f", {self.unscored} unscored" if self.unscored else ""
         return [f"refine: {plural(self.refinements, 'refinement')} ({plural(self.rounds, 'round')}), "
-                f"{self.passed} passed ({self.after_feedback} after feedback), "
+                f"{self.passed} passed ({self.after_feedback} after feedback){unscored}, "
                 f"{plural(self.fixed, 'item')} fixed by feedback, {self.broken} broken"]
 
 
@@ -286,8 +289,8 @@ class RefineKind(JudgeKind):
                 lines.append(head + f"the same response as round {round_['same_as']} (not judged again)")
             else:
                 text = round_.get("response", "")
-                label = f"response ({len(text):,} characters): "
-                lines.append(head + label + shorten(text, max(30, width - len(head) - len(label))))
+                lines.append(head + f"response of {len(text):,} characters:")
+                lines.append(f"      {shorten(text, width - 6)}")
         changed = flips(rounds)
         column = len(str(len(rounds)))  # a column of marks per round, under the round's number
         lines.append("  " + " ".join(str(round_["number"]).ljust(column) for round_ in rounds) + "  round")

@@ -61,8 +61,10 @@ def test_the_ranking_is_exact_and_the_checklist_is_generated_once_whatever_n(
         "best of · judge counting (offline) · 3 candidates · 2 items · best [[]1] (threshold 1.00) · "
         "4 judge calls, 0 cached",
         "  ranking (pass rate, then the earlier candidate): [[]1] 0.50 · [[]0] 0.00 · [[]2] 0.00",
-        "  [[]0] pass rate 0.00 · response (5 characters): a cat",
-        "  [[]1] pass rate 0.50 · response (5 characters): a fox",
+        "  [[]0] pass rate 0.00 · 5 characters:",
+        "      a cat",
+        "  [[]1] pass rate 0.50 · 5 characters:",
+        "      a fox",
         "  [[]2] pass rate 0.00 · the same text as [[]0]",
         "  [[]0] [[]1] [[]2]  candidate",
         "   ✗   ✓   ✗   1  Does it mention a fox?",
@@ -77,7 +79,7 @@ def test_the_ranking_is_exact_and_the_checklist_is_generated_once_whatever_n(
     result.stdout.fnmatch_lines(["  test_pick.py::test_the_best_is_not_good_enough__fails  #2 Does it mention "
                                  "autumn? (best candidate [[]1])"])
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
-    assert report["totals"]["best_of"] == {"selections": 4, "candidates": 17, "winners_failing": 3}
+    assert report["totals"]["best_of"] == {"selections": 4, "candidates": 17, "winners_failing": 3, "unscored": 0}
     ranked = next(test for test in report["tests"] if test["nodeid"].endswith("test_ranked"))
     [verdict] = ranked["verdicts"]
     assert (verdict["kind"], verdict["ranking"], verdict["winner_index"]) == ("best_of", [1, 4, 3, 0, 5, 2], 1)
