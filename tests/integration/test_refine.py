@@ -236,10 +236,27 @@ def test_a_callable(critique):
                               items=ITEMS, feedback=lambda done: "add: " + ", ".join(
                                   item.question for item in done.failed_items))
     assert given == [None, "add: Does it mention autumn?"] and verdict.passed
+
+
+def test_a_revision_that_breaks_what_was_met(critique):
+    drafts = iter(["a fox", "autumn, no animal", "a fox in autumn"])
+    verdict = critique.refine(lambda feedback: next(drafts), items=ITEMS, rounds=3)
+    assert verdict.passed
 '''
 
 
 def test_the_feedback_text_can_be_a_template_or_a_callable(pytester: pytest.Pytester,
                                                              counting: CountingJudgeFiles) -> None:
     pytester.makepyfile(test_custom=CUSTOM_FEEDBACK)
-    pytester.runpytest().assert_outcomes(passed=2)
+    result = pytester.runpytest("-rA", "--junitxml=junit.xml")
+    result.assert_outcomes(passed=3)
+    # an item fixed in one round and broken in the next shows both flips
+    result.stdout.fnmatch_lines([
+        "  1 2 3  round",
+        "  ✓ ✗ ✓  1  Does it mention a fox?  (✓→✗ in round 2, ✗→✓ in round 3)",
+        "  ✗ ✓ ✓  2  Does it mention autumn?  (✗→✓ in round 2)",
+    ], consecutive=True)
+    result.stdout.fnmatch_lines(["refine: 3 refinements (7 rounds), 2 passed (2 after feedback), 3 items fixed by "
+                                 "feedback, 1 broken"])
+    junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
+    assert '<property name="critique.rounds" value="3" />' in junit
