@@ -310,7 +310,7 @@ class RefineKind(JudgeKind):
         if last_feedback and not verdict.get("passed"):
             lines.append(f"  feedback given for round {final.get('number')} ({len(last_feedback):,} characters):")
             lines.extend(listed([f"    {shorten(line, width - 4)}" for line in last_feedback.splitlines() if
-                                 line.strip()], 8, indent=""))
+                                 line.strip()], 8, " lines", indent="    "))
         return lines
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
