@@ -314,9 +314,16 @@ class Critic:
         if settings.jury:
             raise CritiqueUsageError("refine() judges with one judge; the model setting names a jury")
         questions = None if items is None else question_list(items)
-        return self._judged(self._context(settings), lambda judging: refinement.judge(
-            judging, generate, instruction=instruction, items=questions, input=input, rounds=rounds,
-            feedback=checked))
+        context = self._context(settings)
+        try:
+            return self._judged(context, lambda judging: refinement.judge(
+                judging, generate, instruction=instruction, items=questions, input=input, rounds=rounds,
+                feedback=checked))
+        except UnscoredError:
+            raise
+        except Exception:  # the app (or its feedback callable) failed: the rounds judged so far still cost
+            self._spent(context)
+            raise
 
     def best_of(
         self,

@@ -182,7 +182,7 @@ def test_an_unusable_judge_reply_stops_the_refinement(critique):
 
 def test_hostile_apps_and_arguments(pytester: pytest.Pytester, counting: CountingJudgeFiles) -> None:
     pytester.makepyfile(test_hostile=HOSTILE_APPS)
-    result = pytester.runpytest("-rA", "-p", "no:randomly")
+    result = pytester.runpytest("-rA", "-p", "no:randomly", "--critique-report=report.json")
     outcomes = {line.split(" ")[1].split("::")[1]: line.split(" ")[0]
                 for line in result.stdout.lines if line.startswith(("PASSED ", "FAILED ", "UNSCORED ", "ERROR "))}
     assert outcomes == {
@@ -195,6 +195,10 @@ def test_hostile_apps_and_arguments(pytester: pytest.Pytester, counting: Countin
     # the app's own exception reaches the test, with the round it came from
     result.stdout.fnmatch_lines(["E * RuntimeError: the model server is down",
                                  "E * raised by generate() in round 2 of critique.refine()"])
+    # the judge calls of the round before still count
+    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    raised = next(test for test in report["tests"] if test["nodeid"].endswith("test_raises_in_round_two"))
+    assert (raised["verdicts"], raised["usage"]["calls"], raised["judges"]) == ([], 2, ["counting (offline)"])
     result.stdout.fnmatch_lines(["*generate() must return the response as a str; in round 1 it returned NoneType"])
     result.stdout.fnmatch_lines(["*rounds must be a whole number of at least 1 (responses judged), got 0"])
     result.stdout.fnmatch_lines(["*refine() needs generate, a callable feedback -> response; got str"])
