@@ -38,6 +38,10 @@ _EXPORTS = {
     "ComparedItem": "trust_models",
     "Rubric": "trust_models",
     "RubricVerdict": "trust_models",
+    "RefineVerdict": "judges.refine",
+    "RefineRound": "judges.refine",
+    "BestOfVerdict": "judges.best_of",
+    "BestOfCandidate": "judges.best_of",
     "CalibrationVerdict": "trust_models",
     "CalibrationItem": "trust_models",
     "CategoryFigures": "trust_models",
@@ -84,6 +88,8 @@ if TYPE_CHECKING:
     from .critic import Critic
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
+    from .judges.best_of import BestOfCandidate, BestOfVerdict
+    from .judges.refine import RefineRound, RefineVerdict
     from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
                                          builtin, builtin_names, dump_checklist, load_checklist, load_released,
                                          load_released_dir, parse_checklist)

@@ -16,7 +16,9 @@ from .engine import NeedsJudge
 from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
+from .judges import best_of as best_of_n
 from .judges import calibration, checkeval, kind_of, pairwise
+from .judges import refine as refinement
 from .judges import checklist as tick
 from .judges import rubric as grading
 from .judges import steps as step_critic
@@ -272,6 +274,95 @@ class Critic:
             return self._judged(context, lambda judging: pairwise.compare_by_checklist(
                 judging, a, b, instruction, questions, input, bool(allow_tie)))
         raise CritiqueUsageError(f"unknown compare method {method!r}; expected direct or checklist")
+
+    def refine(
+        self,
+        generate: Callable[[str | None], str],
+        *,
+        instruction: str | None = None,
+        items: Sequence[str] | None = None,
+        input: str | None = None,
+        rounds: int = 2,
+        feedback: Callable[[Any], str] | str | None = None,
+        threshold: float | None = None,
+        samples: int | None = None,
+        batch: bool | None = None,
+        **overrides: Any,
+    ) -> refinement.RefineVerdict:
+        """Refine the app's response with checklist feedback (STICK) and judge every round.
+
+        ``generate(feedback)`` is the app: it is called with None, its response judged against the
+        checklist (``items``, or generated once from ``instruction``); while a response does not
+        pass and fewer than ``rounds`` responses were judged, the failed items with the judge's
+        reasons become the feedback text of the next call.  ``feedback`` replaces the packaged
+        template: a callable taking the round (:class:`RefineRound`) or jinja2 template text.
+        ``passed`` is the last round's.  Raises :class:`UnscoredError` when a round's item could
+        not be judged; exceptions of ``generate`` reach the test unchanged (with a note).
+        """
+        __tracebackhide__ = True
+        settings = self._settings_for("refine()", {"threshold": threshold, "samples": samples, "batch": batch,
+                                                   **overrides})
+        if not callable(generate):
+            raise CritiqueUsageError(f"refine() needs generate, a callable feedback -> response; "
+                                     f"got {type(generate).__name__}")
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+            raise CritiqueUsageError(f"rounds must be a whole number of at least 1 (responses judged), got {rounds!r}")
+        checked = refinement.check_feedback(feedback)
+        instruction, input = optional_text(instruction, "instruction"), optional_text(input, "input")
+        if items is None and instruction is None:
+            raise CritiqueUsageError("refine() needs instruction=... (to generate a checklist) "
+                                     "or items=[...] (the questions to judge)")
+        if settings.jury:
+            raise CritiqueUsageError("refine() judges with one judge; the model setting names a jury")
+        questions = None if items is None else question_list(items)
+        context = self._context(settings)
+        try:
+            return self._judged(context, lambda judging: refinement.judge(
+                judging, generate, instruction=instruction, items=questions, input=input, rounds=rounds,
+                feedback=checked))
+        except UnscoredError:
+            raise
+        except Exception:  # the app (or its feedback callable) failed: the rounds judged so far still cost
+            self._spent(context)
+            raise
+
+    def best_of(
+        self,
+        candidates: Sequence[str],
+        *,
+        instruction: str | None = None,
+        items: Sequence[str] | None = None,
+        input: str | None = None,
+        threshold: float | None = None,
+        samples: int | None = None,
+        batch: bool | None = None,
+        **overrides: Any,
+    ) -> best_of_n.BestOfVerdict:
+        """Rank candidate responses by their pass rate on one checklist (best-of-N, as STICK selects).
+
+        The checklist (``items``, or generated from ``instruction``) is obtained once, whatever the
+        number of candidates.  ``ranking`` lists candidate indices best first: the higher pass rate,
+        then the earlier candidate; ``winner_index`` and ``winner`` name the best.  ``passed`` is True
+        when the best candidate reaches the threshold.  A repeated text is judged once.  Raises
+        :class:`UnscoredError` when an item of any candidate could not be judged.
+        """
+        __tracebackhide__ = True
+        settings = self._settings_for("best_of()", {"threshold": threshold, "samples": samples, "batch": batch,
+                                                     **overrides})
+        if isinstance(candidates, (str, bytes)) or not isinstance(candidates, Sequence):
+            raise CritiqueUsageError(f"candidates must be a list of responses, got {type(candidates).__name__}")
+        texts = [require_text(text, f"candidates[{index}]") for index, text in enumerate(candidates)]
+        if not texts:
+            raise CritiqueUsageError("candidates is empty; give at least one response to rank")
+        instruction, input = optional_text(instruction, "instruction"), optional_text(input, "input")
+        if items is None and instruction is None:
+            raise CritiqueUsageError("best_of() needs instruction=... (to generate a checklist) "
+                                     "or items=[...] (the questions to judge)")
+        if settings.jury:
+            raise CritiqueUsageError("best_of() judges with one judge; the model setting names a jury")
+        questions = None if items is None else question_list(items)
+        return self._judged(self._context(settings), lambda judging: best_of_n.judge(
+            judging, texts, instruction=instruction, items=questions, input=input))
 
     def rubric(
         self,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Sequence, TypeVar
 from .errors import CritiqueFailed, CritiqueUsageError, UnscoredError
 
 if TYPE_CHECKING:
+    from .judges.best_of import BestOfVerdict
     from .judges.context import JudgeContext
     from .models import CheckEvalVerdict, ChecklistVerdict, StepsVerdict
     from .trust_models import CompareVerdict, RubricVerdict
@@ -126,6 +127,11 @@ class Expect:
         """Expect ``response`` to reach every dimension's threshold (see :meth:`Critic.checkeval`)."""
         __tracebackhide__ = True
         return self._ask("checkeval", lambda: self._critic.checkeval(response, **kwargs))  # type: ignore[no-any-return]
+
+    def best_of(self, candidates: Sequence[str], **kwargs: Any) -> Expectation["BestOfVerdict"]:
+        """Expect the best candidate to pass the checklist (see :meth:`Critic.best_of`)."""
+        __tracebackhide__ = True
+        return self._ask("best_of", lambda: self._critic.best_of(candidates, **kwargs))  # type: ignore[no-any-return]
 
     def judge_with(self, judge: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Expectation[Any]:
         """Expect a verdict of your own judge kind to pass (see :meth:`Critic.judge_with`)."""

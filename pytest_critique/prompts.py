@@ -84,3 +84,14 @@ def render_shared(name: str, **context: Any) -> tuple[list[dict[str, str]], int]
         messages.append({"role": "system", "content": system.strip()})
     messages.append({"role": "user", "content": user})
     return messages, len(shared) if mark else 0
+
+
+def render_text(name: str, **context: Any) -> str:
+    """A packaged template rendered as plain text (not chat messages): text the plugin hands to the user's code."""
+    return str(_environment().get_template(name).render(**context))
+
+
+def text_template(source: str) -> Any:
+    """A template given as text (the user's), compiled like the packaged ones (undefined names are errors);
+    jinja2's ``TemplateSyntaxError`` when it does not parse."""
+    return _environment().from_string(source)

@@ -1,6 +1,7 @@
 """The example suite (examples/) runs as the README says: offline on its scripted judge, with
-twelve tests passing and four failing on purpose (two checklist tests, a worked solution with a
-wrong step and an agent run with a wrong tool call), with and without xdist workers."""
+sixteen tests passing and six failing on purpose (two checklist tests, a worked solution with a
+wrong step, an agent run with a wrong tool call, a refinement whose app ignores its feedback and
+an app choosing a draft the checklist ranks lower), with and without xdist workers."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ MODULE = "test_support_replies.py"
 MATH = "test_math_tutor.py"
 AGENT = "test_booking_agent.py"
 QUALITY = "test_reply_quality.py"
-EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "pytest.ini", "support_replies.py", AGENT,
-                 MATH, QUALITY, MODULE]
+DRAFTS = "test_reply_drafts.py"
+EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "pytest.ini", "reply_drafts.py",
+                 "support_replies.py", AGENT, MATH, DRAFTS, QUALITY, MODULE]
 
 PASSING = [
     "test_refund_reply_follows_the_refund_policy",
@@ -46,6 +48,9 @@ MATH_FAILING_ON_PURPOSE = "test_school_trip_solution_has_no_wrong_step__fails_on
 AGENT_PASSING = "test_lakeside_booking_follows_the_request"
 AGENT_FAILING_ON_PURPOSE = "test_fernhollow_booking_follows_the_request__fails_on_purpose"
 QUALITY_PASSING = ["test_new_reply_beats_the_old_one", "test_refund_reply_grade"]
+DRAFTS_PASSING = ["test_the_writer_fixes_what_the_feedback_names", "test_the_app_picks_the_best_refund_draft"]
+DRAFTS_FAILING_ON_PURPOSE = ["test_a_writer_that_ignores_feedback__fails_on_purpose",
+                             "test_the_app_picks_the_best_late_delivery_draft__fails_on_purpose"]
 
 
 @pytest.fixture
@@ -80,17 +85,19 @@ def critique_summary(result: pytest.RunResult) -> list[str]:
     return lines[start + 1:end]
 
 
-def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_examples_run_offline_and_six_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
     result = examples.runpytest("examples", "-rA", *plugin_args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"passed": 14, "failed": 4}
+    assert result.parseoutcomes() == {"passed": 16, "failed": 6}
     expected = ({f"{MODULE}::{name}": "PASSED" for name in PASSING}
                 | {f"{MODULE}::{name}": "FAILED" for name in FAILING_ON_PURPOSE}
                 | {f"{MATH}::{name}": "PASSED" for name in MATH_PASSING}
                 | {f"{MATH}::{MATH_FAILING_ON_PURPOSE}": "FAILED",
                    f"{AGENT}::{AGENT_PASSING}": "PASSED", f"{AGENT}::{AGENT_FAILING_ON_PURPOSE}": "FAILED"}
-                | {f"{QUALITY}::{name}": "PASSED" for name in QUALITY_PASSING})
+                | {f"{QUALITY}::{name}": "PASSED" for name in QUALITY_PASSING}
+                | {f"{DRAFTS}::{name}": "PASSED" for name in DRAFTS_PASSING}
+                | {f"{DRAFTS}::{name}": "FAILED" for name in DRAFTS_FAILING_ON_PURPOSE})
     assert outcomes_by_test(result) == expected
     result.stdout.fnmatch_lines(["rootdir: */examples", "configfile: pytest.ini"])
 
@@ -143,26 +150,34 @@ def test_examples_run_offline_and_four_fail_on_purpose(examples: pytest.Pytester
     ])
 
     assert_step_critic_output(result)
+    assert_refine_and_best_of_output(result)
 
     summary = critique_summary(result)
     # The slip located in a passing test is listed too, with a note after it that
     # test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold checks.
     known_slip = (f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: "
                   "The coaches cost 3 x $350 = $1,150.")
-    assert summary[7].startswith(known_slip)
-    assert summary[:7] + summary[8:] == [
-        # 38 checklist items + 28 steps judged (correct or wrong) + 1 comparison + 1 grade;
+    assert summary[9].startswith(known_slip)
+    assert summary[:9] + summary[10:] == [
+        # 38 checklist items + 28 steps judged (correct or wrong) + 1 comparison + 1 grade + 15 items of
+        # refinements (5 + 5, and 5 for a repeated response judged once) + 27 items of best-of (3 x 5 + 3 x 4);
         # 43 checklist calls + 15 step-critic calls + 2 comparison calls (both orders) + 1 grading call
-        "judge scripted (offline) · 18 tests · 68 verdicts (0 cached) · 61 judge calls · 0 tokens",
+        # + 15 refinement calls + 27 best-of calls
+        "judge scripted (offline) · 22 tests · 110 verdicts (0 cached) · 103 judge calls · 0 tokens",
         "pooled pass rate 34/38 = 0.895",
         "step critic: 7 solutions judged, 3 with a wrong step",
         "pairwise: 1 comparison, 0 position-inconsistent (0%; the preference changed when the order was swapped)",
         "rubric: 1 response graded, mean score 5.00",
-        "failing items (7):",
+        "refine: 2 refinements (4 rounds), 1 passed (1 after feedback), 2 items fixed by feedback, 0 broken",
+        "best of: 2 selections from 6 candidates, 0 whose best candidate failed its checklist",
+        "failing items (9):",
         # shortened around the value the critic's reason names, not through it
         f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pi ... "
         '"F4", arrival="2026-06-13", nights=2, guests=3)',
         f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  #3 step 3: The coaches cost 3 x $350 = $1,150.",
+        f"  examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[0]}  #1 Does the reply mention the order number? (round 2)",
+        f"  examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[0]}  #3 Does the reply say how many business days the "
+        "refund takes? (round 2)",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #3 Does the reply apologise for the delay?",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[1]}  #4 Does the reply avoid blaming the customer?",
         f"  examples/{MODULE}::{FAILING_ON_PURPOSE[0]}  #1 Does the reply mention the order number?",
@@ -238,9 +253,68 @@ def assert_step_critic_output(result: pytest.RunResult) -> None:
     ])
 
 
+def assert_refine_and_best_of_output(result: pytest.RunResult) -> None:
+    """The refinement's rounds side by side, and the drafts ranked by their pass rates."""
+    assert (f"FAILED examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[0]} - critique: 2 of 5 checklist items still "
+            "failed after 2 rounds") in result.stdout.lines
+    assert f"FAILED examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[1]} - assert 1 == 0" in result.stdout.lines
+    result.stdout.fnmatch_lines([f"*_ {DRAFTS_PASSING[0]} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "refine · judge scripted (offline) · 5 items · 2 of at most 3 rounds · passed in round 2 (threshold 1.00) · "
+        "10 judge calls, 0 cached",
+        "  round 1 · pass rate 0.60 · response of 189 characters:",
+        "      Hi Jonas, Thanks for sending the Talus boots back, and sorry ... he Pebble & Pine support team",
+        "  round 2 · pass rate 1.00 · response of 253 characters:",
+        "      Hi Jonas, Thanks for sending the Talus boots back, and sorry ... he Pebble & Pine support team",
+        "  1 2  round",
+        "  ✗ ✓  1  Does the reply mention the order number?  (✗→✓ in round 2)",
+        "  ✓ ✓  2  Does the reply state the refund amount?",
+        "  ✗ ✓  3  Does the reply say how many business days the refund takes?  (✗→✓ in round 2)",
+        "  ✓ ✓  4  Is the reply under 120 words?",
+        "  ✓ ✓  5  Does the reply avoid blaming the customer?",
+    ])
+    result.stdout.fnmatch_lines([f"*_ {DRAFTS_FAILING_ON_PURPOSE[0]} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "refine · judge scripted (offline) · 5 items · 2 of at most 2 rounds · not passed (threshold 1.00) · "
+        "5 judge calls, 0 cached",
+        "  round 1 · pass rate 0.60 · response of 189 characters:",
+        "      Hi Jonas, *",
+        "  round 2 · pass rate 0.60 · the same response as round 1 (not judged again)",
+        "  1 2  round",
+        "  ✗ ✗  1  Does the reply mention the order number?",
+        "       no order number like PP-12345 in the reply",
+        "  ✓ ✓  2  Does the reply state the refund amount?",
+        "  ✗ ✗  3  Does the reply say how many business days the refund takes?",
+        "       no 'N business days' in the reply",
+        "  ✓ ✓  4  Is the reply under 120 words?",
+        "  ✓ ✓  5  Does the reply avoid blaming the customer?",
+        "  feedback given for round 2 (* characters):",
+        "    Your last response was checked against 5 requirements and missed 2 of them:",
+        "    1. Does the reply mention the order number?",
+        "    Why it was missed: no order number like PP-12345 in the reply",
+    ])
+    result.stdout.fnmatch_lines([f"*_ {DRAFTS_FAILING_ON_PURPOSE[1]} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "best of · judge scripted (offline) · 3 candidates · 4 items · best [[]1] (threshold 1.00) · "
+        "12 judge calls, 0 cached",
+        "  ranking (pass rate, then the earlier candidate): [[]1] 1.00 · [[]0] 0.50 · [[]2] 0.50",
+        "  [[]0] pass rate 0.50 · 284 characters:",
+        "      Hi Dana, As stated at checkout, *",
+        "  [[]1] pass rate 1.00 · 171 characters:",
+        "      Hi Dana, I'm sorry your sleeping bag is late. *",
+        "  [[]2] pass rate 0.50 · 88 characters:",
+        "      Hi Dana, Sorry for the wait! Your parcel is on its way. The Pebble & Pine support team",
+        "  [[]0] [[]1] [[]2]  candidate",
+        "   ✓   ✓   ✗   1  Does the reply mention the order number?",
+        "   ✓   ✓   ✗   2  Does the reply give a new delivery date?",
+        "   ✗   ✓   ✓   3  Does the reply apologise for the delay?",
+        "   ✗   ✓   ✓   4  Does the reply avoid blaming the customer?",
+    ])
+
+
 def test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "known_slip")
-    assert result.parseoutcomes() == {"passed": 1, "deselected": 17}
+    assert result.parseoutcomes() == {"passed": 1, "deselected": 21}
     [listed] = [line for line in critique_summary(result) if "known_slip" in line]
     assert listed.startswith(f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: ")
     assert "threshold" not in listed and listed.endswith("  (test passed)")
@@ -258,11 +332,15 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
     result = examples.runpytest(*args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"unscored": 18}
+    assert result.parseoutcomes() == {"unscored": 22}
     summary = critique_summary(result)
     assert summary[0].startswith("judge openai/gpt-4o-mini · ")
     assert summary[1] == "step critic: 7 solutions judged, 0 with a wrong step"
-    assert summary[2] == "unscored (18): no verdict could be obtained; these tests count as failures"
+    assert summary[2:5] == [
+        "refine: 2 refinements (2 rounds), 0 passed (0 after feedback), 2 unscored, 0 items fixed by feedback, "
+        "0 broken",
+        "best of: 2 selections from 6 candidates, 0 whose best candidate failed its checklist, 2 unscored",
+        "unscored (22): no verdict could be obtained; these tests count as failures"]
     assert (f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  critique: 6 of 6 steps unscored: step 1: no cached "
             "verdict for steps.first_error in ") in "\n".join(summary)
     assert "judge scripted" not in result.stdout.str()
@@ -272,13 +350,13 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
 def test_the_frozen_checklist_of_the_instruction_is_what_the_scripted_judge_generates(
         examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "follows_the_app_instruction", "--critique-freeze")
-    assert result.parseoutcomes() == {"passed": 5, "deselected": 13}
+    assert result.parseoutcomes() == {"passed": 5, "deselected": 17}
     result.stdout.fnmatch_lines(["critique: froze 5 new checklists into *critique_checklists.json"])
     frozen = (examples.path / "examples" / "critique_checklists.json").read_text(encoding="utf-8")
     assert frozen.count('"generator": "scripted"') == 5
     assert "Does the reply greet the customer by name?" in frozen
 
     again = examples.runpytest("examples", "-k", "follows_the_app_instruction", "-rA")
-    assert again.parseoutcomes() == {"passed": 5, "deselected": 13}
+    assert again.parseoutcomes() == {"passed": 5, "deselected": 17}
     again.stdout.fnmatch_lines(["  checklist read from the frozen checklists file"])
     again.stdout.no_fnmatch_line("*checklist generated by*")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from .best_of import KIND as BEST_OF
 from .calibration import KIND as CALIBRATION
 from .checkeval import KIND as CHECKEVAL
 from .checklist import KIND as CHECKLIST
 from .kind import JudgeKind
 from .pairwise import KIND as PAIRWISE
+from .refine import KIND as REFINE
 from .rubric import KIND as RUBRIC
 from .steps import KIND as STEPS
 
@@ -38,7 +40,7 @@ def register(kind: JudgeKind) -> JudgeKind:
     return kind
 
 
-for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC):
+for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC, REFINE, BEST_OF):
     register(_kind)
 
 

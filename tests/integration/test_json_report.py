@@ -56,6 +56,9 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
                                 "question 'Is it blue?'"}],
         "unstable": [], "juries": [], "comparisons": 0, "comparisons_in_both_orders": 0, "position_inconsistent": [],
         "position_inconsistency_rate": None, "rubric_scores": [], "drift": [], "calibrations": [],
+        "refinements": {"refined": 0, "passed": 0, "passed_after_feedback": 0, "rounds": 0, "items_fixed": 0,
+                        "items_broken": 0, "unscored": 0},
+        "best_of": {"selections": 0, "candidates": 0, "winners_failing": 0, "unscored": 0},
     }
 
     tests = report["tests"]

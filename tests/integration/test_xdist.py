@@ -118,6 +118,12 @@ def test_compare(critique):
 def test_rubric(critique):
     assert critique.rubric("an answer", rubric=RUBRIC, min_score=4).passed
 
+def test_refine(critique):
+    assert critique.refine(lambda feedback: "a fox" if feedback else "a cat", items=["Is it a fox?"]).passed
+
+def test_best_of(critique):
+    assert critique.best_of(["a cat", "a fox", "a fox"], items=["Is it a fox?"]).winner_index == 1
+
 def test_jury(critique):
     jury = [ScriptedJudge(answer=lambda question, response, verdict=verdict, **context: (verdict, "juror"), name=name)
             for name, verdict in (("a", True), ("b", True), ("c", False))]
@@ -146,12 +152,12 @@ def test_every_kind_of_verdict_reaches_the_controller_intact(scripted_conftest: 
     workers = pytester.runpytest("-rA", "-n", "2", "-v", "--critique-report=workers.json")
     workers.stdout.fnmatch_lines(["*[[]gw?] *PASSED test_kinds.py::test_rubric*"])
     for result in (alone, workers):
-        assert result.parseoutcomes() == {"passed": 6, "failed": 1, "unscored": 1}, result.stdout.str()
+        assert result.parseoutcomes() == {"passed": 8, "failed": 1, "unscored": 1}, result.stdout.str()
     in_process = json.loads((pytester.path / "alone.json").read_text(encoding="utf-8"))
     distributed = json.loads((pytester.path / "workers.json").read_text(encoding="utf-8"))
     assert distributed == in_process
     kinds = sorted({verdict.get("kind", "checklist") for test in in_process["tests"] for verdict in test["verdicts"]})
-    assert kinds == ["checkeval", "checklist", "compare", "rubric", "steps"]
+    assert kinds == ["best_of", "checkeval", "checklist", "compare", "refine", "rubric", "steps"]
     assert in_process["totals"]["unstable"] and in_process["totals"]["juries"]
 
     def without_note(block: list[str]) -> list[str]:
