@@ -209,10 +209,12 @@ def bounded(seconds: float, max_bytes: int) -> Iterator[CallLimits]:
     _install()
     state = _state
     limits = CallLimits(seconds, max_bytes)
-    if state.interrupted.is_set():
-        limits.tripped = "interrupted"
     with state.lock:
         state.active.add(limits)
+        # Checked once registered: an interrupt either finds these limits in the active set or was
+        # already signalled here (checked before registering, one could slip between the two).
+        if state.interrupted.is_set():
+            limits.tripped = "interrupted"
     previous = getattr(state.local, "limits", None)
     state.local.limits = limits
     try:
