@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,6 +104,9 @@ class OpenAIHTTPBackend(LiteLLMBackend):
                 # certificate settings of the environment (HTTPS_PROXY, SSL_CERT_FILE...) apply, as through litellm.
                 self._client = httpx.Client(limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
                                             follow_redirects=False)
+                # A critic used outside pytest is seldom closed: its connections close when it is collected
+                # (else the interpreter warns of unclosed sockets, wherever the collection happens).
+                weakref.finalize(self, self._client.close)
             return self._client
 
     def _request(self, call: JudgeCall) -> dict[str, Any]:

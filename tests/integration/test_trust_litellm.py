@@ -101,3 +101,18 @@ def test_a_jury_of_two_models_is_cached_per_juror(tmp_path: Path) -> None:
         assert server.calls == 6
         header = verdict_lines(third.model_dump(mode="json"))[0]
         assert header.endswith("· 2 judge calls, 4 cached"), "the header counts the jurors' cached answers"
+
+
+def test_a_critic_never_closed_closes_its_connections_when_collected(tmp_path: Path) -> None:
+    import gc
+    import warnings
+
+    with LoopbackServer(handler=lambda request: json.dumps({"reasoning": "r", "answer": "YES"})) as server:
+        critic = make_critic(server, tmp_path, cache="off")
+        assert critic.checklist("a fox", items=["Does it mention a fox?"]).passed
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del critic
+            gc.collect()
+    assert not [warning for warning in caught if issubclass(warning.category, ResourceWarning)], \
+        "the kept-alive connection was closed, not left to the garbage collector's warning"
