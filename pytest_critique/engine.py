@@ -55,6 +55,8 @@ class Outcome:
 
 
 def _usage_of(reply: Reply) -> Usage:
+    if reply.cached:  # a response cache in front of the model answered: nothing was paid for
+        return Usage(cached=1, retries=reply.retries)
     return Usage(calls=1, retries=reply.retries, prompt_tokens=reply.prompt_tokens,
                  completion_tokens=reply.completion_tokens, cost=reply.cost)
 
@@ -374,6 +376,7 @@ class JudgeEngine:
         try:
             reply = self._complete(backend, call, test)
             usage = usage + _usage_of(reply)
+            from_cache = reply.cached
             raw = reply.text
             try:
                 data = task.read(reply, call)
@@ -387,6 +390,7 @@ class JudgeEngine:
                 raw = None
                 repaired = self._complete(backend, sent, test)
                 usage = usage + _usage_of(repaired)
+                from_cache = from_cache and repaired.cached
                 raw = repaired.text
                 try:
                     data = task.read(repaired, call)
@@ -409,9 +413,11 @@ class JudgeEngine:
             store.set(key, {"data": data, "judge": backend.name, "task": task.name,
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
-            return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw),
+            return Outcome(data=data, usage=usage, cached=from_cache, key=key,
+                           exchange=_exchange(backend, sent, raw),
                            drift=self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields)))
-        return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw))
+        return Outcome(data=data, usage=usage, cached=from_cache, key=key,
+                       exchange=_exchange(backend, sent, raw))
 
 
 def _exchange(backend: Backend, call: JudgeCall, raw: str | None, cached: bool = False) -> Exchange | None:

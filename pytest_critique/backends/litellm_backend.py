@@ -160,6 +160,22 @@ def explicit_prompt_cache(model: str) -> bool:
     return provider == "anthropic" or (provider in ("bedrock", "vertex_ai") and "claude" in name)
 
 
+PROXY_CACHE_HEADER = "x-litellm-cache-key"
+"""A LiteLLM proxy names the cache entry it answered from in this header, and sends it only then."""
+
+
+def served_from_cache(response: Any) -> bool:
+    """Whether litellm's reply came from a response cache: litellm's own (``cache_hit``), or a LiteLLM
+    proxy's (its cache header, which litellm keeps among the provider's headers)."""
+    hidden = getattr(response, "_hidden_params", None)
+    if not isinstance(hidden, dict):
+        return False
+    if hidden.get("cache_hit") is True:
+        return True
+    headers = hidden.get("additional_headers")
+    return isinstance(headers, dict) and bool(headers.get(f"llm_provider-{PROXY_CACHE_HEADER}"))
+
+
 def _after(retries: int) -> str:
     return f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
 
@@ -325,7 +341,9 @@ class LiteLLMBackend:
         except Exception:  # noqa: BLE001 - models without a known price cost 0
             return 0.0
 
-    def _reply(self, response: Any, retries: int) -> Reply:
+    def _reply(self, response: Any, retries: int, cached: bool | None = None) -> Reply:
+        """The reply read from a completion; ``cached`` (found from the response when None) says a
+        response cache answered, so no tokens or cost were spent on it."""
         try:
             choice = response.choices[0]
             text = choice.message.content
@@ -342,6 +360,10 @@ class LiteLLMBackend:
                                retries=retries)
         if isinstance(text, str):
             text = redact(text, self._api_key)
+        if cached is None:
+            cached = served_from_cache(response)
+        if cached:
+            return Reply(text=text, finish_reason=finish_reason, retries=retries, cached=True)
         usage = getattr(response, "usage", None)
         cost = self._cost(response)
         return Reply(

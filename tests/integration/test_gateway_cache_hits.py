@@ -1,0 +1,54 @@
+"""A reply a LiteLLM proxy served from its response cache counts as cached, not as a paid judge call.
+
+The proxy marks such a reply with an ``x-litellm-cache-key`` header (and sends the header only
+then). Here the loopback server plays that proxy, so the test runs without one; the real proxy is
+in tests/proxy/. Both clients are run: plain HTTP and litellm's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from loopback import LoopbackServer, Reply
+
+# A model litellm's price table knows, so a paid call has a cost to compare with.
+MODEL = "openai/gpt-4o-mini"
+
+SUITE = """
+def test_reply(critique):
+    verdict = critique.checklist("Red fox in the snow", items=["Is the fox named?", "Is it cached upstream?"])
+    assert verdict.passed
+"""
+
+
+def gateway(request: dict[str, Any]) -> Reply:
+    """YES to everything; a question that says "cached" is answered as from the proxy's cache."""
+    prompt = request["messages"][-1]["content"]
+    headers = {"x-litellm-cache-key": "5f1d0c2a9e"} if "cached upstream" in prompt else {}
+    return Reply(json.dumps({"reasoning": "judged", "answer": "YES"}), headers=headers, prompt_tokens=700,
+                 completion_tokens=40)
+
+
+@pytest.mark.parametrize("client", ["auto", "litellm"], ids=["http", "litellm"])
+def test_a_proxy_cache_hit_is_counted_as_cached_with_no_tokens_or_cost(
+        client: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRITIQUE_CLIENT", client)
+    pytester.makepyfile(test_gateway=SUITE)
+    with LoopbackServer(handler=gateway) as server:
+        result = pytester.runpytest_subprocess(
+            f"--critique-model={MODEL}", f"--critique-api-base={server.url}", "--critique-cache=off",
+            "--critique-report=report.json", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    assert server.calls == 2  # both questions reached the "proxy"
+    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    usage = report["totals"]["usage"]
+    assert usage["calls"] == 1 and usage["cached"] == 1
+    assert usage["prompt_tokens"] == 700 and usage["completion_tokens"] == 40  # the paid call's only
+    assert usage["cost"] > 0
+    items = report["tests"][0]["verdicts"][0]["items"]
+    assert [item["cached"] for item in items] == [False, True]
+    result.stdout.fnmatch_lines(
+        ["judge openai/gpt-4o-mini · 1 test · 2 verdicts (1 cached) · 1 judge call · 740 tokens · $*"])
+
