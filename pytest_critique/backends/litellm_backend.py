@@ -351,9 +351,11 @@ class LiteLLMBackend:
         except (AttributeError, IndexError, TypeError):
             raise JudgeFailure("judge reply has no message", "unparseable", calls=1 + retries,
                                retries=retries) from None
-        # litellm keeps OpenAI's `refusal` field on the message or among its provider-specific fields
+        # litellm keeps OpenAI's `refusal` field on the message or among its provider-specific fields, which
+        # a LiteLLM proxy also sends (read over plain HTTP they are an object, not a dict)
+        extra = getattr(choice.message, "provider_specific_fields", None)
         refusal = getattr(choice.message, "refusal", None) or (
-            getattr(choice.message, "provider_specific_fields", None) or {}).get("refusal")
+            extra.get("refusal") if isinstance(extra, dict) else getattr(extra, "refusal", None))
         if not text and isinstance(refusal, str) and refusal.strip():
             shown = redact(" ".join(refusal.split()), self._api_key)[:300]
             raise JudgeFailure(f"the judge refused to answer: {shown!r}", "refused", calls=1 + retries,

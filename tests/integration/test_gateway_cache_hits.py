@@ -1,4 +1,5 @@
-"""A reply a LiteLLM proxy served from its response cache counts as cached, not as a paid judge call.
+"""A reply a LiteLLM proxy served from its response cache counts as cached, not as a paid judge call;
+replies shaped as the proxy relays them are read on both clients.
 
 The proxy marks such a reply with an ``x-litellm-cache-key`` header (and sends the header only
 then). Here the loopback server plays that proxy, so the test runs without one; the real proxy is
@@ -23,12 +24,21 @@ def test_reply(critique):
 """
 
 
+def proxy_body(content: str | None, refusal: str | None = None) -> bytes:
+    """A chat completion as a LiteLLM proxy (1.102.4) relays one: with its provider-specific fields."""
+    return json.dumps({
+        "id": "chatcmpl-gateway", "created": 1795990690, "model": "gpt-4o-mini", "object": "chat.completion",
+        "choices": [{"finish_reason": "stop", "index": 0, "provider_specific_fields": {},
+                     "message": {"content": content, "role": "assistant",
+                                 "provider_specific_fields": {"refusal": refusal}}}],
+        "usage": {"completion_tokens": 40, "prompt_tokens": 700, "total_tokens": 740}}).encode("utf-8")
+
+
 def gateway(request: dict[str, Any]) -> Reply:
     """YES to everything; a question that says "cached" is answered as from the proxy's cache."""
     prompt = request["messages"][-1]["content"]
     headers = {"x-litellm-cache-key": "5f1d0c2a9e"} if "cached upstream" in prompt else {}
-    return Reply(json.dumps({"reasoning": "judged", "answer": "YES"}), headers=headers, prompt_tokens=700,
-                 completion_tokens=40)
+    return Reply(body=proxy_body(json.dumps({"reasoning": "judged", "answer": "YES"})), headers=headers)
 
 
 @pytest.mark.parametrize("client", ["auto", "litellm"], ids=["http", "litellm"])
@@ -52,3 +62,17 @@ def test_a_proxy_cache_hit_is_counted_as_cached_with_no_tokens_or_cost(
     result.stdout.fnmatch_lines(
         ["judge openai/gpt-4o-mini · 1 test · 2 verdicts (1 cached) · 1 judge call · 740 tokens · $*"])
 
+
+
+def test_a_refusal_the_proxy_relays_is_unscored_as_refused(pytester: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over plain HTTP the proxy's provider-specific fields are read too (litellm's client drops the
+    refusal there: its item is UNSCORED as an empty reply)."""
+    monkeypatch.setenv("CRITIQUE_CLIENT", "auto")
+    pytester.makepyfile(test_gateway=SUITE)
+    with LoopbackServer(handler=lambda request: Reply(body=proxy_body(None, "I cannot judge this."))) as server:
+        result = pytester.runpytest_subprocess(
+            f"--critique-model={MODEL}", f"--critique-api-base={server.url}", "--critique-cache=off",
+            "-p", "no:cacheprovider")
+    assert result.parseoutcomes() == {"unscored": 1}, result.stdout.str()
+    result.stdout.fnmatch_lines(["*the judge refused to answer: 'I cannot judge this.'*"])
