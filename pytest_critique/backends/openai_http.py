@@ -107,11 +107,14 @@ class OpenAIHTTPBackend(LiteLLMBackend):
 
     def _request(self, call: JudgeCall) -> dict[str, Any]:
         kwargs = super()._request(call)
-        body = {"model": self.name.removeprefix("openai/"), "messages": kwargs["messages"]}
-        body.update({name: value for name, value in kwargs.items() if name in call.params})
+        options = {name: value for name, value in kwargs.items() if name in call.params}
         for name in ("max_tokens", "response_format"):
             if name in kwargs:
-                body[name] = kwargs[name]
+                options[name] = kwargs[name]
+        # In the order the OpenAI client (litellm's) sends them: a LiteLLM proxy's response cache keys a
+        # request by its fields in the order they come, so both clients then share its entries.
+        body = {"messages": kwargs["messages"], "model": self.name.removeprefix("openai/"),
+                **dict(sorted(options.items()))}
         key = kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY") or "no-key"
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         organization = os.environ.get("OPENAI_ORGANIZATION")

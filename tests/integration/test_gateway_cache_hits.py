@@ -41,27 +41,33 @@ def gateway(request: dict[str, Any]) -> Reply:
     return Reply(body=proxy_body(json.dumps({"reasoning": "judged", "answer": "YES"})), headers=headers)
 
 
-@pytest.mark.parametrize("client", ["auto", "litellm"], ids=["http", "litellm"])
-def test_a_proxy_cache_hit_is_counted_as_cached_with_no_tokens_or_cost(
-        client: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CRITIQUE_CLIENT", client)
+def test_a_proxy_cache_hit_is_counted_as_cached_with_no_tokens_or_cost_on_both_clients(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(test_gateway=SUITE)
     with LoopbackServer(handler=gateway) as server:
-        result = pytester.runpytest_subprocess(
-            f"--critique-model={MODEL}", f"--critique-api-base={server.url}", "--critique-cache=off",
-            "--critique-report=report.json", "-p", "no:cacheprovider")
-    assert result.ret == 0, result.stdout.str()
-    assert server.calls == 2  # both questions reached the "proxy"
-    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
-    usage = report["totals"]["usage"]
-    assert usage["calls"] == 1 and usage["cached"] == 1
-    assert usage["prompt_tokens"] == 700 and usage["completion_tokens"] == 40  # the paid call's only
-    assert usage["cost"] > 0
-    items = report["tests"][0]["verdicts"][0]["items"]
-    assert [item["cached"] for item in items] == [False, True]
-    result.stdout.fnmatch_lines(
-        ["judge openai/gpt-4o-mini · 1 test · 2 verdicts (1 cached) · 1 judge call · 740 tokens · $*"])
-
+        for client in ("auto", "litellm"):
+            monkeypatch.setenv("CRITIQUE_CLIENT", client)
+            result = pytester.runpytest_subprocess(
+                f"--critique-model={MODEL}", f"--critique-api-base={server.url}", "--critique-cache=off",
+                "--critique-report=report.json", "-p", "no:cacheprovider")
+            assert result.ret == 0, result.stdout.str()
+            report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+            usage = report["totals"]["usage"]
+            assert usage["calls"] == 1 and usage["cached"] == 1, client
+            assert usage["prompt_tokens"] == 700 and usage["completion_tokens"] == 40  # the paid call's only
+            assert usage["cost"] > 0
+            items = report["tests"][0]["verdicts"][0]["items"]
+            assert [item["cached"] for item in items] == [False, True]
+            result.stdout.fnmatch_lines(
+                ["judge openai/gpt-4o-mini · 1 test · 2 verdicts (1 cached) · 1 judge call · 740 tokens · $*"])
+    # Both questions reached the "proxy" in each run, and both clients sent the same fields in the same
+    # order: the proxy's cache keys a request by its fields in the order they come.
+    assert server.calls == 4
+    by_question: dict[str, list[list[tuple[str, Any]]]] = {}
+    for body in server.requests:
+        by_question.setdefault(body["messages"][-1]["content"], []).append(list(body.items()))
+    assert [len(sent) for sent in by_question.values()] == [2, 2]
+    assert all(http == through_litellm for http, through_litellm in by_question.values())
 
 
 def test_a_refusal_the_proxy_relays_is_unscored_as_refused(pytester: pytest.Pytester,
