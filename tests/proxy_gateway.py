@@ -121,12 +121,69 @@ class Upstream:
             return [moment for moment, question in self.arrivals if containing in question]
 
 
+class RedisServer:
+    """``redis-server`` on a free 127.0.0.1 port, keeping nothing on disk: the proxy's shared response cache."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self._process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self.command("PING") == b"+PONG":
+                    return self
+            except OSError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.1)
+
+    def command(self, *words: str) -> bytes:
+        """One command in Redis's wire protocol; the first line of the answer."""
+        request = f"*{len(words)}\r\n" + "".join(f"${len(word)}\r\n{word}\r\n" for word in words)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
+            connection.sendall(request.encode("utf-8"))
+            answer = b""
+            while not answer.endswith(b"\r\n"):
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        return answer.split(b"\r\n", 1)[0]
+
+    def size(self) -> int:
+        """How many keys Redis holds."""
+        return int(self.command("DBSIZE").lstrip(b":"))
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
 class ProxyGateway:
     """``litellm --config ...`` on a free 127.0.0.1 port, routing ``loopback-judge`` to a loopback server."""
 
     def __init__(self, python: str, directory: Path, *, keys: dict[str, int | None], window: int,
-                 upstream_key: str, master_key: str):
+                 upstream_key: str, master_key: str, redis: RedisServer | None = None):
         self.python = python
+        self.redis = redis
+        """Where the proxy keeps its response cache; None: in the proxy's memory."""
         self.directory = directory
         self.keys = keys
         self.window = window
@@ -158,7 +215,8 @@ class ProxyGateway:
             "litellm_settings:",
             "  cache: true",
             "  cache_params:",
-            "    type: local",
+            *(["    type: local"] if self.redis is None else
+              ["    type: redis", "    host: 127.0.0.1", f"    port: {self.redis.port}"]),
             "",
         ])
 

@@ -8,11 +8,12 @@ could not build one (CRITIQUE_TEST_PROXY_UNAVAILABLE).
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Iterator
 
 import pytest
 from gateway_settings import MASTER_KEY, OPEN_KEY, THROTTLED_KEY, THROTTLED_LIMIT, UPSTREAM_KEY, WINDOW
-from proxy_gateway import ProxyGateway, proxy_python
+from proxy_gateway import ProxyGateway, RedisServer, proxy_python
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +21,19 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyGateway]:
     python, why = proxy_python()
     if python is None:
         pytest.skip(why)
-    running = ProxyGateway(python, tmp_path_factory.mktemp("litellm-proxy"),
-                           keys={THROTTLED_KEY: THROTTLED_LIMIT, OPEN_KEY: None}, window=WINDOW,
-                           upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY).start()
+    # The response cache in Redis where redis-server is installed (as teams share it), else in memory.
+    redis = RedisServer(tmp_path_factory.mktemp("redis")).start() if shutil.which("redis-server") else None
     try:
-        yield running
+        running = ProxyGateway(python, tmp_path_factory.mktemp("litellm-proxy"),
+                               keys={THROTTLED_KEY: THROTTLED_LIMIT, OPEN_KEY: None}, window=WINDOW,
+                               upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY, redis=redis).start()
+        try:
+            yield running
+        finally:
+            running.stop()
     finally:
-        running.stop()
+        if redis is not None:
+            redis.stop()
 
 
 @pytest.fixture(autouse=True)

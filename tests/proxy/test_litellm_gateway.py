@@ -110,3 +110,18 @@ def test_reply(critique, number):
                      "completion_tokens": 0, "cost": 0.0}
     again.stdout.fnmatch_lines([f"judge openai/{MODEL_NAME} · {CACHED_TESTS} tests · {CACHED_TESTS} verdicts "
                                 f"({CACHED_TESTS} cached) · 0 judge calls · 0 tokens*"])
+
+
+def test_the_proxys_response_cache_is_kept_in_redis(
+        gateway: ProxyGateway, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    if gateway.redis is None:
+        pytest.skip("redis-server is not installed: the proxy keeps its response cache in memory")
+    monkeypatch.setenv("CRITIQUE_API_KEY", OPEN_KEY)
+    pytester.makepyfile(test_redis="""
+def test_reply(critique):
+    assert critique.checklist("Reply", items=["Is the redis question answered?"]).passed
+""")
+    before = gateway.redis.size()
+    result = pytester.runpytest_subprocess(*run_args(gateway, "--critique-cache=off"))
+    assert result.parseoutcomes() == {"passed": 1}, result.stdout.str()
+    assert gateway.redis.size() > before  # the answer went to Redis, where every proxy of the team finds it
