@@ -165,13 +165,11 @@ PROXY_CACHE_HEADER = "x-litellm-cache-key"
 
 
 def served_from_cache(response: Any) -> bool:
-    """Whether litellm's reply came from a response cache: litellm's own (``cache_hit``), or a LiteLLM
-    proxy's (its cache header, which litellm keeps among the provider's headers)."""
+    """Whether litellm's reply came from a LiteLLM proxy's response cache (its cache header, which litellm
+    keeps among the provider's headers)."""
     hidden = getattr(response, "_hidden_params", None)
     if not isinstance(hidden, dict):
         return False
-    if hidden.get("cache_hit") is True:
-        return True
     headers = hidden.get("additional_headers")
     return isinstance(headers, dict) and bool(headers.get(f"llm_provider-{PROXY_CACHE_HEADER}"))
 

@@ -82,3 +82,4 @@ def test_a_refusal_the_proxy_relays_is_unscored_as_refused(pytester: pytest.Pyte
             "-p", "no:cacheprovider")
     assert result.parseoutcomes() == {"unscored": 1}, result.stdout.str()
     result.stdout.fnmatch_lines(["*the judge refused to answer: 'I cannot judge this.'*"])
+
