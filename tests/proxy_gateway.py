@@ -233,8 +233,9 @@ class ProxyGateway:
         started = time.monotonic()
         with self.log.open("wb") as log:
             self._process = subprocess.Popen(
-                [self.python, "-m", "litellm.proxy.proxy_cli", "--config", "config.yaml", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--telemetry", "False", "--num_workers", "1"],
+                [self.python, "-c", "from litellm import run_server; run_server()",  # the `litellm` command
+                 "--config", "config.yaml", "--host", "127.0.0.1", "--port", str(self.port), "--telemetry", "False",
+                 "--num_workers", "1"],
                 cwd=self.directory, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             self._wait_healthy(started + STARTUP_SECONDS)
