@@ -46,6 +46,12 @@ class Outcome:
     exchange: Exchange | None = None
     """The request sent and the reply received (with --critique-show-prompt only)."""
 
+    def __post_init__(self) -> None:
+        # An answer no judge call was paid for came from a cache: the verdict cache, or a response cache
+        # in front of the model (a LiteLLM proxy's) that answered every request made for it.
+        if self.data is not None and self.usage.cached and not self.usage.calls:
+            self.cached = True
+
     @property
     def answer(self) -> dict[str, Any]:
         """The validated answer data; only for an outcome already checked not to be a failure."""
@@ -376,7 +382,6 @@ class JudgeEngine:
         try:
             reply = self._complete(backend, call, test)
             usage = usage + _usage_of(reply)
-            from_cache = reply.cached
             raw = reply.text
             try:
                 data = task.read(reply, call)
@@ -390,7 +395,6 @@ class JudgeEngine:
                 raw = None
                 repaired = self._complete(backend, sent, test)
                 usage = usage + _usage_of(repaired)
-                from_cache = from_cache and repaired.cached
                 raw = repaired.text
                 try:
                     data = task.read(repaired, call)
@@ -413,11 +417,9 @@ class JudgeEngine:
             store.set(key, {"data": data, "judge": backend.name, "task": task.name,
                             "created": time.time(), "raw": raw,
                             "usage": usage.model_dump(mode="json")})
-            return Outcome(data=data, usage=usage, cached=from_cache, key=key,
-                           exchange=_exchange(backend, sent, raw),
+            return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw),
                            drift=self.drift_index(store).observe(backend.name, call, task.decided(data, call.fields)))
-        return Outcome(data=data, usage=usage, cached=from_cache, key=key,
-                       exchange=_exchange(backend, sent, raw))
+        return Outcome(data=data, usage=usage, key=key, exchange=_exchange(backend, sent, raw))
 
 
 def _exchange(backend: Backend, call: JudgeCall, raw: str | None, cached: bool = False) -> Exchange | None:
