@@ -47,6 +47,12 @@ class Outcome:
     exchange: Exchange | None = None
     """The request sent and the reply received (with --critique-show-prompt only)."""
 
+    def __post_init__(self) -> None:
+        # An answer no judge call was paid for came from a cache: the verdict cache, or a response cache
+        # in front of the model (a LiteLLM proxy's) that answered every request made for it.
+        if self.data is not None and self.usage.cached and not self.usage.calls:
+            self.cached = True
+
     @property
     def answer(self) -> dict[str, Any]:
         """The validated answer data; only for an outcome already checked not to be a failure."""
@@ -56,6 +62,8 @@ class Outcome:
 
 
 def _usage_of(reply: Reply) -> Usage:
+    if reply.cached:  # a response cache in front of the model answered: nothing was paid for
+        return Usage(cached=1, retries=reply.retries)
     return Usage(calls=1, retries=reply.retries, prompt_tokens=reply.prompt_tokens,
                  completion_tokens=reply.completion_tokens, cost=reply.cost)
 

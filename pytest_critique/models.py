@@ -21,7 +21,8 @@ class Usage(BaseModel):
     retries: int = 0
     """Requests repeated after a rate limit, server error or timeout."""
     cached: int = 0
-    """Judgements answered from the verdict cache."""
+    """Judgements answered from the verdict cache, or by a response cache in front of the model (a
+    LiteLLM proxy's): no judge call paid for them."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0

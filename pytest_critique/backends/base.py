@@ -72,6 +72,9 @@ class Reply:
     completion_tokens: int = 0
     cost: float = 0.0
     retries: int = 0
+    cached: bool = False
+    """The answer came from a response cache in front of the model (a LiteLLM proxy's): counted as
+    cached, not as a judge call, and it costs nothing."""
 
 
 @runtime_checkable

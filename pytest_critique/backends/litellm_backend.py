@@ -160,6 +160,20 @@ def explicit_prompt_cache(model: str) -> bool:
     return provider == "anthropic" or (provider in ("bedrock", "vertex_ai") and "claude" in name)
 
 
+PROXY_CACHE_HEADER = "x-litellm-cache-key"
+"""A LiteLLM proxy names the cache entry it answered from in this header, and sends it only then."""
+
+
+def served_from_cache(response: Any) -> bool:
+    """Whether litellm's reply came from a LiteLLM proxy's response cache (its cache header, which litellm
+    keeps among the provider's headers)."""
+    hidden = getattr(response, "_hidden_params", None)
+    if not isinstance(hidden, dict):
+        return False
+    headers = hidden.get("additional_headers")
+    return isinstance(headers, dict) and bool(headers.get(f"llm_provider-{PROXY_CACHE_HEADER}"))
+
+
 def _after(retries: int) -> str:
     return f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
 
@@ -325,7 +339,9 @@ class LiteLLMBackend:
         except Exception:  # noqa: BLE001 - models without a known price cost 0
             return 0.0
 
-    def _reply(self, response: Any, retries: int) -> Reply:
+    def _reply(self, response: Any, retries: int, cached: bool | None = None) -> Reply:
+        """The reply read from a completion; ``cached`` (found from the response when None) says a
+        response cache answered, so no tokens or cost were spent on it."""
         try:
             choice = response.choices[0]
             text = choice.message.content
@@ -333,15 +349,21 @@ class LiteLLMBackend:
         except (AttributeError, IndexError, TypeError):
             raise JudgeFailure("judge reply has no message", "unparseable", calls=1 + retries,
                                retries=retries) from None
-        # litellm keeps OpenAI's `refusal` field on the message or among its provider-specific fields
+        # litellm keeps OpenAI's `refusal` field on the message or among its provider-specific fields, which
+        # a LiteLLM proxy also sends (read over plain HTTP they are an object, not a dict)
+        extra = getattr(choice.message, "provider_specific_fields", None)
         refusal = getattr(choice.message, "refusal", None) or (
-            getattr(choice.message, "provider_specific_fields", None) or {}).get("refusal")
+            extra.get("refusal") if isinstance(extra, dict) else getattr(extra, "refusal", None))
         if not text and isinstance(refusal, str) and refusal.strip():
             shown = redact(" ".join(refusal.split()), self._api_key)[:300]
             raise JudgeFailure(f"the judge refused to answer: {shown!r}", "refused", calls=1 + retries,
                                retries=retries)
         if isinstance(text, str):
             text = redact(text, self._api_key)
+        if cached is None:
+            cached = served_from_cache(response)
+        if cached:
+            return Reply(text=text, finish_reason=finish_reason, retries=retries, cached=True)
         usage = getattr(response, "usage", None)
         cost = self._cost(response)
         return Reply(

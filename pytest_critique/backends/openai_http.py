@@ -19,7 +19,7 @@ from typing import Any
 
 from . import transport
 from .base import JudgeCall, Reply
-from .litellm_backend import COMPLETION_RESERVE, LiteLLMBackend, bounds_failure
+from .litellm_backend import COMPLETION_RESERVE, PROXY_CACHE_HEADER, LiteLLMBackend, bounds_failure
 from .model_table import listed_with_schema, prices
 
 _NAMES = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError",
@@ -111,11 +111,14 @@ class OpenAIHTTPBackend(LiteLLMBackend):
 
     def _request(self, call: JudgeCall) -> dict[str, Any]:
         kwargs = super()._request(call)
-        body = {"model": self.name.removeprefix("openai/"), "messages": kwargs["messages"]}
-        body.update({name: value for name, value in kwargs.items() if name in call.params})
+        options = {name: value for name, value in kwargs.items() if name in call.params}
         for name in ("max_tokens", "response_format"):
             if name in kwargs:
-                body[name] = kwargs[name]
+                options[name] = kwargs[name]
+        # In the order the OpenAI client (litellm's) sends them: a LiteLLM proxy's response cache keys a
+        # request by its fields in the order they come, so both clients then share its entries.
+        body = {"messages": kwargs["messages"], "model": self.name.removeprefix("openai/"),
+                **dict(sorted(options.items()))}
         key = kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY") or "no-key"
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         organization = os.environ.get("OPENAI_ORGANIZATION")
@@ -136,7 +139,7 @@ class OpenAIHTTPBackend(LiteLLMBackend):
             raise NotACompletion(f"HTTP {response.status_code} body is not JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
             raise NotACompletion("HTTP 200 body is not a chat completion")
-        return data
+        return data, bool(response.headers.get(PROXY_CACHE_HEADER))
 
     def _classify(self, exc: BaseException, limits: transport.CallLimits | None) -> tuple[str, bool]:
         import httpx
@@ -179,8 +182,9 @@ class OpenAIHTTPBackend(LiteLLMBackend):
         prompt_tokens = sum(len(message["content"]) for message in call.messages()) // 3 + 16
         return prompt_tokens * per_prompt + int(call.max_tokens or COMPLETION_RESERVE) * per_completion
 
-    def _reply(self, response: Any, retries: int) -> Reply:
-        return super()._reply(_namespace(response), retries)
+    def _reply(self, response: Any, retries: int, cached: bool | None = None) -> Reply:
+        body, from_proxy_cache = response
+        return super()._reply(_namespace(body), retries, cached=from_proxy_cache)
 
     def close(self) -> None:
         """Close the connections kept alive (the runtime that made this backend is done with it)."""
