@@ -42,6 +42,8 @@ _EXPORTS = {
     "RefineRound": "judges.refine",
     "BestOfVerdict": "judges.best_of",
     "BestOfCandidate": "judges.best_of",
+    "ConsistencyVerdict": "judges.consistency",
+    "SentenceVerdict": "judges.consistency",
     "CalibrationVerdict": "trust_models",
     "CalibrationItem": "trust_models",
     "CategoryFigures": "trust_models",
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
     from .errors import (CacheMissError, CritiqueError, CritiqueFailed, CritiqueUsageError, JudgeFailure,
                          UnscoredError)
     from .judges.best_of import BestOfCandidate, BestOfVerdict
+    from .judges.consistency import ConsistencyVerdict, SentenceVerdict
     from .judges.refine import RefineRound, RefineVerdict
     from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
                                          builtin, builtin_names, dump_checklist, load_checklist, load_released,

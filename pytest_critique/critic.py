@@ -17,6 +17,7 @@ from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
 from .judges import best_of as best_of_n
+from .judges import consistency
 from .judges import calibration, checkeval, kind_of, pairwise
 from .judges import refine as refinement
 from .judges import checklist as tick
@@ -325,6 +326,49 @@ class Critic:
         except Exception:  # the app (or its feedback callable) failed: the rounds judged so far still cost
             self._spent(context)
             raise
+
+    def consistent(
+        self,
+        sample: Callable[[], str],
+        *,
+        n: int = 5,
+        response: str | None = None,
+        min_score: float = 0.5,
+        **overrides: Any,
+    ) -> consistency.ConsistencyVerdict:
+        """Check each sentence of an answer against ``n`` other answers to the same request (self-consistency,
+        as SelfCheckGPT does with the judge as the checker).
+
+        ``sample()`` calls your app and returns one answer; the main answer is ``response``, or the first
+        call's.  A sentence's score is the share of the other answers that support it; ``passed`` is True
+        when the mean score reaches ``min_score``.  One judge request per sentence and other answer, each
+        cached; ``sample`` itself is yours to call, so its answers are never cached by the plugin.
+        Raises :class:`UnscoredError` when a sentence could not be judged.
+        """
+        __tracebackhide__ = True
+        settings = self._settings_for("consistent()", overrides)
+        if not callable(sample):
+            raise CritiqueUsageError(f"sample must be a function that returns one answer, got {type(sample).__name__}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 50:
+            raise CritiqueUsageError(f"n must be a whole number from 1 to 50, got {n!r}")
+        if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 1:
+            raise CritiqueUsageError(f"min_score must be a number from 0 to 1, got {min_score!r}")
+        if settings.jury:
+            raise CritiqueUsageError("consistent() judges with one judge; the model setting names a jury")
+
+        def answer(what: str) -> str:
+            produced = sample()
+            if not isinstance(produced, str):
+                raise CritiqueUsageError(f"sample() must return the answer as a str; {what} was "
+                                         f"{type(produced).__name__}")
+            return produced
+
+        main = require_text(response, "response") if response is not None else answer("the first answer")
+        if not consistency.sentences(main):
+            raise CritiqueUsageError("the main answer has no sentence to check (it is empty)")
+        others = [answer(f"answer {number}") for number in range(1, n + 1)]
+        return self._judged(self._context(settings),
+                            lambda judging: consistency.judge(judging, main, others, float(min_score)))
 
     def best_of(
         self,

@@ -19,6 +19,7 @@ from .errors import CritiqueFailed, CritiqueUsageError, UnscoredError
 
 if TYPE_CHECKING:
     from .judges.best_of import BestOfVerdict
+    from .judges.consistency import ConsistencyVerdict
     from .judges.context import JudgeContext
     from .models import CheckEvalVerdict, ChecklistVerdict, StepsVerdict
     from .trust_models import CompareVerdict, RubricVerdict
@@ -132,6 +133,12 @@ class Expect:
         """Expect the best candidate to pass the checklist (see :meth:`Critic.best_of`)."""
         __tracebackhide__ = True
         return self._ask("best_of", lambda: self._critic.best_of(candidates, **kwargs))  # type: ignore[no-any-return]
+
+    def consistent(self, sample: Callable[[], str], **kwargs: Any) -> Expectation["ConsistencyVerdict"]:
+        """Expect the answer's sentences to be backed up by other answers (see :meth:`Critic.consistent`); the
+        answers are sampled on the test's thread, the judging is deferred."""
+        __tracebackhide__ = True
+        return self._ask("consistent", lambda: self._critic.consistent(sample, **kwargs))  # type: ignore[no-any-return]
 
     def judge_with(self, judge: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Expectation[Any]:
         """Expect a verdict of your own judge kind to pass (see :meth:`Critic.judge_with`)."""

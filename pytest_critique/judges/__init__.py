@@ -12,6 +12,7 @@ from .best_of import KIND as BEST_OF
 from .calibration import KIND as CALIBRATION
 from .checkeval import KIND as CHECKEVAL
 from .checklist import KIND as CHECKLIST
+from .consistency import KIND as CONSISTENCY
 from .kind import JudgeKind
 from .pairwise import KIND as PAIRWISE
 from .refine import KIND as REFINE
@@ -40,7 +41,7 @@ def register(kind: JudgeKind) -> JudgeKind:
     return kind
 
 
-for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC, REFINE, BEST_OF):
+for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC, REFINE, BEST_OF, CONSISTENCY):
     register(_kind)
 
 
