@@ -161,10 +161,6 @@ class RedisServer:
                 answer += chunk
         return answer.split(b"\r\n", 1)[0]
 
-    def size(self) -> int:
-        """How many keys Redis holds."""
-        return int(self.command("DBSIZE").lstrip(b":"))
-
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
