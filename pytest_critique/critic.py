@@ -37,6 +37,19 @@ from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 VerdictT = TypeVar("VerdictT")
 
 
+def _one_checklist(method: str, settings: Settings, instruction: Any, input: Any,
+                   items: Sequence[str] | None) -> tuple[str | None, str | None, list[str] | None]:
+    """The checked arguments of a method that judges responses against one checklist with one judge:
+    instruction, input and the questions (None: generated from the instruction)."""
+    instruction, input = optional_text(instruction, "instruction"), optional_text(input, "input")
+    if items is None and instruction is None:
+        raise CritiqueUsageError(f"{method} needs instruction=... (to generate a checklist) "
+                                 "or items=[...] (the questions to judge)")
+    if settings.jury:
+        raise CritiqueUsageError(f"{method} judges with one judge; the model setting names a jury")
+    return instruction, input, None if items is None else question_list(items)
+
+
 class Critic:
     """Judges responses.  In tests use the ``critique`` fixture; elsewhere build one directly::
 
@@ -309,13 +322,7 @@ class Critic:
         if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
             raise CritiqueUsageError(f"rounds must be a whole number of at least 1 (responses judged), got {rounds!r}")
         checked = refinement.check_feedback(feedback)
-        instruction, input = optional_text(instruction, "instruction"), optional_text(input, "input")
-        if items is None and instruction is None:
-            raise CritiqueUsageError("refine() needs instruction=... (to generate a checklist) "
-                                     "or items=[...] (the questions to judge)")
-        if settings.jury:
-            raise CritiqueUsageError("refine() judges with one judge; the model setting names a jury")
-        questions = None if items is None else question_list(items)
+        instruction, input, questions = _one_checklist("refine()", settings, instruction, input, items)
         context = self._context(settings)
         try:
             return self._judged(context, lambda judging: refinement.judge(
@@ -398,13 +405,7 @@ class Critic:
         texts = [require_text(text, f"candidates[{index}]") for index, text in enumerate(candidates)]
         if not texts:
             raise CritiqueUsageError("candidates is empty; give at least one response to rank")
-        instruction, input = optional_text(instruction, "instruction"), optional_text(input, "input")
-        if items is None and instruction is None:
-            raise CritiqueUsageError("best_of() needs instruction=... (to generate a checklist) "
-                                     "or items=[...] (the questions to judge)")
-        if settings.jury:
-            raise CritiqueUsageError("best_of() judges with one judge; the model setting names a jury")
-        questions = None if items is None else question_list(items)
+        instruction, input, questions = _one_checklist("best_of()", settings, instruction, input, items)
         return self._judged(self._context(settings), lambda judging: best_of_n.judge(
             judging, texts, instruction=instruction, items=questions, input=input))
 

@@ -178,7 +178,28 @@ class Checklist(BaseModel):
     """The judge that generated the questions, when they were generated."""
 
 
-class ChecklistVerdict(VerdictBase):
+class ScoredItems(BaseModel):
+    """Checklist answers on one response (a verdict, a refinement round, a best-of candidate), and what
+    they add up to."""
+
+    items: list[ItemVerdict]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pass_rate(self) -> float:
+        """YES answers over questions (InFoBench's DRFR for one response)."""
+        return sum(item.passed for item in self.items) / len(self.items) if self.items else 0.0
+
+    @property
+    def failed_items(self) -> list[ItemVerdict]:
+        return [item for item in self.items if item.answer is False]
+
+    @property
+    def unscored_items(self) -> list[ItemVerdict]:
+        return [item for item in self.items if item.answer is None]
+
+
+class ChecklistVerdict(VerdictBase, ScoredItems):
     """The verdict of a checklist judge (TICK) on one response."""
 
     kind: Literal["checklist"] = "checklist"
@@ -206,20 +227,6 @@ class ChecklistVerdict(VerdictBase):
     def passed(self) -> bool:
         """Every item scored and the pass rate reaches the threshold."""
         return not self.unscored_items and self.pass_rate >= self.threshold
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def pass_rate(self) -> float:
-        """YES answers over questions (InFoBench's DRFR for one response)."""
-        return sum(item.passed for item in self.items) / len(self.items) if self.items else 0.0
-
-    @property
-    def failed_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is False]
-
-    @property
-    def unscored_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is None]
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -121,6 +121,17 @@ class Upstream:
             return [moment for moment, question in self.arrivals if containing in question]
 
 
+def _end(process: "subprocess.Popen[bytes] | None") -> None:
+    """Stop a server process: politely, then for sure."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
 class RedisServer:
     """``redis-server`` on a free 127.0.0.1 port, keeping nothing on disk: the proxy's shared response cache."""
 
@@ -163,13 +174,7 @@ class RedisServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+        _end(process)
 
 
 class ProxyGateway:
@@ -265,13 +270,7 @@ class ProxyGateway:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+        _end(process)
         self.server.stop()
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
 
-from ..models import Checklist, ItemVerdict, Usage, VerdictBase
+from ..models import Checklist, ItemVerdict, ScoredItems, Usage, VerdictBase
 from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from .checklist import checklist_for, judge_items
 from .context import JudgeContext
 from .kind import Failing, Figures, JudgeKind, RunCounts, ShowNodeid
 
 
-class BestOfCandidate(BaseModel):
+class BestOfCandidate(ScoredItems):
     """One candidate response and its checklist verdict."""
 
     index: int
@@ -28,18 +28,6 @@ class BestOfCandidate(BaseModel):
     same_as: int | None = None
     """The earlier candidate with the very same text: its verdicts are reused, nothing is judged again."""
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def pass_rate(self) -> float:
-        return sum(item.passed for item in self.items) / len(self.items) if self.items else 0.0
-
-    @property
-    def failed_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is False]
-
-    @property
-    def unscored_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is None]
 
 
 def ranking(candidates: list[BestOfCandidate]) -> list[int]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal, Mapping, Sequence
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
 
 from ..errors import CritiqueUsageError
-from ..models import Checklist, ItemVerdict, Usage, VerdictBase
+from ..models import Checklist, ItemVerdict, ScoredItems, Usage, VerdictBase
 from ..prompts import render_text, text_template
 from ..report_text import exchange_lines, judge_label, listed, plural, shorten, wrapped
 from .checklist import checklist_for, judge_items
@@ -24,7 +24,7 @@ FEEDBACK_TEMPLATE = "refine_feedback.j2"
 """The packaged template of the feedback text; ``feedback=`` (a callable or template text) replaces it."""
 
 
-class RefineRound(BaseModel):
+class RefineRound(ScoredItems):
     """One response of the app and its checklist verdict."""
 
     number: int
@@ -36,18 +36,6 @@ class RefineRound(BaseModel):
     same_as: int | None = None
     """The earlier round that had the very same response: its verdicts are reused, nothing is judged again."""
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def pass_rate(self) -> float:
-        return sum(item.passed for item in self.items) / len(self.items) if self.items else 0.0
-
-    @property
-    def failed_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is False]
-
-    @property
-    def unscored_items(self) -> list[ItemVerdict]:
-        return [item for item in self.items if item.answer is None]
 
     def passes(self, threshold: float) -> bool:
         return not self.unscored_items and self.pass_rate >= threshold
