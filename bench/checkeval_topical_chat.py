@@ -176,6 +176,27 @@ def fmt(value: float) -> str:
     return "   n/a" if math.isnan(value) else f"{value:+.3f}"
 
 
+def judge_settings(args: Any, handler: Any, work: Path, label: str) -> tuple[dict[str, Any], Any]:
+    """The Critic settings for ``--model`` (and ``--api-base``), or for a loopback server started here that
+    answers with ``handler`` (returned, to be stopped; None for a model).  Prints which judge it is."""
+    server = None
+    if args.model:
+        model, api_base, api_key = args.model, args.api_base, None
+        print(f"judge: {model}" + (f" at {api_base}" if api_base else ""))
+    else:
+        sys.path.insert(0, str(REPO / "tests"))
+        from loopback import LoopbackServer
+
+        server = LoopbackServer(handler=handler).start()
+        model, api_base, api_key = "openai/hash-judge", server.url, "sk-loopback"
+        print(f"judge: {label}")
+    settings: dict[str, Any] = {"model": model, "api_base": api_base, "concurrency": args.concurrency,
+                                "cache_dir": str(work / "cache")}
+    if api_key:
+        settings["api_key"] = api_key
+    return settings, server
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", choices=("seed", "diversification", "elaboration"), default="seed",
@@ -217,22 +238,9 @@ def main() -> int:
           f"{fields}")
 
     work = Path(args.cache_dir) if args.cache_dir else Path(tempfile.mkdtemp(prefix="critique-checkeval-"))
-    server = None
-    if args.model:
-        model, api_base, api_key = args.model, args.api_base, None
-        print(f"judge: {model}" + (f" at {api_base}" if api_base else ""))
-    else:
-        sys.path.insert(0, str(REPO / "tests"))
-        from loopback import LoopbackServer
-
-        server = LoopbackServer(handler=hash_handler).start()
-        model, api_base, api_key = "openai/hash-judge", server.url, "sk-loopback"
-        print("judge: loopback hash judge (YES when sha256(question, response) is even): "
-              "its correlations are MEANINGLESS; it exercises the pipeline and the call count")
-    settings: dict[str, Any] = {"model": model, "api_base": api_base, "concurrency": args.concurrency,
-                                "cache_dir": str(work / "cache")}
-    if api_key:
-        settings["api_key"] = api_key
+    settings, server = judge_settings(args, hash_handler, work,
+                                      "loopback hash judge (YES when sha256(question, response) is even): its "
+                                      "correlations are MEANINGLESS; it exercises the pipeline and the call count")
 
     runs = []
     try:

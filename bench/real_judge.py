@@ -1,4 +1,4 @@
-"""A real judge on the three benchmarks in ../shared/datasets, with figures to hold it against.
+"""A real judge on the benchmarks in ../shared/datasets, with figures to hold it against.
 
 What it measures, with the model given by ``--model`` (any litellm model string; ``--api-base``
 for an OpenAI-compatible server such as vLLM, llama.cpp or Ollama; the key in CRITIQUE_API_KEY):
@@ -11,6 +11,8 @@ for an OpenAI-compatible server such as vLLM, llama.cpp or Ollama; the key in CR
      beside the F1 the ProcessBench paper (Zheng et al., 2024) reports for two critic models.
   3. Topical-Chat: bench/checkeval_topical_chat.py with this judge (Spearman and Kendall per
      dimension against the human ratings, beside the dataset's own evaluator's).
+  4. Topical-Chat grounding: bench/grounding_topical_chat.py with this judge (each response's
+     claims checked against its fact; the grounded score against the human groundedness ratings).
 
 ``--limit N`` judges only the first N items of each benchmark (and of each ProcessBench split).
 Verdicts go to a cache directory (``--cache-dir``, default a temporary one), so a second run with
@@ -108,6 +110,9 @@ def main() -> int:
         for model, scores in PROCESSBENCH_PUBLISHED.items()))
     print("== Topical-Chat: CheckEval against human ratings")
     script("checkeval_topical_chat.py", [*judge, *limit, "--cache-dir", str(cache_dir.parent / "checkeval-cache"),
+                                         "--concurrency", str(args.concurrency)])
+    print("== Topical-Chat: grounding, claim by claim, against human groundedness")
+    script("grounding_topical_chat.py", [*judge, *limit, "--cache-dir", str(cache_dir.parent / "grounding-cache"),
                                          "--concurrency", str(args.concurrency)])
     return 0
 

@@ -44,6 +44,8 @@ _EXPORTS = {
     "BestOfCandidate": "judges.best_of",
     "ConsistencyVerdict": "judges.consistency",
     "SentenceVerdict": "judges.consistency",
+    "GroundingVerdict": "judges.grounding",
+    "ClaimVerdict": "judges.grounding",
     "CalibrationVerdict": "trust_models",
     "CalibrationItem": "trust_models",
     "CategoryFigures": "trust_models",
@@ -92,6 +94,7 @@ if TYPE_CHECKING:
                          UnscoredError)
     from .judges.best_of import BestOfCandidate, BestOfVerdict
     from .judges.consistency import ConsistencyVerdict, SentenceVerdict
+    from .judges.grounding import ClaimVerdict, GroundingVerdict
     from .judges.refine import RefineRound, RefineVerdict
     from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
                                          builtin, builtin_names, dump_checklist, load_checklist, load_released,

@@ -17,7 +17,7 @@ from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
 from .judges import best_of as best_of_n
-from .judges import consistency
+from .judges import consistency, grounding
 from .judges import calibration, checkeval, kind_of, pairwise
 from .judges import refine as refinement
 from .judges import checklist as tick
@@ -376,6 +376,46 @@ class Critic:
         others = [answer(f"answer {number}") for number in range(1, n + 1)]
         return self._judged(self._context(settings),
                             lambda judging: consistency.judge(judging, main, others, float(min_score)))
+
+    def grounded(
+        self,
+        response: str,
+        *,
+        sources: Sequence[str],
+        claims: Sequence[str] | None = None,
+        threshold: float | None = None,
+        **overrides: Any,
+    ) -> grounding.GroundingVerdict:
+        """Check ``response`` claim by claim against ``sources`` (the passages it should rest on).
+
+        The judge breaks the response into atomic claims (one request; ``claims=[...]`` gives them
+        instead), then judges each claim: supported, contradicted, or not found.  A supported or
+        contradicted verdict quotes the passage it rests on, and a quote the sources do not hold word
+        for word is no answer: the claim is UNSCORED, never supported.  ``score`` is the share of
+        claims supported; ``passed`` is True when it reaches ``threshold`` (the threshold setting,
+        default 1.0: every claim).  Every request is cached, the claims and each claim's verdict
+        apart.  Raises :class:`UnscoredError` when a claim could not be judged, or the judge found
+        no claim in the response.
+        """
+        __tracebackhide__ = True
+        settings = self._settings_for("grounded()", {"threshold": threshold, **overrides})
+        response = require_text(response, "response")
+        if isinstance(sources, str) or not isinstance(sources, Sequence):
+            raise CritiqueUsageError(f"sources must be a list of passages (str), got {type(sources).__name__}")
+        texts = [require_text(source, f"sources[{number}]") for number, source in enumerate(sources)]
+        if not texts or not any(text.strip() for text in texts):
+            raise CritiqueUsageError("sources is empty; give the passages the response should rest on")
+        given = None
+        if claims is not None:
+            if isinstance(claims, str) or not isinstance(claims, Sequence):
+                raise CritiqueUsageError(f"claims must be a list of claims (str), got {type(claims).__name__}")
+            given = [" ".join(require_text(claim, f"claims[{number}]").split()) for number, claim in enumerate(claims)]
+            if not given or not all(given):
+                raise CritiqueUsageError("claims holds no claim, or an empty one")
+        if settings.jury:
+            raise CritiqueUsageError("grounded() judges with one judge; the model setting names a jury")
+        return self._judged(self._context(settings), lambda judging: grounding.judge(
+            judging, response, texts, given, settings.threshold))
 
     def best_of(
         self,

@@ -20,6 +20,7 @@ from .errors import CritiqueFailed, CritiqueUsageError, UnscoredError
 if TYPE_CHECKING:
     from .judges.best_of import BestOfVerdict
     from .judges.consistency import ConsistencyVerdict
+    from .judges.grounding import GroundingVerdict
     from .judges.context import JudgeContext
     from .models import CheckEvalVerdict, ChecklistVerdict, StepsVerdict
     from .trust_models import CompareVerdict, RubricVerdict
@@ -139,6 +140,11 @@ class Expect:
         answers are sampled on the test's thread, the judging is deferred."""
         __tracebackhide__ = True
         return self._ask("consistent", lambda: self._critic.consistent(sample, **kwargs))  # type: ignore[no-any-return]
+
+    def grounded(self, response: str, **kwargs: Any) -> Expectation["GroundingVerdict"]:
+        """Expect ``response``'s claims to be supported by its sources (see :meth:`Critic.grounded`)."""
+        __tracebackhide__ = True
+        return self._ask("grounded", lambda: self._critic.grounded(response, **kwargs))  # type: ignore[no-any-return]
 
     def judge_with(self, judge: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Expectation[Any]:
         """Expect a verdict of your own judge kind to pass (see :meth:`Critic.judge_with`)."""

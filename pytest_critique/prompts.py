@@ -15,6 +15,7 @@ PER_REQUEST: dict[str, tuple[str, ...]] = {
     "tick_item.j2": ("question",),
     "checkeval_subaspect.j2": ("dimension", "definition", "sub_aspect", "questions"),
     "consistency_support.j2": ("sentence",),
+    "grounding_check.j2": ("claim",),
 }
 """The fields of a template that change from one request to the next for the same response: they come
 last in the prompt, fenced by ``item_nonce``, so the requests about one response share everything before."""

@@ -29,7 +29,7 @@ class ReplyProblem(Exception):
 
 
 _UNTRUSTED_FIELDS = ("response", "steps", "step", "previous", "source", "context", "first", "second", "question",
-                     "questions", "candidates", "passage", "sentence")
+                     "questions", "candidates", "passage", "sentence", "claim", "sources")
 
 
 def untrusted_text(fields: dict[str, Any]) -> str:

@@ -140,6 +140,20 @@ class OfflineJudge:
         """Seed questions by sub-aspect for a CheckEval dimension; None when there is no answer."""
         return None
 
+    def supports(self, *, sentence: str, passage: str) -> tuple[bool, str] | None:
+        """Whether another answer (``passage``) backs up a sentence, for ``consistent()``: (answer, reason);
+        None to answer it as the YES/NO question "Does the passage support this sentence? ..." instead."""
+        return None
+
+    def claims(self, *, response: str) -> list[str] | None:
+        """The factual claims of a response, for ``grounded()``; None when there is no answer."""
+        return None
+
+    def ground(self, *, claim: str, sources: list[str]) -> tuple[str, str, str] | None:
+        """What the sources say of a claim: ("supported" | "contradicted" | "not found", the passage quoted
+        from a source, reason); None when there is no answer.  The quote is looked up in the sources."""
+        return None
+
     def complete(self, call: JudgeCall) -> Reply:
         """The answer data the request's judge kind builds from this judge's rule methods."""
         if call.answer_offline is None:

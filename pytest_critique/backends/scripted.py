@@ -41,7 +41,14 @@ class ScriptedJudge(OfflineJudge):
     returning a score from 1 to 5 (or the score and feedback).  ``dimensions`` seeds
     ``define_dimension()``: dimension name -> {sub-aspect: [questions]}, or a function of
     ``(name, definition=..., sub_aspects=[...])`` returning that mapping; an offline judge adds
-    no augmented questions and its filter keeps every question.
+    no augmented questions and its filter keeps every question.  ``support`` answers
+    ``consistent()``: ``f(sentence, passage)`` returning whether another answer (the passage)
+    backs up a sentence of the main one (or that and a reason); without it the rules answer the
+    question "Does the passage support this sentence? <sentence>" about the passage.  ``claims`` breaks a response
+    into claims for ``grounded()``: ``f(response)`` returning a list of claims.  ``ground`` judges
+    one claim: ``f(claim, sources=[...])`` returning "supported", "contradicted" or "not found",
+    or that with the passage it rests on (and a reason); a passage the sources do not hold word
+    for word leaves the claim UNSCORED, as a model's would.
     A question nothing answers is UNSCORED, never a default answer.
     """
 
@@ -58,9 +65,15 @@ class ScriptedJudge(OfflineJudge):
         prefer: Callable[..., Any] | None = None,
         grade: Callable[..., Any] | None = None,
         dimensions: Mapping[str, Mapping[str, Sequence[str]]] | Callable[..., Any] | None = None,
+        support: Callable[[str, str], RuleResult] | None = None,
+        claims: Callable[[str], Sequence[str] | None] | None = None,
+        ground: Callable[..., Any] | None = None,
         name: str = "scripted",
     ):
         self._dimensions = dimensions
+        self._support = support
+        self._claims = claims
+        self._ground = ground
         self.name = name
         self._step = step
         self._prefer = prefer
@@ -122,3 +135,24 @@ class ScriptedJudge(OfflineJudge):
         else:
             found = self._dimensions.get(dimension)
         return None if found is None else {name: list(questions) for name, questions in found.items()}
+
+    def supports(self, *, sentence: str, passage: str) -> tuple[bool, str] | None:
+        if self._support is None:
+            return None
+        return _normalise(self._support(sentence, passage), "scripted support check")
+
+    def claims(self, *, response: str) -> list[str] | None:
+        if self._claims is None:
+            return None
+        found = self._claims(response)
+        return None if found is None else [str(claim) for claim in found]
+
+    def ground(self, *, claim: str, sources: list[str]) -> tuple[str, str, str] | None:
+        if self._ground is None:
+            return None
+        result = self._ground(claim, sources=sources)
+        if result is None:
+            return None
+        parts = (result, "", "scripted grounding") if isinstance(result, str) else tuple(result) + ("",) * 2
+        verdict, quote, reason = parts[0], parts[1], parts[2] or "scripted grounding"
+        return str(verdict), str(quote), str(reason)

@@ -13,6 +13,7 @@ from .calibration import KIND as CALIBRATION
 from .checkeval import KIND as CHECKEVAL
 from .checklist import KIND as CHECKLIST
 from .consistency import KIND as CONSISTENCY
+from .grounding import KIND as GROUNDING
 from .kind import JudgeKind
 from .pairwise import KIND as PAIRWISE
 from .refine import KIND as REFINE
@@ -41,7 +42,8 @@ def register(kind: JudgeKind) -> JudgeKind:
     return kind
 
 
-for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC, REFINE, BEST_OF, CONSISTENCY):
+for _kind in (CHECKLIST, CHECKEVAL, STEPS, CALIBRATION, PAIRWISE, RUBRIC, REFINE, BEST_OF, CONSISTENCY,
+              GROUNDING):
     register(_kind)
 
 

@@ -33,6 +33,9 @@ def sentences(text: str) -> list[str]:
 
 
 def _offline_support(judge: OfflineJudge, call: JudgeCall) -> dict[str, Any]:
+    found = judge.supports(sentence=call.fields["sentence"], passage=call.fields["passage"])
+    if found is not None:
+        return {"answer": "YES" if found[0] else "NO", "reasoning": found[1]}
     return judge.yes_no(question=f"Does the passage support this sentence? {call.fields['sentence']}",
                         response=call.fields["passage"])
 
@@ -146,7 +149,7 @@ def _mark(sentence: Mapping[str, Any], min_score: float) -> str:
 
 class ConsistencyFigures(Figures):
     def __init__(self) -> None:
-        self.verdicts = self.sentences = self.unsupported = 0
+        self.verdicts = self.sentences = self.unsupported = self.unscored = 0
         self.scores: list[float] = []
 
     def add(self, counts: RunCounts, nodeid: str, verdict: Mapping[str, Any], test_passed: bool) -> None:
@@ -156,6 +159,7 @@ class ConsistencyFigures(Figures):
             self.sentences += 1
             counts.judged += len(sentence.get("support") or [])
             score = sentence.get("score")
+            self.unscored += score is None
             if score is not None and score < min_score:
                 self.unsupported += 1
                 counts.failing.append(Failing(nodeid, sentence["index"], f"sentence {sentence['index']}: "
@@ -165,14 +169,15 @@ class ConsistencyFigures(Figures):
 
     def as_dict(self) -> dict[str, Any]:
         return {"consistency": {"checks": self.verdicts, "sentences": self.sentences,
-                                "unsupported": self.unsupported}}
+                                "unsupported": self.unsupported, "unscored": self.unscored}}
 
     def lines(self, show_nodeid: ShowNodeid, max_listed: int) -> list[str]:
         if not self.verdicts:
             return []
         mean = f", mean score {sum(self.scores) / len(self.scores):.2f}" if self.scores else ""
         return [f"consistency: {plural(self.verdicts, 'answer')} checked, {plural(self.sentences, 'sentence')}, "
-                f"{self.unsupported} below their threshold{mean}"]
+                f"{self.unsupported} below their threshold" + (f", {self.unscored} unscored" if self.unscored else "")
+                + mean]
 
 
 class ConsistencyKind(JudgeKind):

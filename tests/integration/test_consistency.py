@@ -110,7 +110,7 @@ def test_reported_per_sentence_in_the_section_summary_and_json(pytester: pytest.
                                  "failing items (1):",
                                  "  test_c.py::test_made_up  #2 sentence 2: It is made of gold."])
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
-    assert report["totals"]["consistency"] == {"checks": 2, "sentences": 3, "unsupported": 1}
+    assert report["totals"]["consistency"] == {"checks": 2, "sentences": 3, "unsupported": 1, "unscored": 0}
     [made_up] = [test for test in report["tests"] if test["nodeid"].endswith("test_made_up")]
     verdict = made_up["verdicts"][0]
     assert verdict["kind"] == "consistency" and [s["score"] for s in verdict["sentences"]] == [1.0, 0.0]

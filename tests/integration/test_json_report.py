@@ -59,7 +59,8 @@ def test_report_structure(scripted_conftest: pytest.Pytester, plugin_args: list[
         "refinements": {"refined": 0, "passed": 0, "passed_after_feedback": 0, "rounds": 0, "items_fixed": 0,
                         "items_broken": 0, "unscored": 0},
         "best_of": {"selections": 0, "candidates": 0, "winners_failing": 0, "unscored": 0},
-        "consistency": {"checks": 0, "sentences": 0, "unsupported": 0},
+        "consistency": {"checks": 0, "sentences": 0, "unsupported": 0, "unscored": 0},
+        "grounding": {"checks": 0, "claims": 0, "supported": 0, "contradicted": 0, "not_found": 0, "unscored": 0},
     }
 
     tests = report["tests"]
