@@ -208,6 +208,62 @@ def grade_reply(reply: str, criteria=None, scores=None, reference=None, instruct
     return max(1, min(5, met)), f"meets {met} of {len(REFUND_RULES)} refund rules; missing: {missing or 'none'}"
 
 
+# --- grounding and self-consistency rules ---------------------------------------------------
+
+FACTS = {  # the product facts the rules compare, and how a sentence states each one's value
+    "capacity": re.compile(r"\bsleeps (\w+) adults\b"),
+    "weight": re.compile(r"\b(\d+(?:\.\d+)? ?k?g)\b"),
+    "boiling time": re.compile(r"\bin (\d+ minutes)\b"),
+    "warranty": re.compile(r"\b(lifetime|\d+-year) warranty\b|\bwarranty of (\d+ years?)\b"),
+}
+
+
+def facts(text: str) -> dict[str, str]:
+    """The facts a text states: {"weight": "1.9kg", "warranty": "2y", ...}."""
+    found = {}
+    for name, pattern in FACTS.items():
+        match = pattern.search(text.lower())
+        if match:
+            value = re.sub(r"[\s-]", "", next(group for group in match.groups() if group))
+            found[name] = re.sub(r"(\d)years?$", r"\1y", value)
+    return found
+
+
+def differences(stated: dict[str, str], other: dict[str, str]) -> list[str]:
+    return [f"{name}: {value} vs {other[name]}" for name, value in stated.items() if other.get(name, value) != value]
+
+
+def backs_up(sentence: str, passage: str):
+    """Self-consistency: another answer backs up a sentence when it states the same value for each of
+    the sentence's facts (a sentence with no fact the rules know is passed)."""
+    stated, other = facts(sentence), facts(passage)
+    missing = [name for name in stated if name not in other]
+    wrong = differences(stated, other)
+    if missing or wrong:
+        return False, "; ".join(wrong + [f"{name}: not stated" for name in missing])
+    return True, f"same {', '.join(stated)}" if stated else "no fact the rules compare"
+
+
+def claims_of(answer: str) -> list[str]:
+    """An answer's claims: its sentences (a model would split them further and resolve "it")."""
+    return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+", answer) if sentence.strip()]
+
+
+def ground_claim(claim: str, sources: list[str]):
+    """Grounding: a sentence of the sources that states the claim's facts with the same values supports it
+    (quoted), one that gives a fact another value contradicts it, and otherwise it is not found."""
+    stated = facts(claim)
+    sentences = [sentence for source in sources for sentence in claims_of(source)]
+    for sentence in sentences:
+        if stated and all(facts(sentence).get(name) == value for name, value in stated.items()):
+            return "supported", sentence, f"same {', '.join(stated)}"
+    for sentence in sentences:
+        wrong = differences(stated, facts(sentence))
+        if wrong:
+            return "contradicted", sentence, "; ".join(wrong)
+    return "not found"
+
+
 SCRIPTED_JUDGE = ScriptedJudge(
     # question regex (case-insensitive) -> check of the reply; the first match answers
     {
@@ -229,6 +285,9 @@ SCRIPTED_JUDGE = ScriptedJudge(
     step=check_step,  # one step of a solution or an agent's run, given the steps before it
     prefer=prefer_reply,  # critique.compare(): which of two replies is better
     grade=grade_reply,  # critique.rubric(): a score from 1 to 5
+    support=backs_up,  # critique.consistent(): does another answer back up a sentence?
+    claims=claims_of,  # critique.grounded(): the claims of an answer ...
+    ground=ground_claim,  # ... and what the sources say of each
     # What a model would generate from the app's instruction (TICK); a real model writes its own.
     checklists={INSTRUCTION: [
         "Does the reply greet the customer by name?",

@@ -1,7 +1,8 @@
 """The example suite (examples/) runs as the README says: offline on its scripted judge, with
-sixteen tests passing and six failing on purpose (two checklist tests, a worked solution with a
-wrong step, an agent run with a wrong tool call, a refinement whose app ignores its feedback and
-an app choosing a draft the checklist ranks lower), with and without xdist workers."""
+eighteen tests passing and eight failing on purpose (two checklist tests, a worked solution with a
+wrong step, an agent run with a wrong tool call, a refinement whose app ignores its feedback, an
+app choosing a draft the checklist ranks lower, an answer its product page does not back up and
+answers that disagree with each other), with and without xdist workers."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ MATH = "test_math_tutor.py"
 AGENT = "test_booking_agent.py"
 QUALITY = "test_reply_quality.py"
 DRAFTS = "test_reply_drafts.py"
-EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "pytest.ini", "reply_drafts.py",
-                 "support_replies.py", AGENT, MATH, DRAFTS, QUALITY, MODULE]
+PRODUCT = "test_product_answers.py"
+EXAMPLE_FILES = ["booking_agent.py", "conftest.py", "math_tutor.py", "product_answers.py", "pytest.ini",
+                 "reply_drafts.py", "support_replies.py", AGENT, MATH, PRODUCT, DRAFTS, QUALITY, MODULE]
 
 PASSING = [
     "test_refund_reply_follows_the_refund_policy",
@@ -51,6 +53,9 @@ QUALITY_PASSING = ["test_new_reply_beats_the_old_one", "test_refund_reply_grade"
 DRAFTS_PASSING = ["test_the_writer_fixes_what_the_feedback_names", "test_the_app_picks_the_best_refund_draft"]
 DRAFTS_FAILING_ON_PURPOSE = ["test_a_writer_that_ignores_feedback__fails_on_purpose",
                              "test_the_app_picks_the_best_late_delivery_draft__fails_on_purpose"]
+PRODUCT_PASSING = ["test_tent_answer_rests_on_the_product_page", "test_tent_answers_agree_with_each_other"]
+PRODUCT_FAILING_ON_PURPOSE = ["test_stove_answer_rests_on_the_product_page__fails_on_purpose",
+                              "test_stove_answers_agree_with_each_other__fails_on_purpose"]
 
 
 @pytest.fixture
@@ -85,11 +90,11 @@ def critique_summary(result: pytest.RunResult) -> list[str]:
     return lines[start + 1:end]
 
 
-def test_examples_run_offline_and_six_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
+def test_examples_run_offline_and_eight_fail_on_purpose(examples: pytest.Pytester, plugin_args: list[str]) -> None:
     result = examples.runpytest("examples", "-rA", *plugin_args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"passed": 16, "failed": 6}
+    assert result.parseoutcomes() == {"passed": 18, "failed": 8}
     expected = ({f"{MODULE}::{name}": "PASSED" for name in PASSING}
                 | {f"{MODULE}::{name}": "FAILED" for name in FAILING_ON_PURPOSE}
                 | {f"{MATH}::{name}": "PASSED" for name in MATH_PASSING}
@@ -97,7 +102,9 @@ def test_examples_run_offline_and_six_fail_on_purpose(examples: pytest.Pytester,
                    f"{AGENT}::{AGENT_PASSING}": "PASSED", f"{AGENT}::{AGENT_FAILING_ON_PURPOSE}": "FAILED"}
                 | {f"{QUALITY}::{name}": "PASSED" for name in QUALITY_PASSING}
                 | {f"{DRAFTS}::{name}": "PASSED" for name in DRAFTS_PASSING}
-                | {f"{DRAFTS}::{name}": "FAILED" for name in DRAFTS_FAILING_ON_PURPOSE})
+                | {f"{DRAFTS}::{name}": "FAILED" for name in DRAFTS_FAILING_ON_PURPOSE}
+                | {f"{PRODUCT}::{name}": "PASSED" for name in PRODUCT_PASSING}
+                | {f"{PRODUCT}::{name}": "FAILED" for name in PRODUCT_FAILING_ON_PURPOSE})
     assert outcomes_by_test(result) == expected
     result.stdout.fnmatch_lines(["rootdir: */examples", "configfile: pytest.ini"])
 
@@ -151,30 +158,42 @@ def test_examples_run_offline_and_six_fail_on_purpose(examples: pytest.Pytester,
 
     assert_step_critic_output(result)
     assert_refine_and_best_of_output(result)
+    assert_grounding_and_consistency_output(result)
 
     summary = critique_summary(result)
     # The slip located in a passing test is listed too, with a note after it that
     # test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold checks.
     known_slip = (f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: "
                   "The coaches cost 3 x $350 = $1,150.")
-    assert summary[9].startswith(known_slip)
-    assert summary[:9] + summary[10:] == [
+    assert summary[11].startswith(known_slip)
+    assert summary[:11] + summary[12:] == [
         # 38 checklist items + 28 steps judged (correct or wrong) + 1 comparison + 1 grade + 15 items of
         # refinements (5 + 5, and 5 for a repeated response judged once) + 27 items of best-of (3 x 5 + 3 x 4);
+        # + 14 sentences checked for consistency (7 x 2 other answers) + 7 claims;
         # 43 checklist calls + 15 step-critic calls + 2 comparison calls (both orders) + 1 grading call
-        # + 15 refinement calls + 27 best-of calls
-        "judge scripted (offline) · 22 tests · 110 verdicts (0 cached) · 103 judge calls · 0 tokens",
+        # + 15 refinement calls + 27 best-of calls + 14 consistency calls + 9 grounding calls (2 claim lists, 7 claims)
+        "judge scripted (offline) · 26 tests · 131 verdicts (0 cached) · 126 judge calls · 0 tokens",
         "pooled pass rate 34/38 = 0.895",
         "step critic: 7 solutions judged, 3 with a wrong step",
         "pairwise: 1 comparison, 0 position-inconsistent (0%; the preference changed when the order was swapped)",
         "rubric: 1 response graded, mean score 5.00",
         "refine: 2 refinements (4 rounds), 1 passed (1 after feedback), 2 items fixed by feedback, 0 broken",
         "best of: 2 selections from 6 candidates, 0 whose best candidate failed its checklist",
-        "failing items (9):",
+        "consistency: 2 answers checked, 7 sentences, 2 below their threshold, mean score 0.75",
+        "grounding: 2 responses checked, 7 claims: 4 supported, 2 contradicted, 1 not found",
+        "failing items (14):",
         # shortened around the value the critic's reason names, not through it
         f"  examples/{AGENT}::{AGENT_FAILING_ON_PURPOSE}  #4 step 4: call book_pi ... "
         '"F4", arrival="2026-06-13", nights=2, guests=3)',
         f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  #3 step 3: The coaches cost 3 x $350 = $1,150.",
+        f"  examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[0]}  #2 claim 2 (contradicted): The Emberlite stove "
+        "weighs 250 g.",
+        f"  examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[0]}  #3 claim 3 (contradicted): It comes with a lifetime "
+        "warranty.",
+        f"  examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[0]}  #4 claim 4 (not found): It packs into its own "
+        "cooking pot.",
+        f"  examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[1]}  #2 sentence 2: The Emberlite stove weighs 250 g.",
+        f"  examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[1]}  #3 sentence 3: It comes with a lifetime warranty.",
         f"  examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[0]}  #1 Does the reply mention the order number? (round 2)",
         f"  examples/{DRAFTS}::{DRAFTS_FAILING_ON_PURPOSE[0]}  #3 Does the reply say how many business days the "
         "refund takes? (round 2)",
@@ -312,9 +331,40 @@ def assert_refine_and_best_of_output(result: pytest.RunResult) -> None:
     ])
 
 
+def assert_grounding_and_consistency_output(result: pytest.RunResult) -> None:
+    """The grounding and self-consistency tests: each claim with what the page says of it, each sentence with
+    how the other answers voted."""
+    assert (f"FAILED examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[0]} - critique: 1 of 4 claims supported by the "
+            "sources, score 0.25 < threshold 1.00; claim 2 contradicted: The Emberlite stove weighs 250 g.") \
+        in result.stdout.lines
+    result.stdout.fnmatch_lines([f"*_ {PRODUCT_FAILING_ON_PURPOSE[0]} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "grounding · judge scripted (offline) · 4 claims (generated) against 1 source · 1 supported, score 0.25 "
+        "(threshold 1.00) · 5 judge calls, 0 cached",
+        "  ✓  1  supported     The Emberlite stove boils a litre of water in 4 minutes.",
+        "  ✗  2  contradicted  The Emberlite stove weighs 250 g.",
+        '        source 1 says: "The Emberlite stove weighs 320 g."',
+        "  ✗  3  contradicted  It comes with a lifetime warranty.",
+        '        source 1 says: "The Emberlite stove comes with a 1-year warranty."',
+        "  ✗  4  not found     It packs into its own cooking pot.",
+        "        no passage of the sources shares a word with it",
+    ])
+    assert (f"FAILED examples/{PRODUCT}::{PRODUCT_FAILING_ON_PURPOSE[1]} - critique: consistency 0.50 < min 0.80 "
+            "over 4 sentences; least supported: sentence 2 (0.00)") in result.stdout.lines
+    result.stdout.fnmatch_lines([f"*_ {PRODUCT_FAILING_ON_PURPOSE[1]} _*", "*- critique -*"])
+    result.stdout.fnmatch_lines(consecutive=True, lines2=[
+        "consistency · judge scripted (offline) · 4 sentences against 2 other answers · score 0.50 (min 0.80) · "
+        "8 judge calls, 0 cached",
+        "  ✓  1  1.00 [[]++[]]  The Emberlite stove boils a litre of water in 4 minutes.",
+        "  ✗  2  0.00 [[]--[]]  The Emberlite stove weighs 250 g.",
+        "  ✗  3  0.00 [[]--[]]  It comes with a lifetime warranty.",
+        "  ✓  4  1.00 [[]++[]]  It packs into its own cooking pot.",
+    ])
+
+
 def test_a_wrong_step_in_a_passing_test_is_not_said_to_pass_at_a_threshold(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "known_slip")
-    assert result.parseoutcomes() == {"passed": 1, "deselected": 21}
+    assert result.parseoutcomes() == {"passed": 1, "deselected": 25}
     [listed] = [line for line in critique_summary(result) if "known_slip" in line]
     assert listed.startswith(f"  examples/{MATH}::test_per_step_critic_points_at_the_known_slip  #3 step 3: ")
     assert "threshold" not in listed and listed.endswith("  (test passed)")
@@ -332,15 +382,16 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
     result = examples.runpytest(*args)
 
     assert result.ret == 1
-    assert result.parseoutcomes() == {"unscored": 22}
+    assert result.parseoutcomes() == {"unscored": 26}
     summary = critique_summary(result)
     assert summary[0].startswith("judge openai/gpt-4o-mini · ")
     assert summary[1] == "step critic: 7 solutions judged, 0 with a wrong step"
-    assert summary[2:5] == [
+    assert summary[2:6] == [
         "refine: 2 refinements (2 rounds), 0 passed (0 after feedback), 2 unscored, 0 items fixed by feedback, "
         "0 broken",
         "best of: 2 selections from 6 candidates, 0 whose best candidate failed its checklist, 2 unscored",
-        "unscored (22): no verdict could be obtained; these tests count as failures"]
+        "consistency: 2 answers checked, 7 sentences, 0 below their threshold, 7 unscored",
+        "unscored (26): no verdict could be obtained; these tests count as failures"]
     assert (f"  examples/{MATH}::{MATH_FAILING_ON_PURPOSE}  critique: 6 of 6 steps unscored: step 1: no cached "
             "verdict for steps.first_error in ") in "\n".join(summary)
     assert "judge scripted" not in result.stdout.str()
@@ -350,13 +401,13 @@ def test_a_configured_model_replaces_the_scripted_judge(examples: pytest.Pyteste
 def test_the_frozen_checklist_of_the_instruction_is_what_the_scripted_judge_generates(
         examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-k", "follows_the_app_instruction", "--critique-freeze")
-    assert result.parseoutcomes() == {"passed": 5, "deselected": 17}
+    assert result.parseoutcomes() == {"passed": 5, "deselected": 21}
     result.stdout.fnmatch_lines(["critique: froze 5 new checklists into *critique_checklists.json"])
     frozen = (examples.path / "examples" / "critique_checklists.json").read_text(encoding="utf-8")
     assert frozen.count('"generator": "scripted"') == 5
     assert "Does the reply greet the customer by name?" in frozen
 
     again = examples.runpytest("examples", "-k", "follows_the_app_instruction", "-rA")
-    assert again.parseoutcomes() == {"passed": 5, "deselected": 17}
+    assert again.parseoutcomes() == {"passed": 5, "deselected": 21}
     again.stdout.fnmatch_lines(["  checklist read from the frozen checklists file"])
     again.stdout.no_fnmatch_line("*checklist generated by*")
