@@ -20,9 +20,15 @@ What it measures
   sampled every 50 ms), requests the server received and the most it had in flight at once,
   and whether every test's outcome and every item's answer equal the ``assert`` run's.
 
+  ``--warm-pairs K`` measures only the warm side: it fills the cache once (expect, concurrency 64),
+  then runs warm (cache read, no report written: a plain run's defaults) and plain alternately K
+  times, and prints each pair, the medians and their ratio (alternating keeps a machine's drift
+  out of the ratio).
+
 How to run
   python bench/throughput.py                  (the plugin installed; litellm's client is used)
   python bench/throughput.py --tests 100 --latency 0.2
+  python bench/throughput.py --warm-pairs 7
 
 Nothing is asserted.  Exits with a message when the dataset is absent.  Only a temporary
 directory is written.
@@ -36,6 +42,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--warm-pairs", type=int, default=0, help="only warm against plain, K times alternately")
     args = parser.parse_args()
     cases = load_cases("throughput", args.tests)
     questions = sum(len(case["questions"]) for case in cases)
@@ -196,6 +204,9 @@ def main() -> None:
                                                                    "--critique-client=litellm")),
             ("warm: expect, cache read", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-cache=read")),
         ]
+        if args.warm_pairs:
+            warm_pairs(directory, judge, args.warm_pairs)
+            return
         reference: dict[str, Any] | None = None
         print(f"{'run':36} {'wall s':>7} {'peak MB':>8} {'requests':>8} {'in flight':>9}  verdicts")
         for label, module, extra in runs:
@@ -217,6 +228,24 @@ def main() -> None:
                               ("fixture only (assert True)", "test_fixture.py")):
             wall, peak, done = run(directory, module)
             print(f"{label:36} {wall:7.2f} {peak / 2**20:8.0f} {0:8d} {0:9d}")
+
+
+def warm_pairs(directory: Path, judge: tuple[str, ...], pairs: int) -> None:
+    _, _, filled = run(directory, "test_expect.py", *judge, "--critique-cache-dir=c-warm", "--critique-concurrency=64")
+    if filled.returncode not in (0, 1):
+        sys.exit(f"filling the cache failed (exit {filled.returncode}): {(filled.stdout + filled.stderr)[-600:]}")
+    warm_times, plain_times = [], []
+    print(f"{'pair':>4} {'warm s':>7} {'plain s':>8} {'ratio':>6}")
+    for number in range(1, pairs + 1):
+        warm, _, done = run(directory, "test_expect.py", *judge, "--critique-cache-dir=c-warm", "--critique-cache=read")
+        if done.returncode not in (0, 1) or " 0 judge calls" not in done.stdout:
+            sys.exit(f"the warm run did not read every verdict from the cache: {done.stdout[-600:]}")
+        plain, _, _ = run(directory, "test_plain.py")
+        warm_times.append(warm)
+        plain_times.append(plain)
+        print(f"{number:4d} {warm:7.2f} {plain:8.2f} {warm / plain:6.2f}")
+    warm_median, plain_median = statistics.median(warm_times), statistics.median(plain_times)
+    print(f"median: warm {warm_median:.2f} s, plain {plain_median:.2f} s, ratio {warm_median / plain_median:.2f}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 
 from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
 from .backends.base import Backend
@@ -16,22 +16,18 @@ from .engine import NeedsJudge
 from .errors import CritiqueUsageError, UnscoredError
 from .expectations import Expect, Expectation, Unmet, Where, settle
 from .files import resolve as resolve_path
-from .judges import best_of as best_of_n
-from .judges import consistency, grounding
-from .judges import calibration, checkeval, kind_of, pairwise
-from .judges import refine as refinement
 from .judges import checklist as tick
-from .judges import rubric as grading
-from .judges import steps as step_critic
-from .judges.checkeval.define import define_dimension
-from .judges.checkeval.files import resolve_checklist
+from .judges import kind_of
 from .judges.context import JudgeContext
 from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, Drift, StepsVerdict, Usage
 from .runtime import Runtime
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
-from .steps_split import split_steps
-from .trajectory import trajectory_context
-from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
+
+if TYPE_CHECKING:  # the other kinds are imported by the methods that judge with them: a run loads what it uses
+    from .judges import best_of as best_of_n
+    from .judges import consistency, grounding
+    from .judges import refine as refinement
+    from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 
 
 VerdictT = TypeVar("VerdictT")
@@ -271,6 +267,7 @@ class Critic:
         judge gave no usable answer.
         """
         __tracebackhide__ = True
+        from .judges import pairwise
         settings = self._settings_for("compare()", {"samples": samples, **overrides})
         a, b = require_text(a, "a"), require_text(b, "b")
         instruction, criteria = optional_text(instruction, "instruction"), optional_text(criteria, "criteria")
@@ -314,6 +311,7 @@ class Critic:
         not be judged; exceptions of ``generate`` reach the test unchanged (with a note).
         """
         __tracebackhide__ = True
+        from .judges import refine as refinement
         settings = self._settings_for("refine()", {"threshold": threshold, "samples": samples, "batch": batch,
                                                    **overrides})
         if not callable(generate):
@@ -353,6 +351,7 @@ class Critic:
         Raises :class:`UnscoredError` when a sentence could not be judged.
         """
         __tracebackhide__ = True
+        from .judges import consistency
         settings = self._settings_for("consistent()", overrides)
         if not callable(sample):
             raise CritiqueUsageError(f"sample must be a function that returns one answer, got {type(sample).__name__}")
@@ -398,6 +397,7 @@ class Critic:
         no claim in the response.
         """
         __tracebackhide__ = True
+        from .judges import grounding
         settings = self._settings_for("grounded()", {"threshold": threshold, **overrides})
         response = require_text(response, "response")
         if isinstance(sources, str) or not isinstance(sources, Sequence):
@@ -438,6 +438,7 @@ class Critic:
         :class:`UnscoredError` when an item of any candidate could not be judged.
         """
         __tracebackhide__ = True
+        from .judges import best_of as best_of_n
         settings = self._settings_for("best_of()", {"threshold": threshold, "samples": samples, "batch": batch,
                                                      **overrides})
         if isinstance(candidates, (str, bytes)) or not isinstance(candidates, Sequence):
@@ -468,6 +469,7 @@ class Critic:
         is repaired once, then UNSCORED (:class:`UnscoredError`).
         """
         __tracebackhide__ = True
+        from .judges import rubric as grading
         settings = self._settings_for("rubric()", {"samples": samples, **overrides})
         response = require_text(response, "response")
         if isinstance(min_score, bool) or not isinstance(min_score, int) or not 1 <= min_score <= 5:
@@ -502,6 +504,9 @@ class Critic:
         Raises :class:`UnscoredError` when the critic gave no verdict.
         """
         __tracebackhide__ = True
+        from .judges import steps as step_critic
+        from .steps_split import split_steps
+        from .trajectory import trajectory_context
         settings = self._settings_for("steps()", {"samples": samples, **overrides})
         problem = optional_text(problem, "problem")
         if mode not in ("first_error", "per_step"):
@@ -546,6 +551,8 @@ class Critic:
         Raises :class:`UnscoredError` when a sub-aspect could not be judged.
         """
         __tracebackhide__ = True
+        from .judges import checkeval
+        from .judges.checkeval.files import resolve_checklist
         settings = self._settings_for("checkeval()", {"samples": samples, **overrides})
         response = require_text(response, "response")
         fields = {"response": response, "source": optional_text(source, "source") or "",
@@ -571,6 +578,7 @@ class Critic:
         commit.  Returns the checklist, ready for ``checkeval(response, checklist=...)``.
         """
         __tracebackhide__ = True
+        from .judges.checkeval.define import define_dimension
         settings = self._settings_for("define_dimension()", overrides)
         name, definition = require_text(name, "name").strip(), require_text(definition, "definition").strip()
         if not name or not definition:
@@ -602,6 +610,7 @@ class Critic:
         labelled question could be compared.
         """
         __tracebackhide__ = True
+        from .judges import calibration
         settings = self._settings_for("calibrate()", overrides)
         path = resolve_path(labels, self.runtime.root)
         limit = settings.min_kappa if min_kappa is None else min_kappa

@@ -233,3 +233,7 @@ class HeldReports:
         finally:
             if test.worker_index is not None:
                 self._worker.item_index = running
+            # The verdicts travel on the reports (as JSON); the critic's models would live as long as the
+            # session's items, and every garbage collection until the end would walk them.
+            if CRITIC_KEY in item.stash:
+                del item.stash[CRITIC_KEY]

@@ -29,11 +29,15 @@ class Usage(BaseModel):
     """US dollars, where litellm knows the model's price; 0 otherwise."""
 
     def __add__(self, other: "Usage") -> "Usage":
-        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
+        # Both sides are valid already, and sums of valid counts are valid: no validation to run again.
+        return Usage.model_construct(**{name: getattr(self, name) + getattr(other, name) for name in _USAGE_FIELDS})
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+_USAGE_FIELDS = tuple(Usage.model_fields)
 
 
 class Vote(BaseModel):

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .judges import known_kind, kinds
-from .judges.kind import RunCounts
+from .judges import kind_names, known_kind, kinds
+from .judges.kind import Figures, RunCounts
 from .report_text import clean, judge_label, listed, plural, shorten, verdict_word
 
 USAGE_FIELDS = ("calls", "retries", "cached", "prompt_tokens", "completion_tokens", "cost")
@@ -35,7 +35,8 @@ class Totals:
         self.cache_misses = 0
         self.over_budget = 0
         self.drift: list[dict[str, Any]] = []
-        self.figures = {kind.name: kind.figures() for kind in kinds()}
+        self._figures: dict[str, Figures] = {}
+        """The figures of the kinds this run's verdicts are of (a kind's module is imported only when used)."""
         used: set[str] = set()
         for result in sorted(results, key=lambda result: result["nodeid"]):
             nodeid = result["nodeid"]
@@ -55,7 +56,8 @@ class Totals:
                 self._add_usage(verdict.get("usage", {}))
                 kind = known_kind(verdict)  # a kind this process does not know counts in the common figures only
                 if kind is not None:
-                    self.figures[kind.name].add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
+                    figures = self._figures.get(kind.name) or self._figures.setdefault(kind.name, kind.figures())
+                    figures.add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
                 self.drift.extend({"nodeid": nodeid, **change} for change in verdict.get("drift", []))
             if result.get("unscored") and result.get("outcome") != "skipped":
                 self.unscored.append((nodeid, result["unscored"]))
@@ -66,6 +68,15 @@ class Totals:
         self.drift = [change for change in self.drift
                       if change["judge_before"] == change["judge_after"] or change["judge_before"] not in used]
 
+    @property
+    def figures(self) -> dict[str, Figures]:
+        """Each used kind's figures, in the order the summary shows kinds."""
+        return {name: self._figures[name] for name in kind_names() if name in self._figures}
+
+    def all_figures(self) -> dict[str, Figures]:
+        """Every kind's figures, also those of kinds no verdict of this run is of (empty ones)."""
+        return {kind.name: self._figures.get(kind.name) or kind.figures() for kind in kinds()}
+
     def _add_usage(self, usage: Mapping[str, Any]) -> None:
         for name in USAGE_FIELDS:
             self.usage[name] += usage.get(name, 0)
@@ -75,7 +86,7 @@ class Totals:
         # "checks" are the judge methods called (critique.checklist(...), critique.steps(...)...).
         document: dict[str, Any] = {"tests": self.tests, "checks": self.checks, "verdicts": self.counts.judged,
                                     "cached_verdicts": self.counts.cached}
-        for kind, figures in self.figures.items():
+        for kind, figures in self.all_figures().items():
             entries = figures.as_dict()
             clash = set(entries) & (set(document) | {"judges", "usage", "failing_items", "unscored", "unstable",
                                                      "drift"})
