@@ -75,6 +75,8 @@ class Settings:
     threshold: float = 1.0
     timeout: float = 60.0
     retries: int = 3
+    max_retry_wait: float = 30.0
+    """Seconds one judge request may wait in all between its retries (backoff and Retry-After together)."""
     max_reply_bytes: int = 4 * 1024 * 1024
     breaker: int = 5
     """Failed judge requests in a row after which the run stops calling that judge (0: never)."""
@@ -242,6 +244,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", "seconds one judge request may take, connection and whole reply", float, _above_zero,
            "SECONDS"),
     Option("retries", "retries after a rate limit, server error or timeout", int, _at_least(0), "N"),
+    Option("max_retry_wait", "seconds one judge request may wait in all between its retries (backoff and "
+           "Retry-After); a longer Retry-After is not waited for", float, _at_least(0), "SECONDS"),
     Option("max_reply_bytes", "largest judge reply read, in bytes; a longer one is cut off and UNSCORED", int,
            _at_least(1024), "BYTES"),
     Option("breaker", "after N failed judge requests in a row (timeouts, errors, rate limits) stop calling "

@@ -368,6 +368,7 @@ class Task(Generic[AnswerT]):
         """One request of this task with these inputs, limited as ``settings`` say."""
         return JudgeCall(task=self.name, template=self.template, fields=fields, params={"temperature": temperature},
                          sample=sample, timeout=settings.timeout, retries=settings.retries,
+                         max_retry_wait=settings.max_retry_wait,
                          max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline,
                          max_tokens=settings.max_tokens or self.tokens(fields),
                          response_schema=answer_schema(self.schema), structured_output=settings.structured_output,

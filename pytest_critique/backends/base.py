@@ -24,6 +24,8 @@ class JudgeCall:
     timeout: float = 60.0
     """Wall-clock seconds for one request: connecting and receiving the whole reply."""
     retries: int = 3
+    max_retry_wait: float = 30.0
+    """Seconds the request may wait in all between its retries (not part of the cache key)."""
     max_reply_bytes: int = 4 * 1024 * 1024
     max_tokens: int | None = None
     """The most tokens the judge may write (sent to models; not part of the cache key)."""

@@ -15,8 +15,6 @@ from .base import JudgeCall, Reply
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
 COMPLETION_RESERVE = 1024
-WAIT_BUDGET = 30.0
-"""Seconds one judge call may spend waiting between its retries (backoff and Retry-After together)."""
 
 def import_litellm() -> Any:
     """Import litellm without letting it fetch its price table over the network."""
@@ -273,14 +271,16 @@ class LiteLLMBackend:
                     raise JudgeFailure(self._describe(exc, kind, retries, call, limits), kind, calls=1 + retries,
                                        retries=retries) from None
                 delay = _retry_after(exc)
-                if delay is not None and waited + delay > WAIT_BUDGET:
+                most = call.max_retry_wait
+                if delay is not None and waited + delay > most:
                     raise JudgeFailure(
                         f"judge rate-limited{_after(retries)}: the server asked to wait {delay:g} s (Retry-After), "
-                        f"more than the {WAIT_BUDGET - waited:g} s left of the {WAIT_BUDGET:g} s a judge call may "
-                        "wait between retries; not retried", kind, calls=1 + retries, retries=retries) from None
+                        f"more than the {most - waited:g} s left of the {most:g} s a judge call may wait between "
+                        "retries (--critique-max-retry-wait); not retried", kind, calls=1 + retries,
+                        retries=retries) from None
                 if delay is None:
                     delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**retries) * (0.5 + random.random() / 2)
-                    delay = min(delay, max(WAIT_BUDGET - waited, 0.0))
+                    delay = min(delay, max(most - waited, 0.0))
                 waited += delay
                 if not pause(delay):
                     raise JudgeFailure("the run was interrupted", "interrupted", calls=1 + retries,

@@ -127,6 +127,19 @@ def test_rate_limit_then_success_is_retried(server, tmp_path):
     assert verdict.usage.retries == 1 and verdict.usage.calls == 1
 
 
+def test_the_wait_between_retries_is_bounded_by_max_retry_wait(server, tmp_path):
+    # Retry-After: 2 is more than a 1-second allowance: not waited for, UNSCORED at once with the setting named
+    server.enqueue(Reply(status=429, headers={"Retry-After": "2"}))
+    with pytest.raises(UnscoredError, match=r"asked to wait 2 s \(Retry-After\), more than the 1 s left of the 1 s "
+                                            r"a judge call may wait between retries \(--critique-max-retry-wait\)"):
+        make_critic(server, tmp_path / "cache", max_retry_wait=1).checklist(HAIKU, items=["Is it a haiku?"])
+    assert server.calls == 1
+    # with room for it (a proxy's rate-limit window, say), the call waits and goes through
+    server.enqueue(Reply(status=429, headers={"Retry-After": "2"}), verdict_json("YES"))
+    verdict = make_critic(server, tmp_path / "cache", max_retry_wait=5).checklist(HAIKU, items=["Is it a haiku?"])
+    assert verdict.passed and server.calls == 3 and verdict.usage.retries == 1
+
+
 def test_server_errors_then_success_are_retried(server, tmp_path):
     server.enqueue(Reply(status=500, headers={"Retry-After": "0"}), Reply(status=503, headers={"Retry-After": "0"}),
                    verdict_json("YES"))

@@ -23,7 +23,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "model": None, "api_base": None, "api_key": None, "cache": "rw", "cache_dir": ".critique_cache",
         "cache_url": None, "cache_namespace": "pytest-critique", "cache_local": False,
         "concurrency": 32, "samples": 1, "threshold": 1.0, "timeout": 60.0, "retries": 3,
-        "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
+        "max_retry_wait": 30.0, "max_reply_bytes": 4 * 1024 * 1024, "breaker": 5, "temperature": None,
         "batch": False, "report": None, "html": None, "checklists": "critique_checklists.json", "freeze": False,
         "max_calls": None, "max_cost": None, "jury": (), "jury_rule": "majority", "min_agreement": 0.7,
         "on_unstable": "report", "calibrate": None, "min_kappa": None, "max_tokens": None,
@@ -38,9 +38,9 @@ def test_option_table() -> None:
     # jury is derived from a model setting that names several models
     assert set(ALL_KEYS) | {"jury"} == {field.name for field in dataclasses.fields(Settings)}
     assert MARKER_KEYS == ("model", "api_base", "cache", "concurrency", "samples", "threshold", "timeout",
-                           "retries", "max_reply_bytes", "temperature", "batch", "jury_rule", "min_agreement",
-                           "on_unstable", "max_tokens", "structured_output", "max_questions", "show_prompt",
-                           "client")
+                           "retries", "max_retry_wait", "max_reply_bytes", "temperature", "batch", "jury_rule",
+                           "min_agreement", "on_unstable", "max_tokens", "structured_output", "max_questions",
+                           "show_prompt", "client")
     api_key = OPTIONS_BY_NAME["api_key"]
     assert (api_key.cli, api_key.ini, api_key.marker) == (False, False, False)
     freeze = OPTIONS_BY_NAME["freeze"]
@@ -238,7 +238,8 @@ def test_apply_overrides_rejects_keys_a_marker_cannot_set(name: str) -> None:
         apply_overrides(Settings(), {name: "x"}, "@pytest.mark.critique")
     assert str(caught.value) == (
         f"critique: @pytest.mark.critique got an unknown setting {name!r}; allowed: model, api_base, cache, "
-        "concurrency, samples, threshold, timeout, retries, max_reply_bytes, temperature, batch, jury_rule, "
+        "concurrency, samples, threshold, timeout, retries, max_retry_wait, max_reply_bytes, temperature, batch, "
+        "jury_rule, "
         "min_agreement, on_unstable, max_tokens, structured_output, max_questions, show_prompt, client")
 
 
