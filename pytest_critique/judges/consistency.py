@@ -16,6 +16,7 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, Field, computed_field
 
 from ..backends.base import JudgeCall, OfflineJudge
+from ..html_parts import Html, badge, collapsible, join, line, row, rows
 from ..models import Usage, VerdictBase
 from ..report_text import judge_label, plural, shorten
 from ..tasks import Task
@@ -202,6 +203,27 @@ class ConsistencyKind(JudgeKind):
             for error in sorted(set(sentence.get("errors") or [])):
                 lines.append(f"       UNSCORED: {shorten(error, width - 17)}")
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        score = verdict.get("score")
+        min_score = verdict.get("min_score", 0.5)
+        others = verdict.get("others") or []
+        parts = [line("score", f"{'not scored' if score is None else f'{score:.2f}'} (min {min_score:.2f}) · "
+                      f"{plural(len(verdict.get('sentences', [])), 'sentence')} against "
+                      f"{plural(len(others), 'other answer')}")]
+        parts += [collapsible(f"other answer {number}", text) for number, text in enumerate(others, start=1)]
+        shown = []
+        for sentence in verdict.get("sentences", []):
+            value = sentence.get("score")
+            support = sentence.get("support") or []
+            votes = " · ".join(f"answer {number}: {'?' if said is None else 'backs it' if said else 'does not'}"
+                             for number, said in enumerate(support, start=1))
+            errors = [f"UNSCORED: {error}" for error in sorted(set(sentence.get("errors") or []))]
+            shown.append(row(None if value is None else value >= min_score, sentence.get("index"),
+                             sentence.get("text"), votes, *errors,
+                             tags=[badge("?" if value is None else f"{value:.2f}")]))
+        parts.append(rows(shown))
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return any(sentence.get("score") is None for sentence in verdict.get("sentences", []))

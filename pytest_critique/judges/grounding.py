@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, computed_field, field_validator
 
 from ..backends.base import JudgeCall, OfflineJudge
 from ..errors import JudgeFailure, UnscoredError
+from ..html_parts import Html, badge, collapsible, join, line, row, rows
 from ..models import Usage, VerdictBase
 from ..report_text import judge_label, plural, shorten
 from ..tasks import ReplyProblem, Statements, Task
@@ -377,6 +378,29 @@ class GroundingKind(JudgeKind):
             if claim.get("error"):
                 lines.append(f"        UNSCORED: {shorten(claim['error'], width - 18)}")
         return lines
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        claims = verdict.get("claims", [])
+        sources = verdict.get("sources") or []
+        score = verdict.get("score")
+        parts = [line("score", f"{'not scored' if score is None else f'{score:.2f}'} (threshold "
+                      f"{verdict.get('threshold', 1.0):.2f}) · {plural(len(claims), 'claim')} "
+                      f"({'given by the test' if verdict.get('claims_given') else 'listed by the judge'})")]
+        parts += [collapsible(f"source {number} ({len(text):,} characters)", text)
+                  for number, text in enumerate(sources, start=1)]
+        shown = []
+        for claim in claims:
+            said = claim.get("verdict")
+            ok = None if said is None else said == SUPPORTED
+            details = [f"UNSCORED: {claim.get('error')}" if said is None else claim.get("reason") or ""]
+            if claim.get("quote"):
+                details.append(f"source {claim.get('source')}: \u201c{claim['quote']}\u201d")
+            elif said == NOT_FOUND:
+                details.append(_evidence(claim) or "")
+            shown.append(row(ok, claim.get("index"), claim.get("text"), *details,
+                             tags=[badge(said or "unscored", {SUPPORTED: "good", None: "muted"}.get(said, "bad"))]))
+        parts.append(rows(shown))
+        return join(parts)
 
     def shows_unscored(self, verdict: Mapping[str, Any]) -> bool:
         return any(claim.get("verdict") is None for claim in verdict.get("claims", []))

@@ -245,7 +245,9 @@ from pytest_critique import ScriptedJudge
 
 JUDGE = ScriptedJudge(answer=lambda question, response, **_: "fox" in response,
                       prefer=lambda first, second, **_: ("first", "the first one shown"),
-                      grade=lambda response, **_: (4, "clear, one detail missing"), name="kinds-judge")
+                      grade=lambda response, **_: (4, "clear, one detail missing"), name="kinds-judge",
+                      support=lambda sentence, passage: ("fox" in passage, "names the fox"),
+                      ground=lambda claim, sources: ("supported", "a fox ran") if "fox" in claim else "not found")
 
 def pytest_critique_make_backend(settings, config):
     return JUDGE
@@ -266,6 +268,14 @@ def test_compare(critique):
 
 def test_rubric(critique):
     critique.rubric("a fox reply", rubric=RUBRIC, min_score=3).check()
+
+def test_grounded(critique):
+    claims = ["A fox ran.", "An owl <b>sang</b>."]
+    critique.grounded("x", sources=["a fox ran by"], claims=claims, threshold=0.5).check()
+
+def test_consistent(critique):
+    answers = iter(["A fox ran.", "a fox", "an owl"])
+    critique.consistent(lambda: next(answers), n=2, min_score=0.5).check()
 '''
 LABELS = [{"question": "Does it mention a fox?", "response": "a fox", "verdict": True},
           {"question": "Does it mention a fox?", "response": "an owl", "verdict": False},
@@ -278,12 +288,20 @@ def test_every_kind_draws_its_card_and_charts(pytester: pytest.Pytester) -> None
     (pytester.path / "labels.jsonl").write_text("\n".join(map(json.dumps, LABELS)) + "\n", encoding="utf-8")
     result = pytester.runpytest("-p", "no:cacheprovider", "--critique-calibrate=labels.jsonl",
                                 "--critique-html=page.html")
-    assert result.parseoutcomes() == {"passed": 4}
+    assert result.parseoutcomes() == {"passed": 6}
     root = read_page(pytester.path / "page.html")
     found = cards(root)
     assert {nodeid: card.attrs["data-kinds"] for nodeid, card in found.items()} == {
         "critique-calibration[labels.jsonl]": "calibration", "test_kinds.py::test_checkeval": "checkeval",
-        "test_kinds.py::test_compare": "compare", "test_kinds.py::test_rubric": "rubric"}
+        "test_kinds.py::test_compare": "compare", "test_kinds.py::test_rubric": "rubric",
+        "test_kinds.py::test_grounded": "grounding", "test_kinds.py::test_consistent": "consistency"}
+    grounded = found["test_kinds.py::test_grounded"]
+    # each claim under its mark, after a badge with the judge's verdict (the markup in a claim is text)
+    assert parts(grounded) == [("✓", "supported" + "A fox ran."), ("✗", "not found" + "An owl <b>sang</b>.")]
+    assert "source 1: \u201ca fox ran\u201d" in grounded.text() and "source 1 (12 characters)" in grounded.text()
+    consistent = found["test_kinds.py::test_consistent"]
+    assert parts(consistent) == [("✓", "0.50" + "A fox ran.")]
+    assert "answer 1: backs it · answer 2: does not" in consistent.text()
     checkeval = found["test_kinds.py::test_checkeval"]
     assert [heading.text().split()[:2] for heading in checkeval.find_all("h4")] == [["✓", "fluency"]]
     # the yes-is-bad question answered YES is the bad one
@@ -302,4 +320,4 @@ def test_every_kind_draws_its_card_and_charts(pytester: pytest.Pytester) -> None
     tiles = {tile.find_all("div", "label")[0].text(): tile.find_all("div", "value")[0].text()
              for tile in root.find_all("div", "tile")}
     assert tiles["position inconsistency"] == "100%" and tiles["mean rubric score"] == "4.00"
-    assert tiles["Cohen's kappa"] == "0.400"
+    assert tiles["Cohen's kappa"] == "0.400" and tiles["claims supported"] == "50%"
