@@ -89,8 +89,8 @@ def test_empty_environment_value_means_unset(pytester: pytest.Pytester, monkeypa
         pytest.param("concurrency=0", "*expected a number >= 1*", id="concurrency-0"),
         pytest.param("colour='red'",
                      "*critique: @pytest.mark.critique got an unknown setting 'colour'; allowed: model, "
-                     "api_base, cache, concurrency, samples, threshold, timeout, retries, max_reply_bytes, "
-                     "temperature, batch*",
+                     "api_base, cache, concurrency, samples, threshold, timeout, retries, max_retry_wait, "
+                     "max_reply_bytes, temperature, batch*",
                      id="unknown-key"),
         pytest.param("cache_dir='elsewhere'",
                      "*@pytest.mark.critique got an unknown setting 'cache_dir'*", id="session-only-key"),
