@@ -232,7 +232,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("cache", "verdict cache mode: rw (default), read, refresh, off", str, _choice(*CACHE_MODES), "MODE"),
     Option("cache_dir", "verdict cache directory, relative to the rootdir", str, metavar="DIR", marker=False),
     Option("cache_url", "shared verdict store instead of the cache directory: redis://[:PASSWORD@]HOST[:PORT][/DB] "
-           "or rediss:// (needs pip install 'pytest-critique[redis]')", str, check_cache_url, "URL", marker=False),
+           "or rediss://...[?ssl_ca_certs=CA.pem] (needs pip install 'pytest-critique[redis]')", str, check_cache_url,
+           "URL", marker=False),
     Option("cache_namespace", "prefix of this suite's keys in the shared verdict store", str, check_namespace,
            "NAME", marker=False),
     Option("cache_local", "with --critique-cache-url, keep a copy of shared verdicts in the cache directory "

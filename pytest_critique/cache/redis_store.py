@@ -20,7 +20,7 @@ from typing import Any, Callable, TypeVar
 from ..errors import CritiqueUsageError
 from .base import StoreUnavailable
 from .store import CacheWarning
-from ..store_urls import redact_url
+from ..store_urls import redact_url, url_secrets
 
 INSTALL_HINT = "pip install 'pytest-critique[redis]'"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
@@ -70,18 +70,11 @@ class _Connection:
 
     def unavailable(self, exc: BaseException) -> str:
         problem = str(exc) or type(exc).__name__
-        password = self._password()
-        if password:
-            problem = problem.replace(password, "***")
+        for secret in url_secrets(self.url):
+            problem = problem.replace(secret, "***")
+        if "CERTIFICATE_VERIFY_FAILED" in problem and "ssl_ca_certs=" not in self.url:
+            problem = problem.rstrip(".") + "; to trust a private CA, add ?ssl_ca_certs=/path/to/ca.pem to the URL"
         return f"the shared verdict store {self.shown} is unavailable ({problem})"
-
-    def _password(self) -> str | None:
-        try:
-            from urllib.parse import urlsplit
-
-            return urlsplit(self.url).password
-        except ValueError:
-            return None
 
     def run(self, request: Callable[[Any], Result], wrong_type: bool = False) -> Result:
         """``request(client)``; any failure of the server or the way to it raises :class:`StoreUnavailable`
