@@ -100,9 +100,13 @@ def open_for(args: argparse.Namespace) -> VerdictStore:
 
 def _entries(store: VerdictStore) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     """Every readable entry, and how many were refused (not JSON: never loaded)."""
+    from .redis_store import RedisStore
+
+    keys = store.keys()
+    read = store.get_many(keys) if isinstance(store, RedisStore) else {key: store.get(key) for key in keys}
     found, refused = [], 0
-    for key in store.keys():
-        entry = store.get(key)
+    for key in keys:
+        entry = read[key]
         if entry is None:
             refused += key in store.refused
         else:

@@ -25,6 +25,10 @@ from ..store_urls import redact_url, url_secrets
 INSTALL_HINT = "pip install 'pytest-critique[redis]'"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """The largest value read back (a verdict with its judge's raw reply is a few kilobytes)."""
+BATCH_KEYS = 500
+BATCH_BYTES = 16 * 1024 * 1024
+"""Reading many keys (``cache export``, ``stats``, ``prune``): keys per round trip, and about the most value
+bytes one round trip brings back (sizes are asked first, so an oversized value is refused unread)."""
 QUIET_SECONDS = (2.0, 60.0)
 """After a failed request, how long further requests fail at once instead of waiting on the server again:
 2 seconds, doubled after each failure in a row up to a minute (a server that hangs costs a timeout per
@@ -133,7 +137,7 @@ class RedisStore:
             warnings.warn(CacheWarning(
                 f"foreign entry refused in the shared verdict store {self.location} (key {key[:12]}, {why}): "
                 "pytest-critique stores JSON text only and never unpickles; the entry counts as not cached"),
-                stacklevel=3)
+                stacklevel=4)
         except Warning:
             pass
 
@@ -143,12 +147,60 @@ class RedisStore:
         try:
             raw = self._connection.run(lambda client: client.get(self._prefix + key), wrong_type=True)
         except redis.ResponseError as exc:
-            self._refuse(key, f"not a string value ({exc})")
-            return None
+            raw = exc
+        return self._loaded(key, raw)
+
+    def get_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
+        """What :meth:`get` gives for each key, in round trips of up to :data:`BATCH_KEYS` keys."""
+        found: dict[str, dict[str, Any] | None] = {}
+        for start in range(0, len(keys), BATCH_KEYS):
+            chunk = keys[start:start + BATCH_KEYS]
+            group: list[str] = []
+            group_bytes = 0
+            for key, size in zip(chunk, self._pipelined("strlen", chunk)):
+                if isinstance(size, Exception) or size > MAX_ENTRY_BYTES:
+                    found[key] = self._loaded(key, size)
+                    continue
+                if group and group_bytes + size > BATCH_BYTES:
+                    found.update(self._read(group))
+                    group, group_bytes = [], 0
+                group.append(key)
+                group_bytes += size
+            found.update(self._read(group))
+        return found
+
+    def _read(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
+        return {key: self._loaded(key, raw) for key, raw in zip(keys, self._pipelined("get", keys))}
+
+    def _pipelined(self, command: str, keys: list[str]) -> list[Any]:
+        """``command`` on every key in one round trip; Redis's WRONGTYPE answer about a key is in the list
+        as it is, and any other refusal raises :class:`StoreUnavailable` as it does for one key."""
+        if not keys:
+            return []
+
+        def send(client: Any) -> list[Any]:
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                getattr(pipe, command)(self._prefix + key)
+            return list(pipe.execute(raise_on_error=False))
+
+        answers = self._connection.run(send)
+        for answer in answers:
+            if isinstance(answer, Exception) and not str(answer).startswith("WRONGTYPE"):
+                raise StoreUnavailable(self._connection.unavailable(answer))
+        return answers
+
+    def _loaded(self, key: str, raw: Any) -> dict[str, Any] | None:
+        """The entry a value read from ``key`` holds (``raw``: its bytes, None when there is no value, Redis's
+        WRONGTYPE error, or from :meth:`get_many` a size too large to read); anything but JSON is refused."""
         if raw is None:
             return None
-        if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
-            self._refuse(key, f"a value of {len(raw)} bytes" if isinstance(raw, bytes) else "not bytes")
+        if isinstance(raw, Exception):
+            self._refuse(key, f"not a string value ({raw})")
+            return None
+        if isinstance(raw, int) or not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
+            size = raw if isinstance(raw, int) else len(raw) if isinstance(raw, bytes) else None
+            self._refuse(key, "not bytes" if size is None else f"a value of {size} bytes")
             return None
         try:
             value = json.loads(raw.decode("utf-8"))

@@ -171,3 +171,76 @@ def test_usage_errors_and_a_store_that_is_down(tmp_path: Path, capsys: pytest.Ca
     assert status == 1 and err.startswith(f"critique: the shared verdict store redis://:***@127.0.0.1:{port}/0 "
                                           "is unavailable (")
     assert "s3cret" not in err and "Traceback" not in err
+
+
+def fill_verdicts(url: str, namespace: str, count: int) -> list[bytes]:
+    """``count`` verdict records under ``namespace``, as the plugin writes them; their Redis keys, sorted."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    pipe = client.pipeline(transaction=False)
+    names = []
+    for number in range(count):
+        name = f"{namespace}:verdict:{number:064x}".encode()
+        names.append(name)
+        pipe.set(name, json.dumps({"data": {"answer": "YES" if number % 3 else "NO", "reasoning": f"n{number}"},
+                                   "judge": "j", "task": "tick.item", "created": 1.7e9 + number}))
+    pipe.execute()
+    client.close()
+    return names
+
+
+def test_export_from_redis_reads_in_batches_the_same_bytes_and_refuses_the_same_entries(
+        tmp_path: Path, redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import redis
+
+    from pytest_critique.cache.redis_store import BATCH_KEYS, MAX_ENTRY_BYTES, RedisStore
+    from pytest_critique.cache.records import export_lines
+
+    names = fill_verdicts(redis_url, "many", 1234)
+    marker = tmp_path / "unpickled"
+    client = redis.Redis.from_url(redis_url)
+    # foreign values on both sides of the batch boundaries
+    client.set(names[0], pickle.dumps(Planted(str(marker))))
+    client.set(names[BATCH_KEYS - 1], b"\xff\xfe not text")
+    client.set(names[BATCH_KEYS], b"{not json")
+    client.set(names[BATCH_KEYS + 1], b'"a JSON string"')
+    client.delete(names[2 * BATCH_KEYS - 1], names[2 * BATCH_KEYS])
+    client.rpush(names[2 * BATCH_KEYS - 1], b"a list")
+    client.hset(names[2 * BATCH_KEYS], "field", "a hash")
+    client.setrange(names[-1], MAX_ENTRY_BYTES, b"x")  # one byte more than is ever read
+    client.close()
+
+    one_by_one = RedisStore(redis_url, "many")
+    keys = one_by_one.keys()
+    entries = [(key, entry) for key in keys if (entry := one_by_one.get(key)) is not None]
+    one_by_one.close()
+    assert len(keys) == 1234 and len(entries) == 1234 - 7 and len(one_by_one.refused) == 7
+
+    out = tmp_path / "verdicts.jsonl"
+    status, said, _ = cache(capsys, "export", "--url", redis_url, "--namespace", "many", "-o", out)
+    assert status == 0
+    assert said.splitlines() == ["critique: 7 entries refused (not JSON text), left out",
+                                 f"critique: exported 1227 verdicts from {redis_url} (namespace many) to {out}"]
+    assert out.read_text(encoding="utf-8") == export_lines(entries)
+    batched = RedisStore(redis_url, "many")
+    assert {key: entry for key, entry in batched.get_many(keys).items() if entry is not None} == dict(entries)
+    batched.close()
+    assert batched.refused == one_by_one.refused
+    assert f"a value of {MAX_ENTRY_BYTES + 1} bytes" in batched.refused[names[-1].decode()[-64:]]
+    assert "not a string value (WRONGTYPE" in batched.refused[names[2 * BATCH_KEYS].decode()[-64:]]
+    assert not marker.exists()
+
+
+def test_export_from_a_distant_redis_takes_a_round_trip_per_batch_not_per_key(
+        tmp_path: Path, redis_url: str, redis_server: Any) -> None:
+    from latency_relay import LatencyRelay
+
+    fill_verdicts(redis_url, "far", 2000)
+    database = redis_url.rsplit("/", 1)[1]
+    # 100 ms per round trip: one per key would take over 200 s
+    with LatencyRelay(redis_server.port, delay=0.05) as relay:
+        exported = subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "export", "--url",
+                                   f"redis://127.0.0.1:{relay.port}/{database}", "--namespace", "far"],
+                                  capture_output=True, cwd=tmp_path, check=True, timeout=60)
+    assert exported.stdout.count(b"\n") == 2000 and b"exported 2000 verdicts" in exported.stderr
