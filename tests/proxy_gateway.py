@@ -10,6 +10,10 @@ Without a database the proxy knows only its master key, so the keys a team would
 small module next to the config maps each key to its limit. The proxy's rate limiter counts
 requests per window of LITELLM_RATE_LIMIT_WINDOW_SIZE seconds (60 by default); the tests shorten
 it to a few seconds so that going over the limit costs seconds, not minutes.
+
+Besides the loopback judge the proxy serves model groups whose deployment fails, each with a
+fallback to another group: one answers 500, one is at a port where nothing listens (both fall back
+to a working backup judge), and one answers 500 with a fallback that answers 503 as well.
 """
 
 from __future__ import annotations
@@ -35,6 +39,18 @@ UNAVAILABLE_VARIABLE = "CRITIQUE_TEST_PROXY_UNAVAILABLE"
 """Set by .ci/run to why it could not build the proxy's virtualenv."""
 MODEL_NAME = "loopback-judge"
 """The name the proxy serves the loopback judge under (the plugin asks for ``openai/loopback-judge``)."""
+FAILING_MODEL = "failing-judge"
+"""Its deployment answers every request with 500 (PRIMARY_DOWN); the proxy falls back to BACKUP_MODEL."""
+UNREACHABLE_MODEL = "unreachable-judge"
+"""Its deployment is at a port where nothing listens; the proxy falls back to BACKUP_MODEL."""
+DOOMED_MODEL = "doomed-judge"
+"""Served by the failing deployment, with a fallback that fails too (BROKEN_BACKUP_MODEL)."""
+BACKUP_MODEL = "backup-judge"
+BROKEN_BACKUP_MODEL = "broken-backup-judge"
+"""Its deployment answers every request with 503 (BACKUP_DOWN)."""
+FALLBACKS = {FAILING_MODEL: BACKUP_MODEL, UNREACHABLE_MODEL: BACKUP_MODEL, DOOMED_MODEL: BROKEN_BACKUP_MODEL}
+PRIMARY_DOWN = "the primary judge is down"
+BACKUP_DOWN = "the backup judge is down too"
 STARTUP_SECONDS = 180.0
 _PROXY_PACKAGES = ("litellm", "fastapi", "uvicorn", "apscheduler", "backoff")
 """What ``litellm[proxy]`` brings besides litellm (the plugin's own venv has litellm alone)."""
@@ -121,6 +137,18 @@ class Upstream:
             return [moment for moment, question in self.arrivals if containing in question]
 
 
+def backup_judge(request: dict[str, Any]) -> Reply:
+    """The judge the proxy falls back to: NO to a question about something wrong, YES to the rest, signed."""
+    question = question_of(request)
+    answer = "NO" if "wrong" in question else "YES"
+    return Reply(json.dumps({"reasoning": f"backup judged: {question}", "answer": answer}))
+
+
+def questions_at(server: LoopbackServer, containing: str) -> list[str]:
+    """The questions of the chat-completion requests a loopback server received that contain ``containing``."""
+    return [question for question in map(question_of, list(server.requests)) if containing in question]
+
+
 def _end(process: "subprocess.Popen[bytes] | None") -> None:
     """Stop a server process: politely, then for sure."""
     if process is not None and process.poll() is None:
@@ -192,6 +220,11 @@ class ProxyGateway:
         self.master_key = master_key
         self.upstream = Upstream()
         self.server = LoopbackServer(handler=self.upstream)
+        self.primary = LoopbackServer(handler=lambda request: Reply(status=500, content=PRIMARY_DOWN))
+        self.backup = LoopbackServer(handler=backup_judge)
+        self.broken_backup = LoopbackServer(handler=lambda request: Reply(status=503, content=BACKUP_DOWN))
+        self._nobody: socket.socket | None = None
+        """Bound and never listening: a connection to its port is refused, and no other process can take the port."""
         self.port = 0
         self.log = directory / "proxy.log"
         self.started_in = 0.0
@@ -203,13 +236,26 @@ class ProxyGateway:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def config(self) -> str:
+        assert self._nobody is not None
+        unreachable = f"http://127.0.0.1:{self._nobody.getsockname()[1]}/v1"
+        deployments = {MODEL_NAME: self.server.url, FAILING_MODEL: self.primary.url, UNREACHABLE_MODEL: unreachable,
+                       DOOMED_MODEL: self.primary.url, BACKUP_MODEL: self.backup.url,
+                       BROKEN_BACKUP_MODEL: self.broken_backup.url}
         return "\n".join([
             "model_list:",
-            f"  - model_name: {MODEL_NAME}",
-            "    litellm_params:",
-            f"      model: openai/{MODEL_NAME}",
-            f"      api_base: {self.server.url}",
-            f"      api_key: {self.upstream_key}",
+            *(line for name, api_base in deployments.items() for line in (
+                f"  - model_name: {name}",
+                "    litellm_params:",
+                f"      model: openai/{name}",
+                f"      api_base: {api_base}",
+                f"      api_key: {self.upstream_key}")),
+            # Without these the router tries a failing group three times, with a backoff, before it falls back
+            # (4 to 5 s a request), and may put a deployment in a cooldown that later requests skip: then
+            # which requests reach it depends on timing.
+            "router_settings:",
+            "  num_retries: 0",
+            "  disable_cooldowns: true",
+            f"  fallbacks: {json.dumps([{group: [fallback]} for group, fallback in FALLBACKS.items()])}",
             "general_settings:",
             f"  master_key: {self.master_key}",
             "  custom_auth: team_keys.user_api_key_auth",
@@ -222,7 +268,10 @@ class ProxyGateway:
         ])
 
     def start(self) -> ProxyGateway:
-        self.server.start()
+        for server in (self.server, self.primary, self.backup, self.broken_backup):
+            server.start()
+        self._nobody = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._nobody.bind(("127.0.0.1", 0))
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / "config.yaml").write_text(self.config(), encoding="utf-8")
         (self.directory / "team_keys.py").write_text(_AUTH_MODULE.format(keys=self.keys), encoding="utf-8")
@@ -271,7 +320,11 @@ class ProxyGateway:
     def stop(self) -> None:
         process, self._process = self._process, None
         _end(process)
-        self.server.stop()
+        for server in (self.server, self.primary, self.backup, self.broken_backup):
+            server.stop()
+        nobody, self._nobody = self._nobody, None
+        if nobody is not None:
+            nobody.close()
 
 
 def most_in_any_window(times: list[float], seconds: float) -> int:

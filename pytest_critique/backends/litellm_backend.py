@@ -79,6 +79,23 @@ def _detail(exc: BaseException) -> str:
     return text
 
 
+_FALLBACK_FAILURE = re.compile(r"^Available Model Group Fallbacks=(.*)\nError doing the fallback: (.*)$", re.MULTILINE)
+_ROUTER_NOTES = re.compile(r"No fallback model group found|\. Received Model Group=")
+
+
+def _fallback_failure(detail: str) -> str:
+    """What a LiteLLM proxy's router adds to a failure when the fallback it tried failed as well, as
+    "; its fallback to GROUP failed too: WHY"; "" when it tried none.  The router writes both on the
+    lines after the first (which is all a message shows of a failure otherwise)."""
+    found = _FALLBACK_FAILURE.search(detail)
+    if found is None:
+        return ""
+    groups = ", ".join(re.findall(r"['\"]([^'\"]+)['\"]", found.group(1))) or found.group(1).strip()
+    # The router appends its own notes to the fallback's message without a separator.
+    why = _ROUTER_NOTES.split(_EXCEPTION_PREFIX.sub("", found.group(2)), maxsplit=1)[0].strip()
+    return f"; its fallback to {groups[:100]} failed too: {why[:200]}"
+
+
 def bounds_failure(exc: BaseException, limits: transport.CallLimits | None) -> tuple[str, bool] | None:
     """(kind, retryable) when a bound of the call ended it (deadline, size, encoding, interrupt) or the
     request could not be encoded; None when the client's own failure decides."""
@@ -324,9 +341,11 @@ class LiteLLMBackend:
             return (f"the judge's reply is not a chat completion (HTTP 200, "
                     f"{limits.content_type or 'no content type'}, begins {shown!r}); not retried")
         detail = redact(_detail(exc), self._api_key).strip()
+        fallback = _fallback_failure(detail)
         detail = detail.splitlines()[0] if detail else ""
         if len(detail) > 300:
             detail = detail[:300] + "..."
+        detail += fallback
         labels = {"rate_limit": f"judge rate-limited{after}", "server_error": f"judge server error{after}",
                   "connection": f"could not reach judge{after}", "refused": "judge refused the request",
                   "config": "judge call not possible"}
