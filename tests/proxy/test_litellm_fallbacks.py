@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from gateway_settings import MASTER_KEY, OPEN_KEY, UPSTREAM_KEY
-from proxy_gateway import (BACKUP_DOWN, BROKEN_BACKUP_MODEL, DOOMED_MODEL, FAILING_MODEL, PRIMARY_DOWN,
-                           ProxyGateway, questions_at)
+from proxy_gateway import (BACKUP_DOWN, BACKUP_MODEL, BROKEN_BACKUP_MODEL, DOOMED_MODEL, FAILING_MODEL,
+                           PRIMARY_DOWN, UNREACHABLE_MODEL, ProxyGateway, questions_at)
 
 CLIENTS = ("auto", "litellm")
 
@@ -69,3 +69,53 @@ def test_reply(critique):
         assert (usage["calls"], usage["retries"], usage["cached"]) == (2, 1, 0), client
         assert_no_key_shown(pytester, result)
 
+
+SUITE = """
+def test_right(critique):
+    assert critique.checklist("Reply", items=["Is the right answer of {client} given?"]).passed
+
+
+def test_wrong(critique):
+    assert not critique.checklist("Reply", items=["Is the wrong answer of {client} given?"]).passed
+
+
+def test_unreachable(critique):
+    verdict = critique.checklist("Reply", items=["Is the unreachable answer of {client} given?"],
+                                 model="openai/{unreachable}")
+    assert verdict.passed
+"""
+
+
+def test_a_deployment_that_fails_is_answered_by_its_fallback_and_each_verdict_counted_once(
+        gateway: ProxyGateway, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRITIQUE_API_KEY", OPEN_KEY)
+    for client in CLIENTS:
+        pytester.makepyfile(test_fallback=SUITE.format(client=client, unreachable=UNREACHABLE_MODEL))
+        result = run(pytester, gateway, client)
+
+        # The suite passes on the backup's verdicts: YES to the right answer, NO to the wrong one.
+        assert result.parseoutcomes() == {"passed": 3}, result.stdout.str()
+        report = report_of(pytester)
+        reasons = {test["nodeid"].split("::test_")[1]: [item["reason"] for item in test["verdicts"][0]["items"]]
+                   for test in report["tests"]}
+        assert reasons == {name: [f"backup judged: Is the {name} answer of {client} given?"]
+                           for name in ("right", "wrong", "unreachable")}
+        # One call a verdict, none retried: the failures stayed inside the proxy.
+        usage = report["totals"]["usage"]
+        assert (usage["calls"], usage["retries"], usage["cached"]) == (3, 0, 0), client
+        assert [test["verdicts"][0]["usage"]["calls"] for test in report["tests"]] == [1, 1, 1]
+
+        # The failing deployment got each of its questions once, the backup each question once: nothing
+        # lost, nothing asked twice.
+        failing = [f"Is the {name} answer of {client} given?" for name in ("right", "wrong")]
+        unreachable = f"Is the unreachable answer of {client} given?"
+        assert sorted(questions_at(gateway.primary, f"answer of {client} given")) == failing
+        assert sorted(questions_at(gateway.backup, f"answer of {client} given")) == sorted([*failing, unreachable])
+        assert questions_at(gateway.broken_backup, f"answer of {client} given") == []
+        assert_no_key_shown(pytester, result)
+    # The backup was asked under its own model name, with the proxy's provider key.
+    sent = [(request["model"], value)
+            for request, headers in zip(list(gateway.backup.requests), list(gateway.backup.request_headers))
+            if "answer of" in json.dumps(request)
+            for name, value in headers.items() if name.lower() == "authorization"]
+    assert len(sent) == 3 * len(CLIENTS) and set(sent) == {(BACKUP_MODEL, f"Bearer {UPSTREAM_KEY}")}
