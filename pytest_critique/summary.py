@@ -56,7 +56,9 @@ class Totals:
                 self._add_usage(verdict.get("usage", {}))
                 kind = known_kind(verdict)  # a kind this process does not know counts in the common figures only
                 if kind is not None:
-                    figures = self._figures.get(kind.name) or self._figures.setdefault(kind.name, kind.figures())
+                    figures = self._figures.get(kind.name)
+                    if figures is None:
+                        figures = self._figures[kind.name] = kind.figures()
                     figures.add(self.counts, nodeid, verdict, result.get("outcome") == "passed")
                 self.drift.extend({"nodeid": nodeid, **change} for change in verdict.get("drift", []))
             if result.get("unscored") and result.get("outcome") != "skipped":

@@ -44,11 +44,11 @@ class ScriptedJudge(OfflineJudge):
     no augmented questions and its filter keeps every question.  ``support`` answers
     ``consistent()``: ``f(sentence, passage)`` returning whether another answer (the passage)
     backs up a sentence of the main one (or that and a reason); without it the rules answer the
-    question "Does the passage support this sentence? <sentence>" about the passage.  ``claims`` breaks a response
-    into claims for ``grounded()``: ``f(response)`` returning a list of claims.  ``ground`` judges
-    one claim: ``f(claim, sources=[...])`` returning "supported", "contradicted" or "not found",
-    or that with the passage it rests on (and a reason); a passage the sources do not hold word
-    for word leaves the claim UNSCORED, as a model's would.
+    question "Does the passage support this sentence? <sentence>" about the passage.
+    ``claims`` breaks a response into claims for ``grounded()``: ``f(response)`` returning a list
+    of claims.  ``ground`` judges one claim: ``f(claim, sources=[...])`` returning "supported",
+    "contradicted" or "not found", or that with the passage it rests on (and a reason); a passage
+    the sources do not hold word for word leaves the claim UNSCORED, as a model's would.
     A question nothing answers is UNSCORED, never a default answer.
     """
 
