@@ -423,13 +423,20 @@ def test_planted_sqlite_settings_are_refused(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*asks for SQLite settings pytest-critique never writes (sqlite_writable_schema)*"])
 
 
-@pytest.mark.usefixtures("judge_client")
-def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path: Path) -> None:
+def test_headers_dripping_on_a_kept_alive_connection_end_at_the_timeout(tmp_path: Path, judge_client: str) -> None:
     """The one case the transport cannot cut (the socket is unknown until the headers are in): the
     caller stops waiting at the deadline and moves on."""
     from pytest_critique import Critic, UnscoredError
     from pytest_critique.runtime import Runtime
 
+    if judge_client == "litellm":
+        # litellm's first call in a process loads its modules and sets up its client, which takes about a
+        # second on a busy machine: done here, outside the 1-second deadline of the calls below.
+        from pytest_critique.backends.litellm_backend import import_litellm
+
+        with LoopbackServer(handler=lambda request: YES) as warm_up:
+            import_litellm().completion(model=MODEL, api_base=warm_up.url, api_key="sk-test", timeout=60,
+                                        messages=[{"role": "user", "content": "warm up"}])
     replies = iter([YES, Reply(YES, drip_headers=0.2)])
     with LoopbackServer(handler=lambda request: next(replies)) as server:
         critic = Critic(model=MODEL, api_base=server.url, api_key="sk-test", cache="off", retries=0, timeout=1.0,
