@@ -107,6 +107,15 @@ def exchange(data: Mapping[str, Any] | None) -> Html:
                  collapsible("reply received", reply if isinstance(reply, str) else "(no reply text)")])
 
 
+def mark_table(columns: Sequence[Part], entries: Sequence[tuple[Part, Sequence[bool | None], Part]]) -> Html:
+    """Items down, rounds or candidates across: (number, a mark per column, the item's text) for each
+    item, under a header naming the columns."""
+    head = element("tr", element("th", "#"), *[element("th", column) for column in columns], element("th", "item"))
+    body = [element("tr", element("td", number), *[element("td", mark(ok)) for ok in marks], element("td", text))
+            for number, marks, text in entries]
+    return element("table", head, *body, cls="figures")
+
+
 def votes(tally_text: str, unstable: bool = False) -> Html:
     """``[YES 2/3]`` and an unstable badge, before an item's text."""
     shown = [badge(tally_text, "votes")] if tally_text else []

@@ -11,6 +11,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, computed_field
 
+from ..html_parts import Html, collapsible, join, line, mark_table
 from ..models import Checklist, ItemVerdict, ScoredItems, Usage, VerdictBase
 from ..report_text import exchange_lines, judge_label, plural, shorten, wrapped
 from .checklist import checklist_for, judge_items
@@ -169,6 +170,28 @@ class BestOfFigures(Figures):
 
 class BestOfKind(JudgeKind):
     name = "best_of"
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        candidates = verdict.get("candidates") or []
+        questions = verdict.get("checklist", {}).get("questions", [])
+        winner = verdict.get("winner_index")
+        ranked = verdict.get("ranking") or []
+        parts = [line("best", "no ranking (unscored)" if winner is None else
+                      f"candidate [{winner}] · pass rate {candidates[winner].get('pass_rate', 0):.2f} (threshold "
+                      f"{verdict.get('threshold', 1):.2f})")]
+        if ranked:
+            parts.append(line("ranking", " · ".join(f"[{index}] {candidates[index].get('pass_rate', 0):.2f}"
+                                                    for index in ranked) + " (pass rate, then the earlier one)"))
+        for candidate in candidates:
+            title = f"[{candidate['index']}] pass rate {candidate.get('pass_rate', 0):.2f}"
+            if candidate.get("same_as") is not None:
+                parts.append(line(title, f"the same text as [{candidate['same_as']}]"))
+            else:
+                parts.append(collapsible(title, candidate.get("response", "")))
+        parts.append(mark_table([f"[{candidate['index']}]" for candidate in candidates],
+                                [(number, [_answer(candidate, number) for candidate in candidates], question)
+                                 for number, question in enumerate(questions, start=1)]))
+        return join(parts)
 
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         candidates = verdict.get("candidates") or []

@@ -13,6 +13,7 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 from pydantic import Field, computed_field
 
 from ..errors import CritiqueUsageError
+from ..html_parts import Html, collapsible, join, line, mark_table, row, rows
 from ..models import Checklist, ItemVerdict, ScoredItems, Usage, VerdictBase
 from ..prompts import render_text, text_template
 from ..report_text import exchange_lines, judge_label, listed, plural, shorten, wrapped
@@ -251,6 +252,38 @@ class RefineFigures(Figures):
 
 class RefineKind(JudgeKind):
     name = "refine"
+
+    def html(self, verdict: Mapping[str, Any]) -> Html:
+        rounds = verdict.get("rounds") or []
+        final = rounds[-1] if rounds else {}
+        items = final.get("items", [])
+        checklist = verdict.get("checklist", {})
+        parts = [line("rounds", f"{len(rounds)} of at most {verdict.get('max_rounds', len(rounds))} · "
+                      f"{'passed' if verdict.get('passed') else 'not passed'} in round {final.get('number', 0)} "
+                      f"(threshold {verdict.get('threshold', 1):.2f}) · {plural(len(items), 'item')}")]
+        if checklist.get("instruction"):
+            parts.append(collapsible("instruction", checklist["instruction"]))
+        for round_ in rounds:
+            title = f"round {round_['number']} · pass rate {round_.get('pass_rate', 0):.2f}"
+            if round_.get("feedback"):
+                parts.append(collapsible(f"feedback given for round {round_['number']}", round_["feedback"]))
+            if round_.get("same_as") is not None:
+                parts.append(line(title, f"the same response as round {round_['same_as']} (not judged again)"))
+            else:
+                parts.append(collapsible(f"{title} · the response", round_.get("response", "")))
+        by_round = [{item["index"]: item.get("answer") for item in round_.get("items", [])} for round_ in rounds]
+        changed = flips(rounds)
+        parts.append(mark_table([f"round {round_['number']}" for round_ in rounds],
+                                [(item["index"], [answers.get(item["index"]) for answers in by_round],
+                                  f"{item.get('question')}{_flip_note(changed.get(item['index'], []))}")
+                                 for item in items]))
+        failing = [item for item in items if item.get("answer") is not True]
+        if failing:
+            parts.append(rows(row(item.get("answer"), item.get("index"), item.get("question"),
+                                  f"UNSCORED: {item.get('error') or item.get('reason') or 'no verdict'}"
+                                  if item.get("answer") is None else item.get("reason") or "(no reason given)")
+                              for item in failing))
+        return join(parts)
 
     def lines(self, verdict: Mapping[str, Any], width: int = 100) -> list[str]:
         rounds = verdict.get("rounds") or []

@@ -73,6 +73,12 @@ def read_page(path: Path) -> Node:
     return parse(path.read_text(encoding="utf-8"))
 
 
+def table(card: Node) -> list[list[str]]:
+    """The cells of a card's table of marks, row by row."""
+    [marks] = card.find_all("table", "figures")
+    return [[cell.text() for cell in row.walk() if cell.tag in ("th", "td")] for row in marks.find_all("tr")]
+
+
 def parts(card: Node) -> list[tuple[str, str]]:
     """(mark, text) of each judged part in a card."""
     return [(part.find_all("span", "mark")[0].text(), part.find_all("div", "text")[0].text())
@@ -276,6 +282,13 @@ def test_grounded(critique):
 def test_consistent(critique):
     answers = iter(["A fox ran.", "a fox", "an owl"])
     critique.consistent(lambda: next(answers), n=2, min_score=0.5).check()
+
+def test_refine(critique):
+    critique.refine(lambda feedback: "an owl" if feedback is None else "a fox", items=["Does it mention a fox?"],
+                    rounds=2).check()
+
+def test_best_of(critique):
+    critique.best_of(["an owl", "a fox"], items=["Does it mention a fox?"]).check()
 '''
 LABELS = [{"question": "Does it mention a fox?", "response": "a fox", "verdict": True},
           {"question": "Does it mention a fox?", "response": "an owl", "verdict": False},
@@ -288,13 +301,20 @@ def test_every_kind_draws_its_card_and_charts(pytester: pytest.Pytester) -> None
     (pytester.path / "labels.jsonl").write_text("\n".join(map(json.dumps, LABELS)) + "\n", encoding="utf-8")
     result = pytester.runpytest("-p", "no:cacheprovider", "--critique-calibrate=labels.jsonl",
                                 "--critique-html=page.html")
-    assert result.parseoutcomes() == {"passed": 6}
+    assert result.parseoutcomes() == {"passed": 8}
     root = read_page(pytester.path / "page.html")
     found = cards(root)
     assert {nodeid: card.attrs["data-kinds"] for nodeid, card in found.items()} == {
         "critique-calibration[labels.jsonl]": "calibration", "test_kinds.py::test_checkeval": "checkeval",
         "test_kinds.py::test_compare": "compare", "test_kinds.py::test_rubric": "rubric",
-        "test_kinds.py::test_grounded": "grounding", "test_kinds.py::test_consistent": "consistency"}
+        "test_kinds.py::test_grounded": "grounding", "test_kinds.py::test_consistent": "consistency",
+        "test_kinds.py::test_refine": "refine", "test_kinds.py::test_best_of": "best_of"}
+    # rounds and candidates side by side: an item a row, a ✓ or ✗ a column
+    assert table(found["test_kinds.py::test_refine"]) == [["#", "round 1", "round 2", "item"],
+                                                          ["1", "✗", "✓", "Does it mention a fox?  (✗→✓ in round 2)"]]
+    assert table(found["test_kinds.py::test_best_of"]) == [["#", "[0]", "[1]", "item"],
+                                                           ["1", "✗", "✓", "Does it mention a fox?"]]
+    assert "ranking [1] 1.00 · [0] 0.00" in found["test_kinds.py::test_best_of"].text()
     grounded = found["test_kinds.py::test_grounded"]
     # each claim under its mark, after a badge with the judge's verdict (the markup in a claim is text)
     assert parts(grounded) == [("✓", "supported" + "A fox ran."), ("✗", "not found" + "An owl <b>sang</b>.")]
