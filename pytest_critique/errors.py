@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-TRANSPORT_KINDS = frozenset({"timeout", "rate_limit", "server_error", "connection", "too_large", "not_completion"})
+TRANSPORT_KINDS = frozenset({"timeout", "rate_limit", "server_error", "connection", "too_large", "not_completion",
+                             "quota"})
 """Failure kinds that say the judge, or the way to it, is down (what the run's breaker counts)."""
 
 

@@ -110,6 +110,17 @@ def bounds_failure(exc: BaseException, limits: transport.CallLimits | None) -> t
     return None
 
 
+_QUOTA_USED_UP = re.compile(r"insufficient_quota|exceeded your current quota|budget_exceeded|budget has been exceeded"
+                            r"|max budget limit reached", re.IGNORECASE)
+"""A 429 that is not a rate limit: the account's credit (OpenAI's ``insufficient_quota``) or a LiteLLM proxy
+key's budget is used up.  Waiting does not bring it back, so it is not retried.  (A provider's quota per
+minute, such as Gemini's ``RESOURCE_EXHAUSTED``, is a rate limit and is retried.)"""
+
+
+def quota_used_up(status: int | None, text: str) -> bool:
+    return status == 429 and _QUOTA_USED_UP.search(text) is not None
+
+
 def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | None = None) -> tuple[str, bool]:
     """(kind, retryable) for an exception raised by litellm.completion."""
     found = bounds_failure(exc, limits)
@@ -125,6 +136,8 @@ def classify(exc: BaseException, litellm: Any, limits: transport.CallLimits | No
     message = str(exc).lower()
     if "api_key" in message and "must be set" in message:
         return "config", False  # no API key: retrying cannot help
+    if quota_used_up(429 if isinstance(exc, litellm.RateLimitError) else status, str(exc)):
+        return "quota", False
     if isinstance(exc, litellm.RateLimitError) or status == 429:
         return "rate_limit", True
     if isinstance(exc, litellm.ContentPolicyViolationError):
@@ -348,7 +361,7 @@ class LiteLLMBackend:
         detail += fallback
         labels = {"rate_limit": f"judge rate-limited{after}", "server_error": f"judge server error{after}",
                   "connection": f"could not reach judge{after}", "refused": "judge refused the request",
-                  "config": "judge call not possible"}
+                  "config": "judge call not possible", "quota": "judge quota used up (not retried)"}
         label = labels.get(kind, "judge call failed" + after)
         return f"{label} ({type(exc).__name__}): {detail}" if detail else f"{label} ({type(exc).__name__})"
 

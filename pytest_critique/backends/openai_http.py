@@ -19,7 +19,7 @@ from typing import Any
 
 from . import transport
 from .base import JudgeCall, Reply
-from .litellm_backend import COMPLETION_RESERVE, PROXY_CACHE_HEADER, LiteLLMBackend, bounds_failure
+from .litellm_backend import COMPLETION_RESERVE, PROXY_CACHE_HEADER, LiteLLMBackend, bounds_failure, quota_used_up
 from .model_table import listed_with_schema, prices
 
 _NAMES = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError",
@@ -155,6 +155,8 @@ class OpenAIHTTPBackend(LiteLLMBackend):
             status = exc.status_code
             if status in (408, 504):
                 return "timeout", True
+            if quota_used_up(status, f"{exc.code} {exc}"):
+                return "quota", False
             if status == 429:
                 return "rate_limit", True
             said = f"{exc.code} {exc}".lower()

@@ -98,6 +98,13 @@ def _server_error(status: int, retry_after: str | None = None) -> Reply:
     return Reply(status=status, headers={"Retry-After": retry_after} if retry_after is not None else {})
 
 
+def _error_body(status: int, message: str, code: str, retry_after: str | None = None) -> Reply:
+    """An error status with an OpenAI-style error body naming its own type and code."""
+    body = json.dumps({"error": {"message": message, "type": code, "code": code, "param": None}}).encode("utf-8")
+    return Reply(status=status, body=body, headers={"Content-Type": "application/json",
+                                                    **({"Retry-After": retry_after} if retry_after else {})})
+
+
 SLOW = Reply(content=YES, delay=2.5)
 """A correct answer that arrives after the 1 s timeout the timeout cases use."""
 
@@ -119,6 +126,17 @@ CASES: list[FaultCase] = [
               requests=2, retries=1, sleeps=[20.0],
               message=r"^judge rate-limited after 1 retry: the server asked to wait 20 s \(Retry-After\), more "
                       r"than the 10 s left"),
+    FaultCase("429-quota", "429 insufficient_quota (the account's credit is used up), then a YES", "UNSCORED",
+              script=[_error_body(429, "You exceeded your current quota, please check your plan and billing details.",
+                                  "insufficient_quota")], requests=1, retries=0, sleeps=[],
+              message=r"^judge quota used up \(not retried\) \(RateLimitError\): You exceeded your current quota"),
+    FaultCase("429-proxy-budget", "429 from a LiteLLM proxy whose key's budget is spent, then a YES", "UNSCORED",
+              script=[_error_body(429, "Budget has been exceeded! Current cost: 0.105, Max budget: 0.1",
+                                  "budget_exceeded")], requests=1, retries=0, sleeps=[],
+              message=r"^judge quota used up \(not retried\) \(RateLimitError\): Budget has been exceeded!"),
+    FaultCase("429-quota-per-minute", "429 RESOURCE_EXHAUSTED (a quota per minute), then a YES", "YES",
+              script=[_error_body(429, "Quota exceeded for quota metric 'Generate Content API requests per minute'",
+                                  "RESOURCE_EXHAUSTED", retry_after="0")], requests=2, retries=1, sleeps=[0.0]),
     FaultCase("429-no-retry-after", "429 without Retry-After, then a YES", "YES",
               script=[_server_error(429)], requests=2, retries=1),
     FaultCase("429-retry-after-date", "429 with Retry-After as an HTTP date, then a YES", "YES",
