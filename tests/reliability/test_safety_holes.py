@@ -169,6 +169,21 @@ def test_retry_after_longer_than_a_call_may_wait_is_unscored_at_once(pytester: p
 
 
 @pytest.mark.usefixtures("judge_client")
+def test_a_used_up_quota_is_not_retried_and_trips_the_breaker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(ONE_ITEM.format(count=12))
+    body = json.dumps({"error": {"message": "You exceeded your current quota, please check your plan and billing "
+                                            "details.", "type": "insufficient_quota", "code": "insufficient_quota"}})
+    used_up = Reply(status=429, body=body.encode("utf-8"), headers={"Content-Type": "application/json"})
+    with LoopbackServer(handler=lambda request: used_up) as server:
+        result = pytester.runpytest(*judge_args(server))
+    outcomes(result, unscored=12)
+    result.stdout.fnmatch_lines(["*judge quota used up (not retried) (RateLimitError): You exceeded your current "
+                                 "quota*", "*judge openai/loopback-judge unavailable since *: 5 requests in a row "
+                                 "failed*"])
+    assert server.calls == 5, "one request per test, none retried, until the breaker opens after five"
+
+
+@pytest.mark.usefixtures("judge_client")
 def test_a_hung_judge_trips_the_breaker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=200))
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
