@@ -100,10 +100,8 @@ def open_for(args: argparse.Namespace) -> VerdictStore:
 
 def _entries(store: VerdictStore) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     """Every readable entry, and how many were refused (not JSON: never loaded)."""
-    from .redis_store import RedisStore
-
     keys = store.keys()
-    read = store.get_many(keys) if isinstance(store, RedisStore) else {key: store.get(key) for key in keys}
+    read = store.get_many(keys)
     found, refused = [], 0
     for key in keys:
         entry = read[key]

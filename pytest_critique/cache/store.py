@@ -293,6 +293,9 @@ class DiskStore:
                                    "continuing without it"))
                 return False
 
+    def get_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
+        return {key: self.get(key) for key in keys}
+
     def get(self, key: str) -> dict[str, Any] | None:
         cache = self._open(create=False)
         if cache is None:

@@ -45,6 +45,9 @@ class LayeredStore:
     def location(self) -> str:
         return f"{self.shared.location}, with a local copy in {self.local.location}"
 
+    def get_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
+        return {key: self.get(key) for key in keys}
+
     def get(self, key: str) -> dict[str, Any] | None:
         value = self.local.get(key)
         if value is None:
