@@ -197,6 +197,7 @@ class JudgeEngine:
         """On a verdict thread: the test whose expectation it works out."""
         self._cached_only = threading.local()
         self._stores: dict[Path, VerdictStore] = {}
+        self._store_named: dict[str, VerdictStore] = {}
         self._drift: dict[str, DriftIndex] = {}
         self._lock = threading.Lock()
         self._pool: _Workers | None = None
@@ -204,10 +205,14 @@ class JudgeEngine:
         transport.reset()
 
     def store_for(self, cache_dir: str) -> VerdictStore:
+        named = self._store_named.get(cache_dir)  # asked for every judged request: skip the path arithmetic
+        if named is not None:
+            return named
         path = resolve(cache_dir, self.root)
         with self._lock:
             if path not in self._stores:
                 self._stores[path] = open_store(path, self.shared_store)
+            self._store_named[cache_dir] = self._stores[path]
             return self._stores[path]
 
     def drift_index(self, store: VerdictStore) -> DriftIndex:
@@ -276,7 +281,7 @@ class JudgeEngine:
         if store is not None:  # used in this run, even from the cache: not a model another one replaced
             self.drift_index(store).note_judges([backend.name])
         # Cache hits are answered on this thread: handing them to the pool only adds contention.
-        results: list[Outcome | None] = [self._cached(backend, task, call, mode, store) for call in calls]
+        results = self._all_cached(backend, task, calls, mode, store)
         misses = [index for index, result in enumerate(results) if result is None]
         if misses and getattr(self._cached_only, "on", False):
             raise NeedsJudge()
@@ -353,6 +358,18 @@ class JudgeEngine:
         self.budget.settle(estimate, reply.cost)
         return reply
 
+    def _all_cached(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall], mode: CacheMode,
+                    store: VerdictStore | None) -> list[Outcome | None]:
+        """What the cache holds for each call, read together (one query, or one round trip to a shared store)."""
+        if store is None or not mode.reads:
+            return [None] * len(calls)
+        keys = [self.key(backend, task, call) for call in calls]
+        try:
+            entries = store.get_many(keys)
+        except StoreUnavailable as unavailable:
+            return [_unstored(unavailable, key) for key in keys]
+        return [self._from_entry(backend, task, call, key, entries.get(key)) for call, key in zip(calls, keys)]
+
     def _cached(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
                 store: VerdictStore | None) -> Outcome | None:
         if store is None or not mode.reads:
@@ -362,6 +379,10 @@ class JudgeEngine:
             entry = store.get(key)
         except StoreUnavailable as unavailable:
             return _unstored(unavailable, key)
+        return self._from_entry(backend, task, call, key, entry)
+
+    def _from_entry(self, backend: Backend, task: Task[Any], call: JudgeCall, key: str,
+                    entry: dict[str, Any] | None) -> Outcome | None:
         if entry is None:
             return None
         try:

@@ -46,7 +46,14 @@ class LayeredStore:
         return f"{self.shared.location}, with a local copy in {self.local.location}"
 
     def get_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
-        return {key: self.get(key) for key in keys}
+        found = self.local.get_many(keys)
+        missing = [key for key, value in found.items() if value is None]
+        if missing:
+            for key, value in self.shared.get_many(missing).items():
+                if value is not None:
+                    self.local.set(key, value)
+                found[key] = value
+        return found
 
     def get(self, key: str) -> dict[str, Any] | None:
         value = self.local.get(key)

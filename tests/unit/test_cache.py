@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_critique.backends.base import JudgeCall, OfflineJudge, Reply
-from pytest_critique.cache.keys import CACHE_FORMAT_VERSION, cache_key, key_material
+from pytest_critique.cache.keys import CACHE_FORMAT_VERSION, cache_key, canonical_json, key_material
 from pytest_critique.cache.modes import CacheMode
 from pytest_critique.cache.store import CacheWarning, DiskStore
 from pytest_critique.engine import JudgeEngine
@@ -39,6 +39,33 @@ def test_key_is_the_sha256_of_canonical_json() -> None:
     canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert cache_key(**BASE) == hashlib.sha256(canonical.encode()).hexdigest()
     assert len(cache_key(**BASE)) == 64
+
+
+@pytest.mark.parametrize("fields", [
+    BASE["fields"],
+    {"response": "renard \U0001f98a \ud83d \u2028 \x00 \"quoted\" \\ back", "question": "é?", "input": "", "b\"": "x"},
+    {"questions": ["one", "two", {"nested": [1.5, None, True, float("inf"), float("nan"), -0.0, 10**30]}]},
+    {"z": 1, "a": {"b": {"d": [], "c": {}}}, "\u00e9": "accent sorts after ASCII", "A": "upper sorts first"},
+    {},
+])
+def test_canonical_json_is_what_json_dumps_writes(fields: dict[str, Any]) -> None:
+    # The key's text is built from its parts (long fields encoded once per response): it must stay the
+    # very text json.dumps writes, or every cache ever written would miss.
+    for _ in range(2):  # the second time from the encodings remembered the first time
+        for params in ({"temperature": 0.0}, {"temperature": 0.7, "b": [1, None], "a": "x"}):
+            material = key_material(**dict(BASE, fields=fields, params=params))
+            expected = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            assert canonical_json(material) == expected
+            assert cache_key(**dict(BASE, fields=fields, params=params)) == hashlib.sha256(
+                expected.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def test_canonical_json_of_other_shapes_is_json_dumps() -> None:
+    odd = [dict(key_material(**BASE), **change) for change in (
+        {"sample": True}, {"format": 1.5}, {"judge": None}, {"params": [1]}, {"task": ["a"]}, {"fields": []})]
+    for material in ({"fields": {1: "a"}, "format": 1}, {"other": [1, 2]}, {**key_material(**BASE), "extra": 1}, *odd):
+        assert canonical_json(material) == json.dumps(material, sort_keys=True, ensure_ascii=False,
+                                                      separators=(",", ":"))
 
 
 def test_key_is_stable_and_ignores_dict_order() -> None:
@@ -151,6 +178,54 @@ def test_disk_store_holds_json_text_not_pickles(tmp_path: Path) -> None:
     store.close()
     with diskcache.Cache(str(tmp_path)) as raw:
         assert raw.get("k") == '{"x": [1, 2]}'
+
+
+class _Planted:
+    """Unpickling it would write the marker file."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> Any:
+        return (open, (str(self.marker), "w"))
+
+
+def test_reading_many_keys_at_once_refuses_what_get_refuses(tmp_path: Path) -> None:
+    import diskcache
+
+    from pytest_critique.cache import store as store_module
+
+    marker = tmp_path / "PWNED"
+    good = {f"good-{number}": {"data": {"answer": "YES"}, "n": number} for number in range(store_module._BATCH_KEYS + 7)}
+    with diskcache.Cache(str(tmp_path / "cache")) as raw:
+        for key, value in good.items():
+            raw.set(key, json.dumps(value))
+        raw.set("pickled", _Planted(marker))
+        raw.set("bytes", b'{"x": 1}')
+        raw.set("not-json", "not json")
+        raw.set("a-list", "[1, 2]")
+    store = DiskStore(tmp_path / "cache")
+    asked = ["missing", "pickled", *good, "bytes", "not-json", "a-list", "good-3", "missing"]
+    with pytest.warns(CacheWarning) as warned:
+        found = store.get_many(asked)
+    assert not marker.exists()
+    assert set(found) == set(asked)
+    assert {key: found[key] for key in good} == good
+    assert [found[key] for key in ("missing", "pickled", "bytes", "not-json", "a-list")] == [None] * 5
+    assert store.refused["pickled"].startswith("foreign entry refused: stored as a pickle")
+    assert store.refused["bytes"].startswith("foreign entry refused: stored as raw bytes")
+    assert set(store.refused) == {"pickled", "bytes", "not-json", "a-list"}
+    assert len(warned) == 4  # each refused entry once, though asked for in one read
+    with pytest.warns(CacheWarning):
+        assert {key: store.get(key) for key in asked} == found  # what reading one by one gives
+    store.close()
+    assert not marker.exists()
+
+
+def test_reading_many_keys_from_a_directory_with_no_cache_creates_nothing(tmp_path: Path) -> None:
+    store = DiskStore(tmp_path / "cache")
+    assert store.get_many(["a", "b"]) == {"a": None, "b": None}
+    assert not (tmp_path / "cache").exists()
 
 
 @pytest.mark.parametrize("stored", ["not json", "[1, 2]", "42"])
