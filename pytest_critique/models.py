@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 from typing_extensions import Self
 
@@ -29,8 +29,18 @@ class Usage(BaseModel):
     """US dollars, where litellm knows the model's price; 0 otherwise."""
 
     def __add__(self, other: "Usage") -> "Usage":
-        # Both sides are valid already, and sums of valid counts are valid: no validation to run again.
-        return Usage.model_construct(**{name: getattr(self, name) + getattr(other, name) for name in _USAGE_FIELDS})
+        return Usage.total((self, other))
+
+    @classmethod
+    def total(cls, usages: Iterable["Usage"]) -> "Usage":
+        """The sum of ``usages`` (none: nothing spent)."""
+        sums: dict[str, Any] = dict.fromkeys(_USAGE_FIELDS, 0)
+        sums["cost"] = 0.0
+        for usage in usages:
+            for name, value in usage.__dict__.items():
+                sums[name] += value
+        # Every part is valid already, and sums of valid counts are valid: no validation to run again.
+        return cls.model_construct(None, **sums)
 
     @property
     def tokens(self) -> int:
@@ -251,191 +261,3 @@ class ChecklistVerdict(VerdictBase, ScoredItems):
 
     def score(self) -> float:
         return self.pass_rate
-
-
-
-StepStatus = Literal["correct", "wrong", "not_judged", "unscored"]
-
-
-class StepVerdict(ShowsExchange):
-    """The critic's verdict on one step of a solution or trajectory."""
-
-    index: int
-    """1-based step number."""
-    text: str
-    status: StepStatus
-    reason: str = ""
-    votes: list[Vote] = Field(default_factory=list)
-    """One vote per sample (answer True = the step is correct)."""
-    agreement: float | None = None
-    unstable: bool = False
-    cached: bool = False
-    error: str | None = None
-
-
-class StepsVerdict(VerdictBase):
-    """The verdict of a step-level critic: every step judged, or the first wrong one located."""
-
-    kind: Literal["steps"] = "steps"
-    judge: str
-    offline: bool = False
-    problem: str | None = None
-    mode: Literal["first_error", "per_step"] = "first_error"
-    split: str = "list"
-    """How the solution was split into steps (list, numbered, paragraphs, lines, trajectory...)."""
-    steps: list[StepVerdict]
-    samples: int = 1
-    located_votes: list[int | None] = Field(default_factory=list)
-    """first_error mode: the step number each sample located (None = no error found)."""
-    agreement: float | None = None
-    unstable: bool = False
-    """first_error mode: the samples agree on the location less than ``min_agreement``."""
-    min_agreement: float = 0.0
-    usage: Usage = Field(default_factory=Usage)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def first_error(self) -> int | None:
-        """1-based number of the earliest wrong step, or None."""
-        for step in self.steps:
-            if step.status == "wrong":
-                return step.index
-        return None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def first_error_index(self) -> int:
-        """0-based index of the earliest wrong step, or -1 (ProcessBench's convention)."""
-        return -1 if self.first_error is None else self.first_error - 1
-
-    @property
-    def unscored_steps(self) -> list[StepVerdict]:
-        return [step for step in self.steps if step.status == "unscored"]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def passed(self) -> bool:
-        return self.first_error is None and not self.unscored_steps
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def headline(self) -> str:
-        total = len(self.steps)
-        if self.unscored_steps:
-            return f"critique: {len(self.unscored_steps)} of {total} steps unscored"
-        if self.first_error is not None:
-            return f"critique: step {self.first_error} of {total} is wrong"
-        return f"critique: all {total} steps judged correct"
-
-
-
-class QuestionVerdict(BaseModel):
-    """A CheckEval question and the judge's answer to it."""
-
-    index: int
-    """1-based position within its sub-aspect."""
-    text: str
-    yes_is_good: bool = True
-    weight: float = 1.0
-    required: bool = False
-    answer: bool | None = None
-    """The judge's YES (True) or NO (False); None when UNSCORED."""
-    votes: list[bool] = Field(default_factory=list)
-    unstable: bool = False
-    cached: bool = False
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def good(self) -> bool | None:
-        """Whether the answer goes the good way (YES for most questions, NO for yes-is-bad ones)."""
-        return None if self.answer is None else self.answer == self.yes_is_good
-
-
-class SubAspectVerdict(ShowsExchange):
-    name: str
-    questions: list[QuestionVerdict]
-    error: str | None = None
-    """Why the sub-aspect is UNSCORED (its call failed), else None."""
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def score(self) -> float | None:
-        return _weighted_share(self.questions)
-
-
-def _weighted_share(questions: list[QuestionVerdict]) -> float | None:
-    if not questions or any(question.answer is None for question in questions):
-        return None
-    total = sum(question.weight for question in questions)
-    return sum(question.weight for question in questions if question.good) / total
-
-
-class DimensionVerdict(BaseModel):
-    name: str
-    definition: str = ""
-    threshold: float = 1.0
-    sub_aspects: list[SubAspectVerdict]
-
-    @property
-    def questions(self) -> list[QuestionVerdict]:
-        return [question for sub_aspect in self.sub_aspects for question in sub_aspect.questions]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def score(self) -> float | None:
-        """Weighted share of questions answered the good way; None when any is UNSCORED."""
-        return _weighted_share(self.questions)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def required_failed(self) -> list[str]:
-        return [q.text for q in self.questions if q.required and q.good is False]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def passed(self) -> bool:
-        return self.score is not None and self.score >= self.threshold and not self.required_failed
-
-
-class CheckEvalVerdict(VerdictBase):
-    """The verdict of a CheckEval judge: a score per dimension and per sub-aspect."""
-
-    kind: Literal["checkeval"] = "checkeval"
-    judge: str
-    offline: bool = False
-    dimensions: list[DimensionVerdict]
-    samples: int = 1
-    usage: Usage = Field(default_factory=Usage)
-
-    def dimension(self, name: str) -> DimensionVerdict:
-        for dimension in self.dimensions:
-            if dimension.name == name:
-                return dimension
-        raise KeyError(f"no dimension {name!r}; judged: {', '.join(d.name for d in self.dimensions)}")
-
-    def score(self, name: str) -> float | None:
-        return self.dimension(name).score
-
-    @property
-    def unscored_sub_aspects(self) -> list[SubAspectVerdict]:
-        return [s for d in self.dimensions for s in d.sub_aspects if s.error is not None]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def passed(self) -> bool:
-        return all(dimension.passed for dimension in self.dimensions)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def headline(self) -> str:
-        total = len(self.dimensions)
-        if self.unscored_sub_aspects:
-            return f"critique: {len(self.unscored_sub_aspects)} sub-aspects unscored"
-        failed = [d for d in self.dimensions if not d.passed]
-        if not failed:
-            return f"critique: all {total} dimensions passed"
-        shown = ", ".join(f"{d.name} {d.score:.2f} < {d.threshold:.2f}" if d.score is not None and
-                          d.score < d.threshold else f"{d.name} (required question failed)" for d in failed)
-        return f"critique: {len(failed)} of {total} dimensions failed: {shown}"
-
-

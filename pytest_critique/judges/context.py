@@ -119,10 +119,7 @@ class JudgeContext:
 
 
 def total_usage(outcomes: Sequence[Outcome]) -> Usage:
-    usage = Usage()
-    for outcome in outcomes:
-        usage = usage + outcome.usage
-    return usage
+    return Usage.total(outcome.usage for outcome in outcomes)
 
 
 def first_failure(outcomes: Sequence[Outcome]) -> str | None:
