@@ -27,12 +27,12 @@ _EXPORTS = {
     "Vote": "models",
     "Usage": "models",
     "Drift": "models",
-    "StepsVerdict": "models",
-    "StepVerdict": "models",
-    "CheckEvalVerdict": "models",
-    "DimensionVerdict": "models",
-    "SubAspectVerdict": "models",
-    "QuestionVerdict": "models",
+    "StepsVerdict": "judges.steps_verdicts",
+    "StepVerdict": "judges.steps_verdicts",
+    "CheckEvalVerdict": "judges.checkeval.verdicts",
+    "DimensionVerdict": "judges.checkeval.verdicts",
+    "SubAspectVerdict": "judges.checkeval.verdicts",
+    "QuestionVerdict": "judges.checkeval.verdicts",
     "CompareVerdict": "trust_models",
     "OrderJudgement": "trust_models",
     "ComparedItem": "trust_models",
@@ -99,8 +99,9 @@ if TYPE_CHECKING:
     from .judges.checkeval.files import (CheckEvalChecklist, ChecklistFileError, Dimension, Question, SubAspect,
                                          builtin, builtin_names, dump_checklist, load_checklist, load_released,
                                          load_released_dir, parse_checklist)
-    from .models import (CheckEvalVerdict, Checklist, ChecklistVerdict, DimensionVerdict, Drift, ItemVerdict,
-                         JurorVote, QuestionVerdict, StepsVerdict, StepVerdict, SubAspectVerdict, Usage, Vote)
+    from .judges.checkeval.verdicts import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
+    from .judges.steps_verdicts import StepsVerdict, StepVerdict
+    from .models import Checklist, ChecklistVerdict, Drift, ItemVerdict, JurorVote, Usage, Vote
     from .settings import Settings
     from .trust_models import (CalibrationItem, CalibrationVerdict, CategoryFigures, ComparedItem, CompareVerdict,
                                OrderJudgement, Rubric, RubricVerdict, StepCalibration, StepDisagreement)

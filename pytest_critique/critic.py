@@ -19,7 +19,7 @@ from .files import resolve as resolve_path
 from .judges import checklist as tick
 from .judges import kind_of
 from .judges.context import JudgeContext
-from .models import CheckEvalVerdict, Checklist, ChecklistVerdict, Drift, StepsVerdict, Usage
+from .models import Checklist, ChecklistVerdict, Drift, Usage
 from .runtime import Runtime
 from .settings import ALL_KEYS, Settings, apply_overrides, resolve
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # the other kinds are imported by the methods that judge with
     from .judges import best_of as best_of_n
     from .judges import consistency, grounding
     from .judges import refine as refinement
+    from .judges.checkeval.verdicts import CheckEvalVerdict
+    from .judges.steps_verdicts import StepsVerdict
     from .trust_models import CalibrationVerdict, CompareVerdict, RubricVerdict
 
 

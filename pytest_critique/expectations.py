@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from .judges.consistency import ConsistencyVerdict
     from .judges.grounding import GroundingVerdict
     from .judges.context import JudgeContext
-    from .models import CheckEvalVerdict, ChecklistVerdict, StepsVerdict
+    from .judges.checkeval.verdicts import CheckEvalVerdict
+    from .judges.steps_verdicts import StepsVerdict
+    from .models import ChecklistVerdict
     from .trust_models import CompareVerdict, RubricVerdict
 
 VerdictT = TypeVar("VerdictT")

@@ -18,7 +18,8 @@ from ..backends.base import Backend, JudgeCall, OfflineJudge
 from ..engine import Outcome
 from ..errors import CritiqueUsageError, CritiqueWarning, JudgeFailure
 from ..html_parts import Html, collapsible, columns, exchange, figure, join, line, row, rows, votes
-from ..models import StepsVerdict, StepVerdict, Usage, Vote
+from ..models import Usage, Vote
+from .steps_verdicts import StepsVerdict, StepVerdict
 from ..report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ..tasks import ANSWER_END, ReplyProblem, Statements, Task, tokens_per
 from .context import JudgeContext, first_failure, total_usage

@@ -9,8 +9,9 @@ import pytest
 
 from pytest_critique.engine import Outcome
 from pytest_critique.errors import JudgeFailure
-from pytest_critique.models import (DimensionVerdict, ItemVerdict, QuestionVerdict, StepsVerdict, StepVerdict,
-                                    SubAspectVerdict, Vote)
+from pytest_critique.judges.checkeval.verdicts import DimensionVerdict, QuestionVerdict, SubAspectVerdict
+from pytest_critique.judges.steps_verdicts import StepsVerdict, StepVerdict
+from pytest_critique.models import ItemVerdict, Vote
 from pytest_critique.judges.votes import (is_unstable, jury_decides, jury_item, mark_unstable_questions,
                                    mark_unstable_steps, sample_majority)
 

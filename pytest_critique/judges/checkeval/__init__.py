@@ -13,7 +13,7 @@ from pydantic import BaseModel, model_validator
 
 from ...backends.base import JudgeCall, OfflineJudge
 from ...html_parts import Html, columns, element, exchange, figure, join, line, mark, row, rows, votes
-from ...models import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
+from .verdicts import CheckEvalVerdict, DimensionVerdict, QuestionVerdict, SubAspectVerdict
 from ...report_text import exchange_lines, judge_label, plural, shorten, tally, wrapped
 from ...tasks import Task, numbered_answers, one_per_entry, tokens_per
 from ..checklist import BatchItem, answer_list, answers_by_question
