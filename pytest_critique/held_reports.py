@@ -10,6 +10,7 @@ tests run and their judge calls share the run's in-flight limit.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import deque
 from dataclasses import dataclass
@@ -43,9 +44,12 @@ def attach_verdicts(item: pytest.Item, report: pytest.TestReport, unscored: Base
     critic = item.stash.get(CRITIC_KEY, None)
     if critic is None and unscored is None:
         return
+    seen_verdicts, seen_checklists, seen_usage = item.stash.get(REPORTED_KEY, (0, 0, 0))
+    if critic is not None and unscored is None and (len(critic.verdicts), len(critic.new_checklists),
+                             len(critic.usage_outside_verdicts)) == (seen_verdicts, seen_checklists, seen_usage):
+        return  # nothing new since the last report (a setup or teardown report, usually)
     from .report import attach
 
-    seen_verdicts, seen_checklists, seen_usage = item.stash.get(REPORTED_KEY, (0, 0, 0))
     verdicts = critic.verdicts[seen_verdicts:] if critic is not None else []
     checklists = critic.new_checklists[seen_checklists:] if critic is not None else []
     usage = critic.usage_outside_verdicts[seen_usage:] if critic is not None else []
@@ -119,14 +123,20 @@ def _failure_text(unmet: list["Unmet"], directory: Path) -> ReprExceptionInfo:
     entries = []
     for entry in unmet:
         where = entry.expectation.where
-        path = bestrelpath(directory, Path(where.path))
+        path = _relative(directory, where.path)
         lines = [f">       {where.source}"] + [f"E       {line}" for line in entry.message.splitlines() or [""]]
         entries.append(ReprEntry(lines, None, None, ReprFileLocation(path, where.lineno, type(
             entry.error).__name__), "long"))
     first = unmet[0]
     message = first.message if len(unmet) == 1 else f"{first.message} (and {len(unmet) - 1} more expectations)"
     return ReprExceptionInfo(ReprTraceback(entries, None, "long"), ReprFileLocation(
-        bestrelpath(directory, Path(first.expectation.where.path)), first.expectation.where.lineno, message))
+        _relative(directory, first.expectation.where.path), first.expectation.where.lineno, message))
+
+
+@functools.lru_cache(maxsize=64)
+def _relative(directory: Path, path: str) -> str:
+    """``path`` as pytest names a file in a failure: relative to the directory pytest runs in, where it can be."""
+    return bestrelpath(directory, Path(path))
 
 
 def _other_protocols(config: pytest.Config) -> list[Callable[[pytest.Item], bool]]:
@@ -225,11 +235,12 @@ class HeldReports:
         if test.worker_index is not None:
             self._worker.item_index = test.worker_index
         try:
+            ihook = item.ihook  # looked up through the conftest files each time it is asked for
             if not test.started:
-                item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+                ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
             for report in test.reports:
-                item.ihook.pytest_runtest_logreport(report=report)
-            item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+                ihook.pytest_runtest_logreport(report=report)
+            ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         finally:
             if test.worker_index is not None:
                 self._worker.item_index = running
