@@ -17,11 +17,11 @@ WARNING = ("a pytest-recording cassette replays this run's judge requests matche
            "question. Add \"body\" to match_on in vcr_config (see the cache docs: recorded cassettes)")
 
 
-def replays_without_body(request: pytest.FixtureRequest) -> bool:
+def replays_without_body(node: pytest.Item) -> bool:
     """Whether the test uses pytest-recording's cassette in a mode that replays, matched without the body."""
-    node = request.node
     markers = list(node.iter_markers("vcr"))
-    if not markers or "vcr" not in request.fixturenames:
+    request = getattr(node, "_request", None)  # a test function's own fixture request
+    if not markers or "vcr" not in getattr(node, "fixturenames", ()) or request is None:
         return False
     config: dict[str, Any] = {}
     try:
@@ -30,7 +30,7 @@ def replays_without_body(request: pytest.FixtureRequest) -> bool:
         pass
     for marker in reversed(markers):  # the closest marker wins, as pytest-recording merges them
         config.update(marker.kwargs)
-    record_mode = config.get("record_mode") or request.config.getoption("record_mode", default=None) or "none"
+    record_mode = config.get("record_mode") or node.config.getoption("record_mode", default=None) or "none"
     if record_mode in RECORDING_ONLY:
         return False
     match_on = config.get("match_on", VCR_DEFAULT_MATCH_ON)

@@ -72,6 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SESSION_KEY] = session
     config.stash[_HELD_KEY] = HeldReports()
     config.pluginmanager.register(session, "critique-session")
+    config.pluginmanager.register(CritiqueFixtures(session), "critique-fixtures")
     if not is_worker(config) and config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
         from .report_pytest_html import PytestHtmlReport
 
@@ -134,29 +135,50 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return config.stash[_SESSION_KEY].header()
 
 
-@pytest.fixture
-def critique_backend() -> Any:
-    """The judge backend for tests in scope; ``None`` uses the configured model.
+class CritiqueFixtures:
+    """The plugin's fixtures, on an object registered for each run.
 
-    Override it in a ``conftest.py`` to judge offline, e.g. with ``ScriptedJudge(...)``.
+    ``critique`` finds its test through the protocol wrapper below instead of asking pytest for
+    ``request``: pytest makes a fixture definition (and reads a signature) each time ``request`` is
+    asked for, which was a tenth of what a cached verdict cost a test.
     """
-    return None
 
+    def __init__(self, session: CritiqueSession):
+        self._session = session
+        self._running: pytest.Item | None = None
 
-@pytest.fixture
-def critique(request: pytest.FixtureRequest, critique_backend: Any) -> "Critic":
-    """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
-    session = request.config.stash[_SESSION_KEY]
-    if "vcr" in request.fixturenames and not session.warned_about_cassettes:
-        from .cassettes import WARNING, replays_without_body
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        before, self._running = self._running, item
+        try:
+            return (yield)
+        finally:
+            self._running = before
 
-        if replays_without_body(request):
-            session.warned_about_cassettes = True
-            warnings.warn(CritiqueWarning(f"critique: {WARNING}"), stacklevel=1)
-    critic = session.critic_for(request.node, backend=critique_backend)
-    request.node.stash[CRITIC_KEY] = critic
-    request.node.stash[REPORTED_KEY] = (0, 0, 0)  # a rerun of the test reports its new critic's verdicts
-    return critic
+    @pytest.fixture
+    def critique_backend(self) -> Any:
+        """The judge backend for tests in scope; ``None`` uses the configured model.
+
+        Override it in a ``conftest.py`` to judge offline, e.g. with ``ScriptedJudge(...)``.
+        """
+        return None
+
+    @pytest.fixture
+    def critique(self, critique_backend: Any) -> "Critic":
+        """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
+        node, session = self._running, self._session
+        if node is None:
+            raise CritiqueUsageError("the critique fixture is set up outside a test's run")
+        if "vcr" in getattr(node, "fixturenames", ()) and not session.warned_about_cassettes:
+            from .cassettes import WARNING, replays_without_body
+
+            if replays_without_body(node):
+                session.warned_about_cassettes = True
+                warnings.warn(CritiqueWarning(f"critique: {WARNING}"), stacklevel=1)
+        critic = session.critic_for(node, backend=critique_backend)
+        node.stash[CRITIC_KEY] = critic
+        node.stash[REPORTED_KEY] = (0, 0, 0)  # a rerun of the test reports its new critic's verdicts
+        return critic
 
 
 @pytest.hookimpl(tryfirst=True)

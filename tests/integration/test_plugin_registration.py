@@ -3,6 +3,8 @@ and ``-p no:critique`` turning it off."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 CLI_OPTIONS = [
@@ -119,3 +121,66 @@ def test_help_states_each_options_default_and_environment_variable(pytester: pyt
     assert "one call (env CRITIQUE_BATCH=1)" in text
     assert "relative to the directory pytest runs in (default: none; env CRITIQUE_REPORT)" in text
     assert "rw (default), read, refresh, off (env CRITIQUE_CACHE)" in text  # said once when the help says it
+
+
+def test_fixtures_are_listed_with_their_docs(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--fixtures")
+    result.stdout.fnmatch_lines(["critique -- *", "*Critic* bound to this test*"])
+    result.stdout.fnmatch_lines(["critique_backend -- *", "*judge backend for tests in scope*"])
+
+
+CONFTEST = """
+import pytest
+from pytest_critique import ScriptedJudge
+
+
+@pytest.fixture
+def critique_backend():
+    return ScriptedJudge({"fox": lambda response: "fox" in response})
+
+
+@pytest.fixture
+def judged(critique):
+    return critique.checklist("a fox", items=["Does it mention a fox?"])
+"""
+
+INNER = """
+def test_inner(critique):
+    assert critique.checklist("a dog", items=["Does it mention a fox?"]).passed
+"""
+
+
+def test_the_critic_is_bound_to_the_test_that_asks_for_it(pytester: pytest.Pytester) -> None:
+    # Asked for in a test's body, in another fixture, and after a whole pytest run nested in a test:
+    # each critic reports on its own test.
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_outer=f'''
+CONFTEST = {CONFTEST!r}
+INNER = {INNER!r}
+
+
+def test_in_the_body(request):
+    critic = request.getfixturevalue("critique")
+    assert critic.checklist("a fox", items=["Does it mention a fox?"]).passed
+
+
+def test_through_a_fixture(judged):
+    assert judged.passed
+
+
+def test_after_a_nested_run(request, pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_inner=INNER)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    critic = request.getfixturevalue("critique")
+    assert critic.checklist("a fox", items=["Does it mention a fox?"]).passed
+''')
+    result = pytester.runpytest("-p", "pytester", "-p", "no:cacheprovider", "--critique-report=report.json")
+    result.assert_outcomes(passed=3)
+    tests = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))["tests"]
+    # each test's own verdict is on its own report; the nested run's failing verdict stays in its own run
+    assert sorted((test["nodeid"], [verdict["passed"] for verdict in test["verdicts"]]) for test in tests) == [
+        ("test_outer.py::test_after_a_nested_run", [True]),
+        ("test_outer.py::test_in_the_body", [True]),
+        ("test_outer.py::test_through_a_fixture", [True]),
+    ]
