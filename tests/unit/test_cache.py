@@ -196,7 +196,8 @@ def test_reading_many_keys_at_once_refuses_what_get_refuses(tmp_path: Path) -> N
     from pytest_critique.cache import store as store_module
 
     marker = tmp_path / "PWNED"
-    good = {f"good-{number}": {"data": {"answer": "YES"}, "n": number} for number in range(store_module._BATCH_KEYS + 7)}
+    good = {f"good-{number}": {"data": {"answer": "YES"}, "n": number}
+            for number in range(store_module._BATCH_KEYS + 7)}  # across a batch boundary
     with diskcache.Cache(str(tmp_path / "cache")) as raw:
         for key, value in good.items():
             raw.set(key, json.dumps(value))
