@@ -96,14 +96,18 @@ def verdict_word(value: Any) -> str:
     return str(value)
 
 
-def listed(entries: Sequence[str | list[str]], max_listed: int, more: str = "", indent: str = "  ") -> list[str]:
+def listed(entries: Sequence[str | list[str]], max_listed: int, more: str = "", indent: str = "  ",
+           total: int | None = None) -> list[str]:
     """The lines of at most ``max_listed`` entries (a line, or a list of lines each), then
-    ``... and N more`` (``more`` after it) for the rest: every list the report shortens ends so."""
+    ``... and N more`` (``more`` after it) for the rest: every list the report shortens ends so.
+
+    ``total``: how many entries there are, when only the first ones were made into lines."""
     lines: list[str] = []
     for entry in entries[:max_listed]:
         lines.extend([entry] if isinstance(entry, str) else entry)
-    if len(entries) > max_listed:
-        lines.append(f"{indent}... and {len(entries) - max_listed} more{more}")
+    total = len(entries) if total is None else total
+    if total > max_listed:
+        lines.append(f"{indent}... and {total - max_listed} more{more}")
     return lines
 
 

@@ -123,24 +123,25 @@ def summary_lines(totals: Totals, max_listed: int = 20,
         lines.extend(figures.lines(show_nodeid, max_listed))
     if counts.unstable:
         lines.append(f"unstable verdicts ({len(counts.unstable)}): sampled votes agreed less than min_agreement")
-        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(what, 100)}" for nodeid, what in counts.unstable],
-                            max_listed))
+        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(what, 100)}"
+                             for nodeid, what in counts.unstable[:max_listed]], max_listed, total=len(counts.unstable)))
     if totals.drift:
         lines.append(f"drift ({len(totals.drift)}): verdicts that changed since the cached ones")
         lines.extend(listed([f"  {show_nodeid(change['nodeid'])}  {shorten(change.get('what', ''), 60)}: "
                              f"{verdict_word(change.get('before'))} ({change.get('judge_before')}) -> "
                              f"{verdict_word(change.get('after'))} ({change.get('judge_after')})"
-                             for change in totals.drift], max_listed))
+                             for change in totals.drift[:max_listed]], max_listed, total=len(totals.drift)))
     if counts.failing:
         lines.append(f"failing items ({len(counts.failing)}):")
         lines.extend(listed([f"  {show_nodeid(f.nodeid)}  {f'#{f.index} ' if f.index else ''}"
                              f"{shorten(f.what, 90, keep=f.keep)}{'  ' + f.note if f.test_passed else ''}"
-                             for f in counts.failing], max_listed,
-                            " (--critique-report=PATH lists all)"))
+                             for f in counts.failing[:max_listed]], max_listed,
+                            " (--critique-report=PATH lists all)", total=len(counts.failing)))
     if totals.unscored:
         lines.append(f"unscored ({len(totals.unscored)}): no verdict could be obtained; these tests count as failures")
-        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}" for nodeid, reason in totals.unscored],
-                            max_listed))
+        lines.extend(listed([f"  {show_nodeid(nodeid)}  {shorten(reason, 160)}"
+                             for nodeid, reason in totals.unscored[:max_listed]], max_listed,
+                            total=len(totals.unscored)))
     if totals.over_budget:
         lines.append(f"budget: {plural(totals.over_budget, 'test')} unscored because the judge budget was "
                      "reached (--critique-max-calls / --critique-max-cost)")
