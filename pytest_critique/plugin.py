@@ -139,8 +139,8 @@ class CritiqueFixtures:
     """The plugin's fixtures, on an object registered for each run.
 
     ``critique`` finds its test through the protocol wrapper below instead of asking pytest for
-    ``request``: pytest makes a fixture definition (and reads a signature) each time ``request`` is
-    asked for, which was a tenth of what a cached verdict cost a test.
+    ``request``: pytest builds a fixture definition and reads a function signature each time
+    ``request`` is asked for, several times per test, which a warm run of cached verdicts felt.
     """
 
     def __init__(self, session: CritiqueSession):
