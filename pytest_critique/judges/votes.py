@@ -51,6 +51,11 @@ def sample_majority(outcomes: Sequence[Any], answers: Sequence[dict[str, Any] | 
             failed: dict[str, Any] = {"answer": None, "reason": outcome.failure.reason,
                                       "error": outcome.failure.reason}
             return {**failed, **_shown([outcome])}
+    if len(outcomes) == 1 and answers[0] is not None:  # one sample (the default): nothing to count
+        vote = Vote(answer=answers[0]["answer"] == "YES", reason=answers[0].get("reasoning", ""),
+                    cached=outcomes[0].cached)
+        single: dict[str, Any] = {"answer": vote.answer, "reason": vote.reason, "votes": [vote], "agreement": 1.0}
+        return single if vote.answer is True else {**single, **_shown(outcomes)}
     votes = [Vote(answer=answer["answer"] == "YES", reason=answer.get("reasoning", ""), cached=outcome.cached)
              for outcome, answer in zip(outcomes, answers) if answer is not None]
     decision, agreement = majority([vote.answer for vote in votes], tie_is_no)

@@ -65,3 +65,20 @@ def test_sample_majority_and_stability(answers: tuple[str, ...], minimum: float,
     assert fields.get("unstable", False) is expected["unstable"]
     if expected["answer"] is None:
         assert fields["error"].startswith("unstable verdict: YES 3/5 (agreement 0.60 < min_agreement 0.70)")
+
+
+@pytest.mark.parametrize("answer", ["YES", "NO"])
+def test_one_sample_gives_the_fields_two_agreeing_samples_give(answer: str) -> None:
+    # One sample is read without counting votes; it must say what a unanimous majority says.
+    from pytest_critique.models import Exchange
+
+    shown = Exchange(request=[{"role": "user", "content": "q"}], reply="r")
+    one, one_answers = outcomes(answer)
+    two, two_answers = outcomes(answer, answer)
+    for made in (one, two):
+        made[0].exchange, made[0].cached = shown, True
+        made[-1].cached = True
+    single = sample_majority(one, one_answers, min_agreement=0.9, on_unstable="error")
+    double = sample_majority(two, two_answers, min_agreement=0.9, on_unstable="error")
+    assert {**single, "votes": single["votes"] * 2} == double
+    assert ("exchange" in single) is (answer == "NO")  # kept only behind a verdict that did not pass
