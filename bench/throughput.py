@@ -22,13 +22,18 @@ What it measures
 
   ``--warm-pairs K`` measures only the warm side: it fills the cache once (expect, concurrency 64),
   then runs warm (cache read, no report written: a plain run's defaults) and plain alternately K
-  times, and prints each pair, the medians and their ratio (alternating keeps a machine's drift
-  out of the ratio).
+  times, and prints each pair's wall and CPU seconds (user + system), the medians and their
+  ratios (alternating keeps a machine's drift out of the ratio).  With ``--instructions`` it also
+  counts the instructions each side executes under valgrind's callgrind (when installed), once
+  each after a run that writes the bytecode: a figure that does not move with the machine's load.
+  Under valgrind, OpenSSL takes its portable SHA-256 path, so the cache keys' hashing counts for
+  more there than it costs on a processor with SHA extensions.
 
 How to run
   python bench/throughput.py                  (the plugin installed; litellm's client is used)
   python bench/throughput.py --tests 100 --latency 0.2
   python bench/throughput.py --warm-pairs 7
+  python bench/throughput.py --warm-pairs 7 --instructions   (valgrind installed)
 
 Nothing is asserted.  Exits with a message when the dataset is absent.  Only a temporary
 directory is written.
@@ -42,6 +47,8 @@ import json
 import os
 import platform
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,11 +156,8 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, in
 
 
 def run(directory: Path, module: str, *args: str) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("CRITIQUE_", "PYTEST_")) and name != "PYTHONDONTWRITEBYTECODE"}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # bytecode is cached, as on a developer's machine
     return timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", module, *args],
-                 directory, env)
+                 directory, bench_env())
 
 
 def load_cases(script: str, limit: int) -> list[dict[str, Any]]:
@@ -176,6 +180,8 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--warm-pairs", type=int, default=0, help="only warm against plain, K times alternately")
+    parser.add_argument("--instructions", action="store_true",
+                        help="with --warm-pairs: also count each side's instructions under valgrind")
     args = parser.parse_args()
     cases = load_cases("throughput", args.tests)
     questions = sum(len(case["questions"]) for case in cases)
@@ -205,7 +211,7 @@ def main() -> None:
             ("warm: expect, cache read", "test_expect.py", ("--critique-cache-dir=c-64", "--critique-cache=read")),
         ]
         if args.warm_pairs:
-            warm_pairs(directory, judge, args.warm_pairs)
+            warm_pairs(directory, judge, args.warm_pairs, args.instructions)
             return
         reference: dict[str, Any] | None = None
         print(f"{'run':36} {'wall s':>7} {'peak MB':>8} {'requests':>8} {'in flight':>9}  verdicts")
@@ -230,22 +236,69 @@ def main() -> None:
             print(f"{label:36} {wall:7.2f} {peak / 2**20:8.0f} {0:8d} {0:9d}")
 
 
-def warm_pairs(directory: Path, judge: tuple[str, ...], pairs: int) -> None:
+def warm_pairs(directory: Path, judge: tuple[str, ...], pairs: int, instructions: bool) -> None:
     _, _, filled = run(directory, "test_expect.py", *judge, "--critique-cache-dir=c-warm", "--critique-concurrency=64")
     if filled.returncode not in (0, 1):
         sys.exit(f"filling the cache failed (exit {filled.returncode}): {(filled.stdout + filled.stderr)[-600:]}")
-    warm_times, plain_times = [], []
-    print(f"{'pair':>4} {'warm s':>7} {'plain s':>8} {'ratio':>6}")
+    warm_args = ("test_expect.py", *judge, "--critique-cache-dir=c-warm", "--critique-cache=read")
+    times: dict[str, list[tuple[float, float]]] = {"warm": [], "plain": []}
+    print(f"{'pair':>4} {'warm s':>7} {'plain s':>8} {'ratio':>6} {'warm CPU':>9} {'plain CPU':>10} {'ratio':>6}")
     for number in range(1, pairs + 1):
-        warm, _, done = run(directory, "test_expect.py", *judge, "--critique-cache-dir=c-warm", "--critique-cache=read")
-        if done.returncode not in (0, 1) or " 0 judge calls" not in done.stdout:
-            sys.exit(f"the warm run did not read every verdict from the cache: {done.stdout[-600:]}")
-        plain, _, _ = run(directory, "test_plain.py")
-        warm_times.append(warm)
-        plain_times.append(plain)
-        print(f"{number:4d} {warm:7.2f} {plain:8.2f} {warm / plain:6.2f}")
-    warm_median, plain_median = statistics.median(warm_times), statistics.median(plain_times)
-    print(f"median: warm {warm_median:.2f} s, plain {plain_median:.2f} s, ratio {warm_median / plain_median:.2f}")
+        for side, args in (("warm", warm_args), ("plain", ("test_plain.py",))):
+            wall, cpu, done = run_quietly(directory, *args)
+            if side == "warm" and (done.returncode not in (0, 1) or " 0 judge calls" not in done.stdout):
+                sys.exit(f"the warm run did not read every verdict from the cache: {done.stdout[-600:]}")
+            times[side].append((wall, cpu))
+        (warm, warm_cpu), (plain, plain_cpu) = times["warm"][-1], times["plain"][-1]
+        print(f"{number:4d} {warm:7.2f} {plain:8.2f} {warm / plain:6.2f} {warm_cpu:9.2f} {plain_cpu:10.2f} "
+              f"{warm_cpu / plain_cpu:6.2f}")
+    medians = {side: [statistics.median(values) for values in zip(*measured)] for side, measured in times.items()}
+    (warm, warm_cpu), (plain, plain_cpu) = medians["warm"], medians["plain"]
+    print(f"median: warm {warm:.2f} s, plain {plain:.2f} s, ratio {warm / plain:.2f}; "
+          f"CPU warm {warm_cpu:.2f} s, plain {plain_cpu:.2f} s, ratio {warm_cpu / plain_cpu:.2f}")
+    if instructions:
+        counted = {side: instruction_count(directory, *args)
+                   for side, args in (("warm", warm_args), ("plain", ("test_plain.py",)))}
+        if None in counted.values():
+            print("instructions: valgrind is not installed; not counted")
+        else:
+            print(f"instructions: warm {counted['warm'] / 1e9:.3f} G, plain {counted['plain'] / 1e9:.3f} G, "
+                  f"ratio {counted['warm'] / counted['plain']:.3f}")  # type: ignore[operator]
+
+
+def bench_env() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("CRITIQUE_", "PYTEST_")) and name != "PYTHONDONTWRITEBYTECODE"}
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # bytecode is cached, as on a developer's machine
+    return env
+
+
+def run_quietly(directory: Path, *args: str) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds (user + system) of one pytest run, with nothing else sampling it."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=directory, env=bench_env(), capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done
+
+
+def instruction_count(directory: Path, *args: str) -> int | None:
+    """Instructions one pytest run executes under callgrind (None without valgrind); the hash seed is
+    fixed so that two counts of the same run agree."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    env = {**bench_env(), "PYTHONHASHSEED": "0"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no", *args]
+    subprocess.run(command, cwd=directory, env=env, capture_output=True)  # bytecode written first
+    done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                          cwd=directory, env=env, capture_output=True, text=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        sys.exit(f"callgrind printed no count: {done.stderr[-600:]}")
+    return int(found.group(1))
 
 
 if __name__ == "__main__":
