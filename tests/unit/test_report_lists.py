@@ -10,6 +10,8 @@ def test_listed_counts_entries_not_lines() -> None:
     entries = [["a1", "a2"], "b", ["c1"]]
     assert listed(entries, 3) == ["a1", "a2", "b", "c1"]
     assert listed(entries, 2, " (see the report)", "    ") == ["a1", "a2", "b", "    ... and 1 more (see the report)"]
+    # only the entries shown were made into lines; the count of the rest is given
+    assert listed(["a", "b"], 2, total=335) == ["a", "b", "  ... and 333 more"]
 
 
 def test_unscored_calibration_items_past_the_limit_are_counted() -> None:
@@ -38,3 +40,27 @@ def test_shortening_keeps_the_value_the_reason_quotes() -> None:
     for text in ("TARGET" + "b" * 100, "b" * 100 + "TARGET", "a" * 50 + "TARGET" + "b" * 50):
         shown = shorten(text, 40, keep="it was 'TARGET'")
         assert "TARGET" in shown and len(shown) <= 40
+
+
+def test_clean_and_wrapped_take_their_shortcuts_without_changing_the_text() -> None:
+    # clean() scans once before escaping and wrapped() skips textwrap for a line that fits: on random
+    # text full of what they escape or fold, both give what the long way gives.
+    import random
+    import textwrap
+
+    from pytest_critique import report_text
+
+    def cleaned_the_long_way(text: str) -> str:
+        text = report_text._CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+        text = report_text._SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return report_text._BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+    chance = random.Random(3)
+    alphabet = "ab \t\n\r\x00\x1b\x7f\x9f\u202e\u2066\ud800é.-"
+    for _ in range(5000):
+        text = "".join(chance.choice(alphabet) for _ in range(chance.randint(0, 120)))
+        width = chance.choice([20, 40, 100])
+        assert report_text.clean(text) == cleaned_the_long_way(text)
+        folded = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...").wrap(
+            report_text.shorten(text, (width - 7) * 5))
+        assert report_text.wrapped(text, width) == [f"       {line}" for line in folded]
