@@ -211,23 +211,40 @@ def test_a_baseline_lists_exactly_the_answers_a_second_judge_flipped(
                                 "(--critique-fail-on-regression)"])
 
 
-def test_the_replay_split_into_three_shards_merges_to_the_whole_run(
-        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]],
+SHARDING_CONFTEST = (
+    "import os\n\n\ndef pytest_collection_modifyitems(config, items):\n"
+    "    if os.environ.get('SHARD'):\n"
+    "        index, count = map(int, os.environ['SHARD'].split('/'))\n"
+    "        items[:] = items[index::count]\n")
+
+
+def test_three_shards_on_one_redis_merge_to_the_whole_run_and_serve_a_fourth_machine(
+        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]], redis_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recipe of docs/scale.md: three CI shards fill one shared store, each writing a report of its own;
+    the merged shard reports are the whole run's report; and a fourth machine (a fresh directory, no local
+    cache) runs the whole replay in read mode and gets every verdict from the store, with no judge call."""
+    import shutil
     import subprocess
     import sys
+    import uuid
 
-    (replay_dir / "conftest.py").write_text(
-        "import os\n\n\ndef pytest_collection_modifyitems(config, items):\n"
-        "    if os.environ.get('SHARD'):\n"
-        "        index, count = map(int, os.environ['SHARD'].split('/'))\n"
-        "        items[:] = items[index::count]\n", encoding="utf-8")
-    whole = run_replay(pytester, replay_dir, "--critique-cache=off")  # each shard judges its own part afresh
+    (replay_dir / "conftest.py").write_text(SHARDING_CONFTEST, encoding="utf-8")
+    whole = run_replay(pytester, replay_dir, "--critique-cache=off")  # the whole run, judged afresh
     check_figures(whole, replay_dir, infobench, warm=False)
     (replay_dir / "report.json").rename(replay_dir / "whole.json")
+
+    namespace = f"infobench-{uuid.uuid4().hex[:8]}"
+    store = (f"--critique-cache-url={redis_url}", f"--critique-cache-namespace={namespace}")
+    judged = 0
     for index in range(3):
         monkeypatch.setenv("SHARD", f"{index}/3")
-        run_replay(pytester, replay_dir, "--critique-cache=off", f"--critique-report=shard{index}.json")
+        run_replay(pytester, replay_dir, *store, f"--critique-report=shard{index}.json")
+        report = json.loads((replay_dir / f"shard{index}.json").read_text(encoding="utf-8"))
+        judged += report["totals"]["usage"]["calls"]
+    monkeypatch.delenv("SHARD")
+    assert judged == QUESTIONS, "the shards judged each question once between them"
+
     done = subprocess.run([sys.executable, "-m", "pytest_critique", "merge", "shard0.json", "shard1.json",
                            "shard2.json", "-o", "merged.json"], cwd=replay_dir, capture_output=True, text=True,
                           timeout=120)
@@ -237,33 +254,6 @@ def test_the_replay_split_into_three_shards_merges_to_the_whole_run(
     assert (merged["totals"]["tests"], merged["totals"]["items"], merged["totals"]["yes"]) == (
         INSTRUCTIONS, QUESTIONS, YES)
     assert f"pooled pass rate {YES}/{QUESTIONS} = 0.876" in done.stdout
-
-
-def test_three_shards_on_one_redis_serve_a_fourth_machine_without_a_judge(
-        pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]], redis_url: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three CI shards fill one shared store; a fourth machine (a fresh directory, no local cache) runs the
-    whole replay in read mode and gets every verdict from the store, with no judge call."""
-    import shutil
-    import subprocess
-    import sys
-    import uuid
-
-    namespace = f"infobench-{uuid.uuid4().hex[:8]}"
-    store = (f"--critique-cache-url={redis_url}", f"--critique-cache-namespace={namespace}")
-    (replay_dir / "conftest.py").write_text(
-        "import os\n\n\ndef pytest_collection_modifyitems(config, items):\n"
-        "    if os.environ.get('SHARD'):\n"
-        "        index, count = map(int, os.environ['SHARD'].split('/'))\n"
-        "        items[:] = items[index::count]\n", encoding="utf-8")
-    judged = 0
-    for index in range(3):
-        monkeypatch.setenv("SHARD", f"{index}/3")
-        run_replay(pytester, replay_dir, *store, f"--critique-report=shard{index}.json")
-        report = json.loads((replay_dir / f"shard{index}.json").read_text(encoding="utf-8"))
-        judged += report["totals"]["usage"]["calls"]
-    monkeypatch.delenv("SHARD")
-    assert judged == QUESTIONS, "the shards judged each question once between them"
 
     machine = replay_dir / "fourth-machine"
     machine.mkdir()
