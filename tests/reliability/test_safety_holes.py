@@ -240,8 +240,12 @@ def test_ctrl_c_stops_a_run_with_calls_in_flight(pytester: pytest.Pytester) -> N
     pytester.makepyfile(INTERRUPTED)
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Ctrl-C handled as an interactive shell would: a run started in the background (`cmd &`)
+        # inherits SIGINT ignored, and the interrupt this test sends would never arrive.
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *judge_args(server, "--critique-timeout=300")],
+            [sys.executable, "-c", "import signal, sys, pytest; "
+             "signal.signal(signal.SIGINT, signal.default_int_handler); sys.exit(pytest.console_main())",
+             *judge_args(server, "--critique-timeout=300")],
             cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
