@@ -21,7 +21,7 @@ from . import telemetry
 from .backends import transport
 from .backends.base import Backend, JudgeCall, Reply
 from .budget import Budget
-from .cache.keys import cache_key
+from .cache.keys import cache_key, cache_keys
 from .cache.modes import CacheMode
 from .cache.base import StoreUnavailable, VerdictStore, judged_once
 from .cache.stores import SharedStore, open_store
@@ -33,7 +33,7 @@ from .prompts import template_digest
 from .files import resolve
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The result of one judge call: validated answer data, or the failure."""
 
@@ -363,7 +363,8 @@ class JudgeEngine:
         """What the cache holds for each call, read together (one query, or one round trip to a shared store)."""
         if store is None or not mode.reads:
             return [None] * len(calls)
-        keys = [self.key(backend, task, call) for call in calls]
+        keys = cache_keys(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
+                          requests=[(call.params, call.fields, call.sample) for call in calls])
         try:
             entries = store.get_many(keys)
         except StoreUnavailable as unavailable:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import json.encoder
 from json.encoder import encode_basestring  # what the encoder writes for text, non-ASCII kept
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 CACHE_FORMAT_VERSION = 1
 
@@ -104,3 +104,50 @@ def cache_key(**components: Any) -> str:
     """The sha256 hex digest of the canonical JSON of :func:`key_material`."""
     canonical = canonical_json(key_material(**components))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_FIELD_ORDER: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+"""For each set of field names seen: the names sorted, each with its encoded ``"name":``."""
+
+
+def cache_keys(*, task: str, judge: str, template_digest: str,
+               requests: Sequence[tuple[Mapping[str, Any], Mapping[str, Any], int]]) -> list[str]:
+    """:func:`cache_key` of each ``(params, fields, sample)`` of one task and judge, byte for byte.
+
+    The requests of one verdict share their task, judge, template and mostly their parameters:
+    that part of the text is built once, and each request's fields are written in a sorted order
+    remembered by their names.  Any other shape goes through :func:`cache_key`.
+    """
+    def one_by_one(params: Any, fields: Any, sample: Any) -> str:
+        return cache_key(task=task, judge=judge, template_digest=template_digest, params=params, fields=fields,
+                         sample=sample)
+
+    if not (type(task) is str and type(judge) is str and type(template_digest) is str):
+        return [one_by_one(*request) for request in requests]
+    keys: list[str] = []
+    rests: dict[tuple[int, str], str] = {}
+    last_params: Any = None
+    encoded_params = ""
+    for params, fields, sample in requests:
+        if type(fields) is not dict or type(params) is not dict or type(sample) is not int:
+            keys.append(one_by_one(params, fields, sample))
+            continue
+        names = tuple(fields)
+        order = _FIELD_ORDER.get(names)
+        if order is None:
+            if not all(type(name) is str for name in names):
+                keys.append(one_by_one(params, fields, sample))
+                continue
+            if len(_FIELD_ORDER) >= 64:
+                _FIELD_ORDER.clear()
+            order = _FIELD_ORDER[names] = [(name, f"{encode_basestring(name)}:") for name in sorted(names)]
+        if params is not last_params:  # the same dict: the same text (equal ones may differ: 1 and 1.0)
+            last_params, encoded_params = params, "".join(_ENCODE_PARTS(params, 0))
+        rest = rests.get((sample, encoded_params))
+        if rest is None:
+            rest = rests[(sample, encoded_params)] = _rest(key_material(
+                task=task, judge=judge, template_digest=template_digest, params=params, fields={}, sample=sample))
+        encoded = ",".join([prefix + _encoded(fields[name]) for name, prefix in order])
+        canonical = f'{{"fields":{{{encoded}}},{rest}'
+        keys.append(hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest())
+    return keys

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from types import MappingProxyType
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_critique.backends.base import JudgeCall, OfflineJudge, Reply
-from pytest_critique.cache.keys import CACHE_FORMAT_VERSION, cache_key, canonical_json, key_material
+from pytest_critique.cache.keys import CACHE_FORMAT_VERSION, cache_key, cache_keys, canonical_json, key_material
 from pytest_critique.cache.modes import CacheMode
 from pytest_critique.cache.store import CacheWarning, DiskStore
 from pytest_critique.engine import JudgeEngine
@@ -58,6 +59,32 @@ def test_canonical_json_is_what_json_dumps_writes(fields: dict[str, Any]) -> Non
             assert canonical_json(material) == expected
             assert cache_key(**dict(BASE, fields=fields, params=params)) == hashlib.sha256(
                 expected.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def test_the_keys_of_many_requests_are_their_keys_one_by_one() -> None:
+    # A verdict's requests get their keys together (shared parts encoded once): byte for byte the keys
+    # cache_key gives each, also for shapes it hands back to cache_key and for more field sets than it keeps.
+    shared = {"temperature": 0.0}
+    response = "renard \U0001f98a \ud83d \u2028 \x00 \"quoted\" \\ back " * 40
+    requests: list[tuple[Any, Any, Any]] = [
+        (shared, dict(BASE["fields"], question=f"Q{number}?", response=response), 0) for number in range(5)]
+    requests += [
+        ({"temperature": 0.0}, dict(BASE["fields"], question="Q1?", response=response), 1),
+        ({"temperature": 1}, dict(BASE["fields"]), 0),  # 1 and 1.0 are equal, but not the same text
+        ({"temperature": 1.0}, dict(BASE["fields"]), 0),
+        ({"temperature": 0.7, "b": [1, None], "a": "x"}, {"questions": ["one", {"nested": [1.5, None]}]}, 2),
+        (shared, {2: "a", 1: "c"}, 0),  # field names that are not text
+        (shared, dict(BASE["fields"]), True),  # a sample that is not an int
+        (MappingProxyType({"temperature": 0.0}), dict(BASE["fields"]), 0),  # parameters that are not a dict
+        (shared, {}, 0),
+    ]
+    requests += [(shared, {f"field{number}": "x", "question": "Q?"}, 0) for number in range(70)]
+    for task, judge in (("tick.item", "openai/gpt-4o-mini"), ("tick.item", None)):
+        expected = [cache_key(task=task, judge=judge, template_digest="0123456789abcdef", params=params,
+                              fields=fields, sample=sample) for params, fields, sample in requests]
+        for _ in range(2):  # the second time from the orders and encodings remembered the first time
+            assert cache_keys(task=task, judge=judge, template_digest="0123456789abcdef",  # type: ignore[arg-type]
+                              requests=requests) == expected
 
 
 def test_canonical_json_of_other_shapes_is_json_dumps() -> None:
