@@ -9,6 +9,7 @@ symbolic links, and a damaged database is moved aside and replaced by a fresh on
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -45,16 +46,23 @@ _SETTINGS: dict[str, Any] = {
 }
 
 
+_MODE_RAW = 1
+"""diskcache's mode for a value stored as it is (``diskcache.core.MODE_RAW``, checked when the disk is made)."""
+
 _BATCH_KEYS = 500
 """Keys read with one query (SQLite allows 999 parameters in the oldest releases still shipped)."""
 
 
+@functools.lru_cache(maxsize=64)
+def _rows_query(count: int) -> str:
+    return (f"SELECT key, mode, filename, value FROM Cache WHERE key IN ({','.join('?' * count)})"
+            " AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)")
+
+
 def _rows(cache: Any, keys: list[str]) -> dict[str, tuple[int, str | None, Any]]:
     """The stored (mode, filename, value) of each key found, as diskcache's own ``get`` selects them."""
-    query = (f"SELECT key, mode, filename, value FROM Cache WHERE key IN ({','.join('?' * len(keys))})"
-             " AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)")
     return {key: (mode, filename, value)
-            for key, mode, filename, value in cache._sql(query, (*keys, time.time())).fetchall()}
+            for key, mode, filename, value in cache._sql(_rows_query(len(keys)), (*keys, time.time())).fetchall()}
 
 
 class CacheWarning(CritiqueWarning):
@@ -92,6 +100,9 @@ def json_only_disk() -> type:
     """A diskcache ``Disk`` that stores and loads text only: what it would unpickle it refuses."""
     import diskcache
     from diskcache.core import MODE_RAW, MODE_TEXT
+
+    if MODE_RAW != _MODE_RAW:
+        raise RuntimeError(f"diskcache's raw mode is {MODE_RAW}, not {_MODE_RAW}: this diskcache is not supported")
 
     class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]  # diskcache has no type information
         def __init__(self, directory: str, **_ignored: Any):
@@ -321,7 +332,21 @@ class DiskStore:
                 continue
             for key in chunk:
                 row = rows.get(key)
-                found[key] = None if row is None else self._loaded(key, cache._disk.fetch, *row, False)
+                if row is None:
+                    found[key] = None
+                    continue
+                mode, filename, value = row
+                if mode == _MODE_RAW and filename is None and type(value) is str:
+                    # The usual row (JSON text kept in the database): what the disk's fetch would hand to
+                    # _loaded, read here without the calls; anything else goes the long way, with its warning.
+                    try:
+                        entry = json.loads(value)
+                    except ValueError:
+                        entry = None
+                    if type(entry) is dict:
+                        found[key] = entry
+                        continue
+                found[key] = self._loaded(key, cache._disk.fetch, *row, False)
         return found
 
     def get(self, key: str) -> dict[str, Any] | None:
