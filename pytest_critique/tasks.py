@@ -7,7 +7,6 @@ A task is the contract between a judge kind (``judges/``, which defines its task
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -334,12 +333,6 @@ def tokens_per(fixed: int, each: int, name: str) -> Callable[[dict[str, Any]], i
     return lambda fields: min(MAX_TOKENS_CAP, fixed + each * len(fields.get(name) or ()))
 
 
-@functools.lru_cache(maxsize=None)
-def answer_schema(schema: type[BaseModel]) -> dict[str, Any]:
-    """The JSON schema of a task's answer, as sent to models that take a response schema."""
-    return schema.model_json_schema()
-
-
 @dataclass(frozen=True)
 class Task(Generic[AnswerT]):
     """One kind of judge request: its template, the schema of its answer, and how to read text."""
@@ -371,7 +364,7 @@ class Task(Generic[AnswerT]):
                          max_retry_wait=settings.max_retry_wait,
                          max_reply_bytes=settings.max_reply_bytes, answer_offline=self.offline,
                          max_tokens=settings.max_tokens or self.tokens(fields),
-                         response_schema=answer_schema(self.schema), structured_output=settings.structured_output,
+                         answer_model=self.schema, structured_output=settings.structured_output,
                          show_prompt=settings.show_prompt)
 
     def validate(self, data: Any, call: JudgeCall) -> dict[str, Any]:

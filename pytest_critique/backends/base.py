@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -9,7 +10,7 @@ from ..errors import JudgeFailure
 from ..prompts import render_messages, render_shared
 
 
-@dataclass
+@dataclass(slots=True)
 class JudgeCall:
     """One request to a judge: a task, the inputs it is rendered from, and sampling params."""
 
@@ -29,8 +30,8 @@ class JudgeCall:
     max_reply_bytes: int = 4 * 1024 * 1024
     max_tokens: int | None = None
     """The most tokens the judge may write (sent to models; not part of the cache key)."""
-    response_schema: dict[str, Any] | None = field(default=None, repr=False)
-    """The JSON schema of the answer, for models that take one (not part of the cache key)."""
+    answer_model: Any = field(default=None, repr=False)
+    """The pydantic model of the answer (its JSON schema is :attr:`response_schema`)."""
     structured_output: str = "auto"
     """How a model is asked for that shape: auto, schema, json or off (not part of the cache key)."""
     show_prompt: bool = False
@@ -52,6 +53,12 @@ class JudgeCall:
         return [*self._messages, {"role": "assistant", "content": previous},
                 *render_messages("repair.j2", problem=problem)]
 
+    @property
+    def response_schema(self) -> dict[str, Any] | None:
+        """The JSON schema of the answer, for models that take one (not part of the cache key); made on
+        first use, so a verdict read from the cache never builds it."""
+        return None if self.answer_model is None else answer_schema(self.answer_model)
+
     def shared_prefix(self) -> int:
         """How many characters the first user message begins with that every request about the same
         response shares (what a provider's prompt cache can keep); 0 when nothing is marked."""
@@ -61,6 +68,13 @@ class JudgeCall:
     def with_repair(self, previous: str, problem: str) -> "JudgeCall":
         self.messages()
         return replace(self, repair=(previous, problem))
+
+
+@functools.lru_cache(maxsize=None)
+def answer_schema(model: Any) -> dict[str, Any]:
+    """The JSON schema of a task's answer model, as sent to models that take a response schema."""
+    schema: dict[str, Any] = model.model_json_schema()
+    return schema
 
 
 @dataclass
