@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .arguments import dimension_thresholds, nonempty_list, optional_text, question_list, require_text
 from .backends.base import Backend

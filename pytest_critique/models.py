@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Iterable, Literal
 
 from typing_extensions import Self
@@ -34,20 +35,26 @@ class Usage(BaseModel):
     @classmethod
     def total(cls, usages: Iterable["Usage"]) -> "Usage":
         """The sum of ``usages`` (none: nothing spent)."""
-        sums: dict[str, Any] = dict.fromkeys(_USAGE_FIELDS, 0)
-        sums["cost"] = 0.0
+        calls = retries = cached = prompt_tokens = completion_tokens = 0
+        cost = 0.0
         for usage in usages:
-            for name, value in usage.__dict__.items():
-                sums[name] += value
-        # Every part is valid already, and sums of valid counts are valid: no validation to run again.
-        return cls.model_construct(None, **sums)
+            calls += usage.calls
+            retries += usage.retries
+            cached += usage.cached
+            prompt_tokens += usage.prompt_tokens
+            completion_tokens += usage.completion_tokens
+            cost += usage.cost
+        # Validating six numbers costs less than pydantic's model_construct.
+        return cls.model_validate({"calls": calls, "retries": retries, "cached": cached, "prompt_tokens": prompt_tokens,
+                                   "completion_tokens": completion_tokens, "cost": cost})
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
 
-_USAGE_FIELDS = tuple(Usage.model_fields)
+if tuple(Usage.model_fields) != ("calls", "retries", "cached", "prompt_tokens", "completion_tokens", "cost"):
+    raise AssertionError("Usage.total() sums each field of Usage by name: add a new field there")
 
 
 class Vote(BaseModel):
@@ -110,18 +117,28 @@ class Exchange(BaseModel):
     """The reply came from the verdict cache; the request is rendered again for it."""
 
 
+_EXCLUDE_IF = "exclude_if" in inspect.signature(Field).parameters
+"""pydantic 2.11 and later leave a field out of the dump by a test on its value (no serializer around
+the whole model, which every checklist item went through)."""
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
 class ShowsExchange(BaseModel):
     """Base of the (sub-)verdicts that can keep the exchange behind them; it is left out of their JSON when empty."""
 
-    exchange: Exchange | None = None
+    exchange: Exchange | None = Field(default=None, exclude_if=_is_none) if _EXCLUDE_IF else None
     """The request and the reply behind a failing or unscored verdict, with --critique-show-prompt."""
 
-    @model_serializer(mode="wrap")
-    def _without_empty_exchange(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("exchange") is None:
-            data.pop("exchange", None)
-        return data
+    if not _EXCLUDE_IF:  # pragma: no cover - pydantic before 2.11
+        @model_serializer(mode="wrap")
+        def _without_empty_exchange(self, handler: SerializerFunctionWrapHandler) -> Any:
+            data = handler(self)
+            if isinstance(data, dict) and data.get("exchange") is None:
+                data.pop("exchange", None)
+            return data
 
 
 class JurorVote(BaseModel):
@@ -192,6 +209,11 @@ class Checklist(BaseModel):
     """The judge that generated the questions, when they were generated."""
 
 
+def _pass_rate(answers: list[bool | None]) -> float:
+    """YES answers (``True``) over all answers; 0 for none."""
+    return sum(1 for answer in answers if answer is True) / len(answers) if answers else 0.0
+
+
 class ScoredItems(BaseModel):
     """Checklist answers on one response (a verdict, a refinement round, a best-of candidate), and what
     they add up to."""
@@ -202,7 +224,7 @@ class ScoredItems(BaseModel):
     @property
     def pass_rate(self) -> float:
         """YES answers over questions (InFoBench's DRFR for one response)."""
-        return sum(item.passed for item in self.items) / len(self.items) if self.items else 0.0
+        return _pass_rate([item.answer for item in self.items])
 
     @property
     def failed_items(self) -> list[ItemVerdict]:
@@ -240,23 +262,27 @@ class ChecklistVerdict(VerdictBase, ScoredItems):
     @property
     def passed(self) -> bool:
         """Every item scored and the pass rate reaches the threshold."""
-        return not self.unscored_items and self.pass_rate >= self.threshold
+        answers = [item.answer for item in self.items]
+        return None not in answers and _pass_rate(answers) >= self.threshold
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def headline(self) -> str:
         """One line saying what the verdict is, used as the failure reason."""
-        total = len(self.items)
-        if self.unscored_items:
-            return f"critique: {len(self.unscored_items)} of {total} checklist items unscored"
-        failed = len(self.failed_items)
-        if self.passed:
+        answers = [item.answer for item in self.items]  # read once: every verdict's report asks for this line
+        total = len(answers)
+        unscored = answers.count(None)
+        if unscored:
+            return f"critique: {unscored} of {total} checklist items unscored"
+        failed = answers.count(False)
+        pass_rate = _pass_rate(answers)
+        if pass_rate >= self.threshold:
             return f"critique: all {total} checklist items passed" if not failed else (
                 f"critique: {total - failed} of {total} checklist items passed "
-                f"(pass rate {self.pass_rate:.2f} >= {self.threshold:.2f})")
+                f"(pass rate {pass_rate:.2f} >= {self.threshold:.2f})")
         if self.threshold < 1.0:
             return (f"critique: {failed} of {total} checklist items failed "
-                    f"(pass rate {self.pass_rate:.2f} < threshold {self.threshold:.2f})")
+                    f"(pass rate {pass_rate:.2f} < threshold {self.threshold:.2f})")
         return f"critique: {failed} of {total} checklist items failed"
 
     def score(self) -> float:

@@ -8,7 +8,7 @@ first time a verdict of that kind is judged or reported, so a run pays only for 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Mapping
+from collections.abc import Mapping
 
 from .kind import JudgeKind
 

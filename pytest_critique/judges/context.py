@@ -9,7 +9,8 @@ The :class:`~pytest_critique.critic.Critic` makes one per call (``checklist()``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
 
 from ..backends.base import Backend, JudgeCall
 from ..engine import Outcome
