@@ -44,10 +44,18 @@ def shorten(text: str, width: int, keep: str = "") -> str:
     (``arrival='2026-06-13'`` in a reason about a tool call) is kept, and the parts around it are
     cut instead, so a shortened line still shows what differs.
     """
+    room = width - 5
+    if not keep and width >= 20 and len(text) > 4 * width + 128:
+        # A long text (a response): only its two ends are shown, and escaping and folding spaces work
+        # character by character, so the ends are made from the ends alone, the same as from the whole.
+        window = 2 * width + 64
+        opening = " ".join(clean(text[:window]).split())
+        closing = " ".join(clean(text[-window:]).split())
+        if len(opening) > width and len(closing) >= room // 3:
+            return f"{opening[:room - room // 3]} ... {closing[len(closing) - room // 3:]}"
     text = " ".join(clean(text).split())
     if len(text) <= width:
         return text
-    room = width - 5
     head_end, tail_start = room - room // 3, len(text) - room // 3
     at = _wanted_at(text, keep) if keep else None
     if at is None or at[0] + at[1] <= head_end or at[0] >= tail_start or at[1] > room - 20:

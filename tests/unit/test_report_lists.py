@@ -64,3 +64,25 @@ def test_clean_and_wrapped_take_their_shortcuts_without_changing_the_text() -> N
         folded = textwrap.TextWrapper(width=width - 7, max_lines=6, placeholder=" ...").wrap(
             report_text.shorten(text, (width - 7) * 5))
         assert report_text.wrapped(text, width) == [f"       {line}" for line in folded]
+
+
+def test_a_long_text_is_shortened_from_its_ends_as_from_the_whole() -> None:
+    # shorten() makes a long text's line from its two ends only: on long random text full of what it
+    # escapes and folds (runs of spaces at the cut, escapes that lengthen it), the line is the long way's.
+    import random
+
+    from pytest_critique import report_text
+
+    def shortened_the_long_way(text: str, width: int) -> str:
+        text = " ".join(report_text.clean(text).split())
+        if len(text) <= width:
+            return text
+        room = width - 5
+        return f"{text[:room - room // 3]} ... {text[len(text) - room // 3:]}"
+
+    chance = random.Random(5)
+    pieces = ["word", "é", " ", "  \t\n ", "\x00", "\x1b[31m", "\u202e", "\ud800", "-", "." * 3, " " * 300]
+    for _ in range(3000):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(0, 900)))
+        width = chance.choice([20, 37, 60, 92, 100, 200])
+        assert report_text.shorten(text, width) == shortened_the_long_way(text, width), (text, width)
