@@ -20,7 +20,10 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2
 
 def clean(text: str) -> str:
     """Untrusted text made safe for a terminal: control, escape and bidi-override characters escaped."""
-    if _UNSAFE.search(text) is None:
+    if text.isascii():  # ASCII is unsafe only in its control characters, which isprintable() finds faster
+        if text.replace("\n", " ").replace("\t", " ").isprintable():
+            return text
+    elif _UNSAFE.search(text) is None:
         return text  # the usual case: one scan instead of three substitutions
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
