@@ -80,13 +80,16 @@ def test_bad_budget_values_are_usage_errors(pytester):
 
 def test_max_cost_under_four_workers_stays_within_the_documented_bound(pytester, server, monkeypatch):
     """Spend is reserved before a call, so four workers cannot all slip under the limit at once."""
-    import litellm
+    # The prices from litellm's packaged table, read as the plugin reads them: importing litellm inside a
+    # test that uses pytester would leave importlib_metadata's finder behind without its modules, and
+    # every later in-process pytest run in this worker would find no installed package (not even pluggy).
+    from pytest_critique.backends.model_table import prices
 
     monkeypatch.setenv("CRITIQUE_API_KEY", "sk-test")
     pytester.makepyfile(ONE_QUESTION_TESTS.format(count=40))
-    prompt_cost, completion_cost = litellm.cost_per_token(model="openai/gpt-4o-mini", prompt_tokens=10,
-                                                          completion_tokens=5)
-    per_call = prompt_cost + completion_cost  # what each loopback reply reports using
+    per_prompt_token, per_completion_token = prices("openai/gpt-4o-mini")
+    assert per_prompt_token > 0 and per_completion_token > 0
+    per_call = 10 * per_prompt_token + 5 * per_completion_token  # what each loopback reply reports using
     budget = 9.5 * per_call
     result = run(pytester, server, f"--critique-max-cost={budget!r}", "-n", "4")
     outcomes = result.parseoutcomes()
