@@ -146,6 +146,9 @@ class CritiqueFixtures:
     def __init__(self, session: CritiqueSession):
         self._session = session
         self._running: pytest.Item | None = None
+        self._backend_overridden: dict[Any, bool] = {}
+        """By a test's parent (module or class): whether a conftest, module or class there overrides
+        ``critique_backend``."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, Any]:
@@ -164,11 +167,12 @@ class CritiqueFixtures:
         return None
 
     @pytest.fixture
-    def critique(self, critique_backend: Any) -> "Critic":
+    def critique(self) -> "Critic":
         """A :class:`pytest_critique.Critic` bound to this test; its verdicts appear in the report."""
         node, session = self._running, self._session
         if node is None:
             raise CritiqueUsageError("the critique fixture is set up outside a test's run")
+        critique_backend = self._backend_fixture(node)
         if "vcr" in getattr(node, "fixturenames", ()) and not session.warned_about_cassettes:
             from .cassettes import WARNING, replays_without_body
 
@@ -179,6 +183,26 @@ class CritiqueFixtures:
         node.stash[CRITIC_KEY] = critic
         node.stash[REPORTED_KEY] = (0, 0, 0)  # a rerun of the test reports its new critic's verdicts
         return critic
+
+    def _backend_fixture(self, node: pytest.Item) -> Any:
+        """What ``critique_backend`` gives the test, asked of pytest only where it is not this plugin's
+        default (which gives None): setting up a fixture costs pytest more than a test answered from the
+        cache costs the plugin.  Asked for dynamically, an override is set up before ``critique`` and
+        torn down after it, as a declared dependency would be."""
+        request = getattr(node, "_request", None)
+        if request is None:
+            return None  # not a test function: no fixtures
+        if "critique_backend" in getattr(node, "fixturenames", ()):
+            return request.getfixturevalue("critique_backend")  # requested or parametrized by the test itself
+        overridden = self._backend_overridden.get(node.parent)
+        if overridden is None:
+            try:
+                definitions = node.session._fixturemanager.getfixturedefs("critique_backend", node)
+                overridden = not definitions or getattr(definitions[-1].func, "__self__", None) is not self
+            except Exception:  # noqa: BLE001 - pytest's internals moved: ask pytest every time
+                overridden = True
+            self._backend_overridden[node.parent] = overridden
+        return request.getfixturevalue("critique_backend") if overridden else None
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -184,3 +184,73 @@ def test_after_a_nested_run(request, pytester):
         ("test_outer.py::test_in_the_body", [True]),
         ("test_outer.py::test_through_a_fixture", [True]),
     ]
+
+
+def test_each_test_gets_the_critique_backend_in_its_scope(pytester: pytest.Pytester) -> None:
+    # The critic asks pytest for critique_backend only where something overrides the plugin's default:
+    # a class, a module, a test's own parametrization or a conftest in a sub-directory each still give
+    # their backend to their tests, a yield fixture's teardown still runs after the test, and tests with
+    # no override judge with the configured model (here none: their judging is a usage error).
+    pytester.makepyfile(test_default="""
+def test_no_override(critique):
+    assert critique.backend is None
+""")
+    pytester.makepyfile(test_overrides="""
+import pytest
+from pytest_critique import ScriptedJudge
+
+ORDER = []
+
+
+class TestWithItsOwn:
+    @pytest.fixture
+    def critique_backend(self):
+        ORDER.append("set up")
+        yield ScriptedJudge({"class": lambda response: True}, name="class-judge")
+        ORDER.append("torn down")
+
+    def test_class(self, critique):
+        assert critique.backend.name == "class-judge"
+        assert critique.checklist("x", items=["class"]).passed
+        ORDER.append("test")
+
+
+class TestWithout:
+    def test_plain(self, critique):
+        assert critique.backend is None
+
+
+@pytest.mark.parametrize("critique_backend", [ScriptedJudge({"p": lambda response: False}, name="param-judge")])
+def test_parametrized(critique, critique_backend):
+    assert critique.backend is critique_backend
+    assert not critique.checklist("x", items=["p"]).passed
+
+
+def test_order_after_the_class():
+    assert ORDER == ["set up", "test", "torn down"]
+""")
+    sub = pytester.mkpydir("sub")
+    (sub / "conftest.py").write_text("""
+import pytest
+from pytest_critique import ScriptedJudge
+
+
+@pytest.fixture
+def critique_backend():
+    return ScriptedJudge({"sub": lambda response: True}, name="sub-judge")
+""", encoding="utf-8")
+    (sub / "test_sub.py").write_text("""
+def test_sub(critique):
+    assert critique.backend.name == "sub-judge"
+    assert critique.checklist("x", items=["sub"]).passed
+""", encoding="utf-8")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "--setup-show")
+    result.assert_outcomes(passed=6)
+    # set up (before critique, torn down after it) where overridden: the class's, the parametrized and
+    # the sub-directory's; not where the plugin's default would give None
+    lines = [" ".join(line.split()) for line in result.stdout.lines]
+    assert sum(line.startswith("SETUP F critique_backend") for line in lines) == 3, result.stdout.str()
+    for test in ("sub/test_sub.py::test_sub", "test_overrides.py::TestWithItsOwn::test_class"):
+        at = next(index for index, line in enumerate(lines) if line.startswith(test))
+        assert lines[at - 2:at] == ["SETUP F critique_backend", "SETUP F critique"], lines[at - 2:at]
+        assert lines[at + 1:at + 3] == ["TEARDOWN F critique", "TEARDOWN F critique_backend"], lines[at + 1:at + 3]
