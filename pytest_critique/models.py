@@ -211,7 +211,7 @@ class Checklist(BaseModel):
 
 def _pass_rate(answers: list[bool | None]) -> float:
     """YES answers (``True``) over all answers; 0 for none."""
-    return sum(1 for answer in answers if answer is True) / len(answers) if answers else 0.0
+    return answers.count(True) / len(answers) if answers else 0.0  # answers are True, False or None
 
 
 class ScoredItems(BaseModel):

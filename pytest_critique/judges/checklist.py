@@ -476,7 +476,7 @@ class ChecklistKind(JudgeKind):
         usage = verdict.get("usage", {})
         # Requests answered from the cache, like the judge calls beside them (a jury's juror added
         # later leaves its items uncached while the other jurors' answers came from the cache).
-        cached = usage.get("cached", sum(1 for item in items if item.get("cached")))
+        cached = usage["cached"] if "cached" in usage else sum(1 for item in items if item.get("cached"))
         scored = any(item.get("answer") is not None for item in items)
         rate = f"pass rate {verdict.get('pass_rate', 0):.2f}" if scored or not items else "no item scored"
         lines = [f"checklist · judge {judge_label(verdict)} · {plural(len(items), 'item')} · "
