@@ -63,26 +63,66 @@ class VerdictStore(Protocol):
     def close(self) -> None: ...
 
 
+class _Renewals:
+    """One daemon thread that renews every lease this process holds, each ``seconds / 3`` after it was
+    taken or last renewed, so a slow judge keeps its lease and a dead holder (whose renewals stop)
+    loses it within ``seconds``.  (A thread started for each lease cost a cold run more CPU than the
+    lease itself.)"""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[VerdictStore, str, float, float]] = {}
+        """By token: the store, the key, the lease's seconds and when it is next renewed."""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, store: VerdictStore, key: str, token: str, seconds: float) -> None:
+        with self._lock:
+            self._held[token] = (store, key, seconds, time.monotonic() + seconds / 3)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._renew, name="critique-lease", daemon=True)
+                self._thread.start()
+        self._wake.set()  # this lease may be due before the one the thread sleeps for (a shorter lease)
+
+    def release(self, token: str) -> None:
+        with self._lock:
+            self._held.pop(token, None)
+
+    def _renew(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                due = [(token, held) for token, held in self._held.items() if held[3] <= now]
+                following = min((held[3] for held in self._held.values() if held[3] > now), default=None)
+            for token, (store, key, seconds, _) in due:
+                try:
+                    renewed = store.renew_lease(key, token, seconds)
+                except Exception:  # noqa: BLE001 - the store's trouble shows when the verdict is written
+                    renewed = False
+                with self._lock:
+                    if token in self._held:
+                        if renewed:
+                            self._held[token] = (store, key, seconds, time.monotonic() + seconds / 3)
+                        else:
+                            del self._held[token]
+            if due:
+                continue  # renewed ones are due again later: work out the next wake-up afresh
+            self._wake.wait(None if following is None else max(0.0, following - time.monotonic()))
+            self._wake.clear()
+
+
+_RENEWALS = _Renewals()
+
+
 class _Renewal:
-    """Renews a lease on a daemon thread while its holder judges, so a slow judge keeps it and a dead
-    holder (whose renewals stop) loses it within ``seconds``."""
+    """A lease held while its holder judges, renewed by the process's renewal thread until ``stop()``."""
 
     def __init__(self, store: VerdictStore, key: str, token: str, seconds: float):
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._renew, args=(store, key, token, seconds),
-                                        name="critique-lease", daemon=True)
-        self._thread.start()
-
-    def _renew(self, store: VerdictStore, key: str, token: str, seconds: float) -> None:
-        while not self._stop.wait(seconds / 3):
-            try:
-                if not store.renew_lease(key, token, seconds):
-                    return
-            except Exception:  # noqa: BLE001 - the store's trouble shows when the verdict is written
-                return
+        self._token = token
+        _RENEWALS.hold(store, key, token, seconds)
 
     def stop(self) -> None:
-        self._stop.set()
+        _RENEWALS.release(self._token)
 
 
 def judged_once(store: VerdictStore, key: str, cached: Callable[[], Found | None], judge: Callable[[], Found],

@@ -116,3 +116,37 @@ def test_a_waiter_told_to_give_up_judges_at_once(two_stores: list[VerdictStore])
     got = judged_once(second, KEY, lambda: second.get(KEY), counted({"v": 2}, calls, "second", second),
                       lambda: True)
     assert got == {"v": 2} and calls == ["second"]
+
+
+def test_a_slow_holder_keeps_its_lease_and_leases_of_other_lengths_are_renewed_in_time(
+        two_stores: list[VerdictStore]) -> None:
+    # One renewal thread serves every lease of the process: a holder judging for three times its
+    # lease's length keeps it while a longer lease taken first is also held, so the waiter gets the
+    # holder's verdict instead of judging the key itself.
+    holder, waiter = two_stores
+    other = holder.try_lease("cd" * 32, 30.0)  # renewed rarely: the thread must not sleep past the short lease
+    assert other is not None
+    from pytest_critique.cache.base import _Renewal
+
+    long_lease = _Renewal(holder, "cd" * 32, other, 30.0)
+    calls: list[str] = []
+    answer = {"data": {"answer": "YES"}}
+    started = threading.Event()
+    results: list[Any] = []
+
+    def slow_judge() -> dict[str, Any]:
+        calls.append("holder")
+        started.set()
+        threading.Event().wait(1.2)
+        holder.set(KEY, answer)
+        return answer
+
+    first = threading.Thread(target=lambda: results.append(
+        judged_once(holder, KEY, lambda: holder.get(KEY), slow_judge, never, seconds=0.4)))
+    first.start()
+    assert started.wait(5)
+    second = judged_once(waiter, KEY, lambda: waiter.get(KEY), counted(answer, calls, "waiter", waiter), never,
+                         seconds=0.4)
+    first.join(5)
+    long_lease.stop()
+    assert calls == ["holder"] and second == answer and results == [answer]
