@@ -78,7 +78,7 @@ class _Renewals:
 
     def hold(self, store: VerdictStore, key: str, token: str, seconds: float) -> None:
         with self._lock:
-            self._held[token] = (store, key, seconds, time.monotonic() + seconds / 3)
+            self._held[token] = (store, key, seconds, time.monotonic() + _renewal_period(seconds))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._renew, name="critique-lease", daemon=True)
                 self._thread.start()
@@ -102,13 +102,17 @@ class _Renewals:
                 with self._lock:
                     if token in self._held:
                         if renewed:
-                            self._held[token] = (store, key, seconds, time.monotonic() + seconds / 3)
+                            self._held[token] = (store, key, seconds, time.monotonic() + _renewal_period(seconds))
                         else:
                             del self._held[token]
             if due:
                 continue  # renewed ones are due again later: work out the next wake-up afresh
             self._wake.wait(None if following is None else max(0.0, following - time.monotonic()))
             self._wake.clear()
+
+
+def _renewal_period(seconds: float) -> float:
+    return max(seconds / 3, 0.01)  # never a busy loop, whatever length a lease is given
 
 
 _RENEWALS = _Renewals()
