@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 
 from ..errors import CritiqueUsageError
 from .base import StoreUnavailable
-from .store import CacheWarning
+from .files import CacheWarning
 from ..store_urls import redact_url, url_secrets
 
 INSTALL_HINT = "pip install 'pytest-critique[redis]'"

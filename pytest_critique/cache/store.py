@@ -14,16 +14,15 @@ import json
 import os
 import secrets
 import sqlite3
-import stat
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import CritiqueWarning
+from .files import (CacheWarning, UnsafeCacheDirectory, check_no_links, damaged, identity, move_aside,
+                    warn, write_gitignore)
+from .leases import DirectoryLeases
 
-_GITIGNORE = "# Created by pytest-critique: cached judge verdicts.\n*\n"
 _DATABASE = "cache.db"
 _DATABASE_FILES = (_DATABASE, _DATABASE + "-wal", _DATABASE + "-shm")
 
@@ -65,35 +64,8 @@ def _rows(cache: Any, keys: list[str]) -> dict[str, tuple[int, str | None, Any]]
             for key, mode, filename, value in cache._sql(_rows_query(len(keys)), (*keys, time.time())).fetchall()}
 
 
-class CacheWarning(CritiqueWarning):
-    """The verdict cache could not be read or written; the run goes on without it."""
-
-
 class ForeignEntry(Exception):
     """A cache entry that is not JSON text (a pickle, bytes, a linked file): never loaded."""
-
-
-class UnsafeCacheDirectory(Exception):
-    """The cache directory holds a symbolic link where the plugin keeps its files."""
-
-
-def _warn(warning: CacheWarning) -> None:
-    """Warn, but never fail a verdict over it (``-W error`` would turn the warning into an exception)."""
-    try:
-        warnings.warn(warning, stacklevel=3)
-    except Warning:
-        pass
-
-
-def _damaged(exc: BaseException) -> bool:
-    """SQLite says the file is not a database, or a damaged one (not: locked, busy, read-only)."""
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return False
-    name = getattr(exc, "sqlite_errorname", "")
-    if name:
-        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
 
 
 def json_only_disk() -> type:
@@ -149,35 +121,6 @@ def json_only_disk() -> type:
     return JsonOnlyDisk
 
 
-def check_no_links(directory: Path, names: tuple[str, ...] = (*_DATABASE_FILES, ".gitignore")) -> None:
-    """Refuse a directory whose plugin files are symbolic links (writes would land elsewhere)."""
-    for name in names:
-        path = directory / name
-        if path.is_symlink():
-            raise UnsafeCacheDirectory(
-                f"{path} is a symbolic link (to {os.readlink(path)}); pytest-critique never follows links "
-                "inside its cache directory. Remove the link (or point the cache directory itself elsewhere)")
-
-
-def write_gitignore(directory: Path) -> None:
-    """Create ``.gitignore`` unless it exists; never through a link, with the user's umask."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(directory / ".gitignore", flags, 0o666)
-    except FileExistsError:
-        return
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(_GITIGNORE)
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
 def _vet_settings(database: Path) -> None:
     """Refuse a database whose stored settings diskcache would run as PRAGMA statements we did not choose."""
     if not database.exists() or database.stat().st_size == 0:
@@ -211,7 +154,7 @@ class DiskStore:
         self._broken = False
         self.refused: dict[str, str] = {}
         """Keys whose entries were refused, with the reason (shown when read mode misses them)."""
-        self._lease_store: DiskStore | None = None
+        self._lease_table: DirectoryLeases | None = None
 
     @property
     def location(self) -> str:
@@ -230,7 +173,7 @@ class DiskStore:
                         self._cache = self._connect()
                     except Exception as exc:  # noqa: BLE001 - any failure means: no cache
                         self._broken = True
-                        _warn(CacheWarning(
+                        warn(CacheWarning(
                             f"verdict cache at {self.directory} unusable ({exc}); "
                             "continuing without it"))
         return self._cache
@@ -242,16 +185,16 @@ class DiskStore:
             raise UnsafeCacheDirectory(f"{self.directory} is a symbolic link; pytest-critique never follows "
                                        "links inside its cache directory. Remove the link")
         self.directory.mkdir(parents=True, exist_ok=True)
-        check_no_links(self.directory)
+        check_no_links(self.directory, (*_DATABASE_FILES, ".gitignore"))
         if not self.nested:
             write_gitignore(self.directory)
         _vet_settings(self.directory / _DATABASE)
         for attempt in range(3):
-            seen = _identity(self.directory / _DATABASE)
+            seen = identity(self.directory / _DATABASE)
             try:
                 return diskcache.Cache(str(self.directory), disk=json_only_disk(), **_SETTINGS)
             except sqlite3.DatabaseError as exc:
-                if not _damaged(exc):
+                if not damaged(exc):
                     raise
                 if attempt == 0:
                     time.sleep(0.2)  # another process may be creating it: look again before judging it damaged
@@ -262,40 +205,21 @@ class DiskStore:
         raise AssertionError("unreachable")
 
     def _move_aside(self, exc: BaseException, seen: tuple[int, int] | None) -> None:
-        """Keep a damaged database for inspection under a new name; the next open starts afresh.
-
-        ``seen`` is the file found damaged: when another process has already replaced it by a fresh
-        one, that one is left alone.
-        """
         database = self.directory / _DATABASE
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.directory / f"{_DATABASE}.damaged-{stamp}-{os.getpid()}"
-        try:
-            info = os.lstat(database)
-            if not stat.S_ISREG(info.st_mode):
-                raise UnsafeCacheDirectory(f"{database} is not a regular file")
-            if seen is not None and (info.st_dev, info.st_ino) != seen:
-                return  # another process moved the damaged one aside and started this one
-            os.rename(database, target)
-        except FileNotFoundError:
-            return  # another process moved it first and started the fresh one
-        for suffix in ("-wal", "-shm"):
-            try:
-                os.rename(str(database) + suffix, str(target) + suffix)
-            except OSError:
-                pass
-        _warn(CacheWarning(f"the verdict cache {database} was damaged ({exc}); moved it to {target} "
-                           "and started a fresh cache: verdicts it held are judged again"))
+        target = move_aside(database, seen)
+        if target is not None:
+            warn(CacheWarning(f"the verdict cache {database} was damaged ({exc}); moved it to {target} "
+                              "and started a fresh cache: verdicts it held are judged again"))
 
     def _recover(self, exc: BaseException) -> bool:
         """After SQLite reports damage mid-run: move the file aside and reopen; False if that fails."""
         time.sleep(0.2)
-        seen = _identity(self.directory / _DATABASE)
+        seen = identity(self.directory / _DATABASE)
         try:
             self._cache.get("pytest-critique probe")  # still damaged? (not a passing glitch)
             return False
         except sqlite3.DatabaseError as again:
-            if not _damaged(again):
+            if not damaged(again):
                 return False
         except Exception:  # noqa: BLE001
             return False
@@ -312,7 +236,7 @@ class DiskStore:
                 return True
             except Exception as second:  # noqa: BLE001
                 self._broken = True
-                _warn(CacheWarning(f"verdict cache at {self.directory} unusable ({second}); "
+                warn(CacheWarning(f"verdict cache at {self.directory} unusable ({second}); "
                                    "continuing without it"))
                 return False
 
@@ -361,7 +285,7 @@ class DiskStore:
             try:
                 text = read(*args)
             except sqlite3.DatabaseError as exc:
-                if not _damaged(exc) or not self._recover(exc):
+                if not damaged(exc) or not self._recover(exc):
                     raise
                 return None
             if text is None:
@@ -374,13 +298,13 @@ class DiskStore:
             return value
         except ForeignEntry as exc:
             self.refused[key] = f"foreign entry refused: {exc}; only JSON text is ever loaded"
-            _warn(CacheWarning(f"foreign entry refused in the verdict cache {self.directory} "
+            warn(CacheWarning(f"foreign entry refused in the verdict cache {self.directory} "
                                f"(key {key[:12]}, {exc}): pytest-critique stores JSON text only and never "
                                "unpickles; the entry counts as not cached"))
             return None
         except Exception as exc:  # noqa: BLE001
             self.refused[key] = f"unreadable entry: {exc}"
-            _warn(CacheWarning(f"unreadable cache entry {key[:12]} ({exc}); it counts as not cached"))
+            warn(CacheWarning(f"unreadable cache entry {key[:12]} ({exc}); it counts as not cached"))
             return None
 
     def set(self, key: str, value: dict[str, Any]) -> bool:
@@ -392,13 +316,13 @@ class DiskStore:
             try:
                 cache.set(key, text)
             except sqlite3.DatabaseError as exc:
-                if not _damaged(exc) or not self._recover(exc):
+                if not damaged(exc) or not self._recover(exc):
                     raise
                 self._cache.set(key, text)
             self.refused.pop(key, None)
             return True
         except Exception as exc:  # noqa: BLE001
-            _warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
+            warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
             return False
 
     def delete(self, key: str) -> bool:
@@ -408,55 +332,37 @@ class DiskStore:
         try:
             return bool(cache.delete(key))
         except Exception as exc:  # noqa: BLE001
-            _warn(CacheWarning(f"could not delete cache entry {key[:12]} ({exc})"))
+            warn(CacheWarning(f"could not delete cache entry {key[:12]} ({exc})"))
             return False
 
-    # Leases live in a store of their own beside the verdicts (rows that expire, never verdicts).
-    # Where no lease can be kept, every worker is its own holder: duplicate calls, never a wait.
+    # Leases live in a table of their own beside the verdicts (see leases.py).
 
-    def _leases(self) -> Any:
-        with self._lock:
-            if self._lease_store is None:
-                self._lease_store = self.sub("leases")
-        return self._lease_store._open()
+    def _leases(self) -> DirectoryLeases | None:
+        if self._lease_table is None:
+            if self._open() is None:
+                return None  # no cache, so no lease: every worker is its own holder
+            with self._lock:
+                if self._lease_table is None:
+                    self._lease_table = DirectoryLeases(self.directory / "leases")
+        return self._lease_table
 
     def try_lease(self, key: str, seconds: float) -> str | None:
         token = secrets.token_hex(8)
         leases = self._leases()
-        if leases is None:
-            return token
-        try:
-            return token if leases.add(key, token, expire=seconds) else None
-        except Exception:  # noqa: BLE001 - see above
-            return token
+        return token if leases is None or leases.take(key, token, seconds) else None
 
     def renew_lease(self, key: str, token: str, seconds: float) -> bool:
         leases = self._leases()
-        if leases is None:
-            return False
-        with leases.transact():
-            if leases.get(key) != token:
-                return False
-            leases.set(key, token, expire=seconds)
-            return True
+        return leases is not None and leases.renew(key, token, seconds)
 
     def end_lease(self, key: str, token: str) -> None:
         leases = self._leases()
-        if leases is None:
-            return
-        try:
-            with leases.transact():
-                if leases.get(key) == token:
-                    leases.delete(key)
-        except Exception:  # noqa: BLE001 - the lease runs out by itself
-            pass
+        if leases is not None:
+            leases.end(key, token)
 
     def lease_held(self, key: str) -> bool:
         leases = self._leases()
-        try:
-            return leases is not None and leases.get(key) is not None
-        except Exception:  # noqa: BLE001 - no lease to wait for
-            return False
+        return leases is not None and leases.held(key)
 
     def __len__(self) -> int:
         cache = self._open(create=False)
@@ -471,8 +377,8 @@ class DiskStore:
         return [key for (key,) in rows if isinstance(key, str)]
 
     def close(self) -> None:
-        if self._lease_store is not None:
-            self._lease_store.close()
+        if self._lease_table is not None:
+            self._lease_table.close()
         with self._lock:
             if self._cache is not None:
                 self._cache.close()

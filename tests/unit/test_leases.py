@@ -150,3 +150,109 @@ def test_a_slow_holder_keeps_its_lease_and_leases_of_other_lengths_are_renewed_i
     first.join(5)
     long_lease.stop()
     assert calls == ["holder"] and second == answer and results == [answer]
+
+
+# The directory store's lease file is untrusted like the rest of the cache directory: it may be
+# restored from CI, planted, damaged or replaced by a link.
+
+def _plant(directory: Path, rows: list[tuple[str, str, float]]) -> None:
+    import sqlite3
+
+    with sqlite3.connect(directory / "leases" / "leases.db") as connection:
+        connection.executemany("INSERT OR REPLACE INTO Lease VALUES (?, ?, ?)", rows)
+    connection.close()
+
+
+def test_a_planted_lease_that_runs_out_in_years_is_ignored(tmp_path: Path) -> None:
+    import time
+
+    store = DiskStore(tmp_path / "cache")
+    assert store.try_lease("ef" * 32, 1.0) is not None  # the file and its table exist
+    store.close()
+    # A restored cache holding a lease far in the future would make every worker wait ten minutes for it.
+    _plant(tmp_path / "cache", [(KEY, "planted", time.time() + 10**9), ("cd" * 32, "recent", time.time() + 60)])
+    store = DiskStore(tmp_path / "cache")
+    assert not store.lease_held(KEY)
+    calls: list[str] = []
+    started = time.monotonic()
+    assert judged_once(store, KEY, lambda: store.get(KEY), counted({"v": 1}, calls, "one", store), never) == {"v": 1}
+    assert calls == ["one"] and time.monotonic() - started < 5
+    # a lease within the longest a holder takes is honoured: it may be a live worker's
+    assert store.lease_held("cd" * 32) and store.try_lease("cd" * 32, 15) is None
+    store.close()
+
+
+def test_leases_never_last_longer_than_the_longest_lease(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    from pytest_critique.cache.leases import LONGEST_LEASE
+
+    store = DiskStore(tmp_path / "cache")
+    token = store.try_lease(KEY, 10**6)
+    assert token is not None and store.renew_lease(KEY, token, 10**6)
+    store.close()
+    with sqlite3.connect(tmp_path / "cache" / "leases" / "leases.db") as connection:
+        [(expire,)] = connection.execute("SELECT expire FROM Lease").fetchall()
+    connection.close()
+    assert expire <= time.time() + LONGEST_LEASE
+
+
+def test_a_damaged_lease_file_is_moved_aside_and_leases_work(tmp_path: Path) -> None:
+    (tmp_path / "cache" / "leases").mkdir(parents=True)
+    (tmp_path / "cache" / "leases" / "leases.db").write_bytes(b"not a database, just bytes " * 100)
+    first, second = DiskStore(tmp_path / "cache"), DiskStore(tmp_path / "cache")
+    with pytest.warns(Warning, match=r"lease file .*leases\.db was damaged .*moved it to .*leases\.db\.damaged-"):
+        token = first.try_lease(KEY, 30)
+    assert token is not None and second.try_lease(KEY, 30) is None and second.lease_held(KEY)
+    first.end_lease(KEY, token)
+    assert not second.lease_held(KEY)
+    assert [path.name.startswith("leases.db.damaged-") for path in (tmp_path / "cache" / "leases").iterdir()
+            if "damaged" in path.name] == [True]
+    first.close()
+    second.close()
+
+
+@pytest.mark.parametrize("linked", ["leases", "leases/leases.db"])
+def test_a_linked_lease_file_is_refused_and_nothing_is_written_through_it(tmp_path: Path, linked: str) -> None:
+    cache = tmp_path / "cache"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if linked == "leases":
+        cache.mkdir()
+        (cache / "leases").symlink_to(elsewhere, target_is_directory=True)
+    else:
+        (cache / "leases").mkdir(parents=True)
+        (cache / "leases" / "leases.db").symlink_to(elsewhere / "other.sqlite")
+    first, second = DiskStore(cache), DiskStore(cache)
+    with pytest.warns(Warning, match="leases at .* unusable .*is a symbolic link.*may each ask the judge"):
+        assert first.try_lease(KEY, 30) is not None
+    # no lease can be kept: every worker is its own holder (a duplicate call at worst, never a wait)
+    assert second.try_lease(KEY, 30) is not None and not second.lease_held(KEY)
+    assert list(elsewhere.iterdir()) == []
+    first.close()
+    second.close()
+
+
+def test_a_lease_file_another_worker_is_setting_up_is_waited_for(tmp_path: Path) -> None:
+    # Workers starting together set the file up together: SQLite refuses to switch a file's journal
+    # mode at once ("database is locked", no waiting) while another connection writes to it. That
+    # must not leave a worker without leases for the run (it would judge keys the others judge too).
+    import sqlite3
+    import warnings
+
+    (tmp_path / "cache" / "leases").mkdir(parents=True)
+    other = sqlite3.connect(tmp_path / "cache" / "leases" / "leases.db", isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE Lease (key TEXT PRIMARY KEY, token TEXT NOT NULL, expire REAL NOT NULL) WITHOUT ROWID")
+    other.execute("BEGIN IMMEDIATE")  # still in the default journal mode, writing
+    other.execute("INSERT INTO Lease VALUES ('x', 'y', 0)")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    first, second = DiskStore(tmp_path / "cache"), DiskStore(tmp_path / "cache")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        token = first.try_lease(KEY, 30)
+    assert [str(warning.message) for warning in caught] == []
+    assert token is not None and second.try_lease(KEY, 30) is None and second.lease_held(KEY)
+    first.close()
+    second.close()
+    other.close()
