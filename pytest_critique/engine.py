@@ -264,10 +264,10 @@ class JudgeEngine:
             if pool is not None:
                 pool.shutdown()
         self._pool = self._verdict_pool = None
+        for index in self._drift.values():
+            index.close()  # first: it writes what it has not written yet
         for store in self._stores.values():
             store.close()
-        for index in self._drift.values():
-            index.close()
         self.budget.close()
 
     def run(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall], *, cache: str,

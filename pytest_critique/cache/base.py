@@ -43,6 +43,10 @@ class VerdictStore(Protocol):
 
     def set(self, key: str, value: dict[str, Any]) -> bool: ...
 
+    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
+        """Add the fields of each entry to what the store holds under its key (a record several
+        workers add to, such as the drift index's), written together."""
+
     def delete(self, key: str) -> bool: ...
 
     def keys(self) -> list[str]:

@@ -222,6 +222,25 @@ class RedisStore:
         self.refused.pop(key, None)
         return True
 
+    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
+        """Read, add and write in two round trips (not atomic: two workers adding to one key at the
+        same moment may lose one's fields, which costs a drift report, never a verdict)."""
+        if not entries:
+            return
+        held = self.get_many(list(entries))
+        texts = {key: json.dumps({**(held[key] or {}), **fields}, ensure_ascii=False).encode("utf-8")
+                 for key, fields in entries.items()}
+
+        def write(client: Any) -> None:
+            pipe = client.pipeline(transaction=False)
+            for key, text in texts.items():
+                pipe.set(self._prefix + key, text)
+            pipe.execute()
+
+        self._connection.run(write)
+        for key in entries:
+            self.refused.pop(key, None)
+
     def delete(self, key: str) -> bool:
         return bool(self._connection.run(lambda client: client.delete(self._prefix + key)))
 

@@ -325,6 +325,18 @@ class DiskStore:
             warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
             return False
 
+    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
+        cache = self._open()
+        if cache is None or not entries:
+            return
+        try:
+            with cache.transact():  # one write transaction; no other worker writes these keys meanwhile
+                for key, fields in entries.items():
+                    cache.set(key, json.dumps({**(self.get(key) or {}), **fields}))
+                    self.refused.pop(key, None)
+        except Exception as exc:  # noqa: BLE001
+            warn(CacheWarning(f"could not write {len(entries)} entries to {self.directory} ({exc})"))
+
     def delete(self, key: str) -> bool:
         cache = self._open(create=False)
         if cache is None:

@@ -68,6 +68,10 @@ class LayeredStore:
         self.local.set(key, value)
         return stored
 
+    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
+        self.shared.merge_many(entries)
+        self.local.merge_many(entries)
+
     def delete(self, key: str) -> bool:
         deleted = self.shared.delete(key)
         return self.local.delete(key) or deleted

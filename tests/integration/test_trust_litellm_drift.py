@@ -39,6 +39,7 @@ def test_a_model_upgrade_lists_the_changed_verdicts_only(tmp_path: Path) -> None
     with LoopbackServer(handler=by_model) as server:
         old = make_critic(server, tmp_path, "openai/judge-v1")
         assert old.checklist("a fox", items=ITEMS).passed and old.rubric("a fox", rubric=RUBRIC).score == 3
+        old.runtime.close()  # the first session ends (a run writes its drift records by its end at the latest)
         new = make_critic(server, tmp_path, "openai/judge-v2")
         checked = new.checklist("a fox", items=ITEMS, threshold=0)
         assert [(d.what, d.before, d.after, d.judge_before, d.judge_after) for d in checked.drift] == [
