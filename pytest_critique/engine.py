@@ -21,7 +21,7 @@ from . import telemetry
 from .backends import transport
 from .backends.base import Backend, JudgeCall, Reply
 from .budget import Budget
-from .cache.keys import cache_key, cache_keys
+from .cache.keys import cache_keys
 from .cache.modes import CacheMode
 from .cache.base import StoreUnavailable, VerdictStore, judged_once
 from .cache.stores import SharedStore, open_store
@@ -281,20 +281,21 @@ class JudgeEngine:
         if store is not None:  # used in this run, even from the cache: not a model another one replaced
             self.drift_index(store).note_judges([backend.name])
         # Cache hits are answered on this thread: handing them to the pool only adds contention.
-        results = self._all_cached(backend, task, calls, mode, store)
+        keys = self._keys(backend, task, calls) if store is not None else [""] * len(calls)
+        results = self._all_cached(backend, task, calls, keys, mode, store)
         misses = [index for index, result in enumerate(results) if result is None]
         if misses and getattr(self._cached_only, "on", False):
             raise NeedsJudge()
         try:
             if len(misses) <= 1 or concurrency <= 1:
                 for index in misses:
-                    results[index] = self._run_one(backend, task, calls[index], mode, store, test)
+                    results[index] = self._run_one(backend, task, calls[index], keys[index], mode, store, test)
                 return _filled(results)
             gate = threading.Semaphore(concurrency)
 
             def gated(index: int) -> Outcome:
                 with gate:
-                    return self._run_one(backend, task, calls[index], mode, store, test)
+                    return self._run_one(backend, task, calls[index], keys[index], mode, store, test)
 
             futures = [self._workers().submit(gated, index) for index in misses]
             try:
@@ -329,8 +330,12 @@ class JudgeEngine:
             workers.shutdown()
 
     def key(self, backend: Backend, task: Task[Any], call: JudgeCall) -> str:
-        return cache_key(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
-                         params=call.params, fields=call.fields, sample=call.sample)
+        """The cache key of ``call`` asked of ``backend``."""
+        return self._keys(backend, task, [call])[0]
+
+    def _keys(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall]) -> list[str]:
+        return cache_keys(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
+                          requests=[(call.params, call.fields, call.sample) for call in calls])
 
     def _complete(self, backend: Backend, call: JudgeCall, test: str | None) -> Reply:
         """One backend call, drawn from the run's budget (offline judges cost nothing)."""
@@ -358,24 +363,21 @@ class JudgeEngine:
         self.budget.settle(estimate, reply.cost)
         return reply
 
-    def _all_cached(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall], mode: CacheMode,
-                    store: VerdictStore | None) -> list[Outcome | None]:
+    def _all_cached(self, backend: Backend, task: Task[Any], calls: Sequence[JudgeCall], keys: list[str],
+                    mode: CacheMode, store: VerdictStore | None) -> list[Outcome | None]:
         """What the cache holds for each call, read together (one query, or one round trip to a shared store)."""
         if store is None or not mode.reads:
             return [None] * len(calls)
-        keys = cache_keys(task=task.name, judge=backend.name, template_digest=template_digest(task.template),
-                          requests=[(call.params, call.fields, call.sample) for call in calls])
         try:
             entries = store.get_many(keys)
         except StoreUnavailable as unavailable:
             return [_unstored(unavailable, key) for key in keys]
         return [self._from_entry(backend, task, call, key, entries.get(key)) for call, key in zip(calls, keys)]
 
-    def _cached(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
+    def _cached(self, backend: Backend, task: Task[Any], call: JudgeCall, key: str, mode: CacheMode,
                 store: VerdictStore | None) -> Outcome | None:
         if store is None or not mode.reads:
             return None
-        key = self.key(backend, task, call)
         try:
             entry = store.get(key)
         except StoreUnavailable as unavailable:
@@ -394,10 +396,9 @@ class JudgeEngine:
         return Outcome(data=data, usage=Usage(cached=1), cached=True, key=key,
                        exchange=_exchange(backend, call, raw if isinstance(raw, str) else None, cached=True))
 
-    def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, mode: CacheMode,
+    def _run_one(self, backend: Backend, task: Task[Any], call: JudgeCall, key: str, mode: CacheMode,
                  store: VerdictStore | None, test: str | None) -> Outcome:
         """Obtain an answer the cache did not have: a judge call, or a miss in read mode."""
-        key = self.key(backend, task, call) if store is not None else ""
         if store is not None and not mode.may_call:
             refused = store.refused.get(key)
             found = f"its entry was refused ({refused})" if refused else "no cached verdict"
@@ -408,7 +409,7 @@ class JudgeEngine:
         if store is not None and mode is CacheMode.RW and not _offline(backend):
             # One worker judges a key the others need too; they wait for its verdict (see cache/base.py).
             try:
-                return judged_once(store, key, lambda: self._cached(backend, task, call, mode, store),
+                return judged_once(store, key, lambda: self._cached(backend, task, call, key, mode, store),
                                    lambda: self._judged(backend, task, call, mode, store, test, key),
                                    transport.interrupted)
             except StoreUnavailable as unavailable:
