@@ -159,6 +159,9 @@ def _create(database: Path) -> None:
             connection.execute("PRAGMA journal_mode = wal")
         connection.execute("CREATE TABLE IF NOT EXISTS Lease (key TEXT PRIMARY KEY, token TEXT NOT NULL, "
                            "expire REAL NOT NULL) WITHOUT ROWID")
+        # Rows of holders that died, and rows no holder wrote, would otherwise stay for good.
+        now = time.time()
+        connection.execute("DELETE FROM Lease WHERE expire <= ?1 OR expire > ?2", (now, now + LONGEST_LEASE))
     finally:
         connection.close()
 

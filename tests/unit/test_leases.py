@@ -182,6 +182,23 @@ def test_a_planted_lease_that_runs_out_in_years_is_ignored(tmp_path: Path) -> No
     store.close()
 
 
+def test_leases_that_ran_out_or_were_planted_are_cleared_when_a_worker_starts(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    store = DiskStore(tmp_path / "cache")
+    assert store.try_lease("ef" * 32, 30.0) is not None  # alive: kept
+    store.close()
+    now = time.time()
+    _plant(tmp_path / "cache", [(f"{number:064x}", "dead", now - 60) for number in range(100)]
+           + [(KEY, "planted", now + 10**9), ("cd" * 32, "alive", now + 60)])
+    assert DiskStore(tmp_path / "cache").try_lease("12" * 32, 30) is not None
+    with sqlite3.connect(tmp_path / "cache" / "leases" / "leases.db") as connection:
+        tokens = sorted(token for (token,) in connection.execute("SELECT token FROM Lease"))
+    connection.close()
+    assert len(tokens) == 3 and "alive" in tokens and "dead" not in tokens and "planted" not in tokens
+
+
 def test_leases_never_last_longer_than_the_longest_lease(tmp_path: Path) -> None:
     import sqlite3
     import time
