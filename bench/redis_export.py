@@ -1,4 +1,4 @@
-"""How long ``python -m pytest_critique cache export`` takes on a Redis store of many verdicts.
+"""How long ``python -m pytest_critique cache export`` and ``cache import`` take on a Redis store of many verdicts.
 
 What it measures
   A real redis-server on a free loopback port is filled with ``--records`` verdict records
@@ -8,9 +8,12 @@ What it measures
   milliseconds each way (default 1, so a round trip costs 2 ms more, as on a network).  The
   same export of an empty namespace gives the fixed cost (interpreter, imports, connecting).
 
-  With ``--before REV`` the same exports run with the plugin's package taken from that git
+  The exported file is then imported ``--runs`` times into a fresh namespace each time (every record
+  added), straight and through the relay.
+
+  With ``--before REV`` the same exports and imports run with the plugin's package taken from that git
   revision (``git archive`` into a temporary directory, first on PYTHONPATH), e.g. the commit
-  before the export read its keys in batches.
+  before the export read its keys in batches, or the one before the import wrote them in batches.
 
   For each: the fastest and the median wall time, the number of lines, and the SHA-256 of the
   file (the same digest means the same bytes).
@@ -81,16 +84,21 @@ def plugin_from(revision: str, into: Path) -> Path:
     return into
 
 
-def export(port: int, namespace: str, out: Path, source: Path | None) -> float:
+def cache_command(source: Path | None, cwd: Path, *arguments: str) -> tuple[float, str]:
+    """Seconds ``python -m pytest_critique cache ARGUMENTS`` took in a fresh process, and what it printed."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("CRITIQUE_")}
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "export", "--url",
-                    f"redis://127.0.0.1:{port}/0", "--namespace", namespace, "-o", str(out)],
-                   env=env, check=True, capture_output=True, cwd=out.parent)
-    return time.perf_counter() - start
+    done = subprocess.run([sys.executable, "-m", "pytest_critique", "cache", *arguments],
+                          env=env, check=True, capture_output=True, cwd=cwd, text=True)
+    return time.perf_counter() - start, done.stdout.strip()
+
+
+def export(port: int, namespace: str, out: Path, source: Path | None) -> float:
+    return cache_command(source, out.parent, "export", "--url", f"redis://127.0.0.1:{port}/0", "--namespace",
+                         namespace, "-o", str(out))[0]
 
 
 def imported_from(source: Path | None) -> str:
@@ -136,6 +144,18 @@ def main() -> None:
                             lines, digest = data.count(b"\n"), hashlib.sha256(data).hexdigest()[:16]
                             print(f"{label:22} {path:16} {namespace:10} {min(times):7.2f} "
                                   f"{statistics.median(times):8.2f} {lines:6d}  {digest}")
+                print(f"{'plugin':22} {'path':16} {'import':10} {'best s':>7} {'median s':>8}  what it said")
+                exported = work / "verdicts.jsonl"
+                fresh = iter(range(10**6))
+                for label, source in sources:
+                    for path, port in (("direct", server.port), (f"+{args.delay_ms:g} ms each way", relay.port)):
+                        runs = [cache_command(source, work, "import", str(exported), "--url",
+                                              f"redis://127.0.0.1:{port}/0", "--namespace", f"into{next(fresh)}")
+                                for _ in range(args.runs)]
+                        times = [seconds for seconds, _ in runs]
+                        said = runs[-1][1].split(": ", 1)[-1]
+                        print(f"{label:22} {path:16} {'fresh':10} {min(times):7.2f} "
+                              f"{statistics.median(times):8.2f}  {said}")
         finally:
             server.stop()
     print(f"load at the end {os.getloadavg()[0]:.2f}")

@@ -43,11 +43,19 @@ class VerdictStore(Protocol):
 
     def set(self, key: str, value: dict[str, Any]) -> bool: ...
 
+    def set_many(self, entries: dict[str, dict[str, Any]]) -> bool:
+        """:meth:`set` for every entry, written together (a directory in one transaction, Redis in a
+        round trip per batch); False when they could not be written."""
+
     def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
         """Add the fields of each entry to what the store holds under its key (a record several
         workers add to, such as the drift index's), written together."""
 
     def delete(self, key: str) -> bool: ...
+
+    def delete_many(self, keys: list[str]) -> int:
+        """:meth:`delete` for every key, together (a directory in one transaction, Redis in a round trip
+        per batch); how many were there."""
 
     def keys(self) -> list[str]:
         """The keys of the entries this store holds (never loading anything that is not JSON)."""

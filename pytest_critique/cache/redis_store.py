@@ -9,6 +9,7 @@ redis-py is imported only here, when a Redis URL is configured.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -111,6 +112,10 @@ class _Connection:
                     pass
                 self._client = None
 
+
+
+def _delete(names: list[str], client: Any) -> int:
+    return int(client.delete(*names))
 
 class RedisStore:
     """Verdicts (or, through :meth:`sub`, other records) kept as JSON text under one namespace."""
@@ -222,27 +227,44 @@ class RedisStore:
         self.refused.pop(key, None)
         return True
 
+    def set_many(self, entries: dict[str, dict[str, Any]]) -> bool:
+        self._write_many({key: json.dumps(value, ensure_ascii=False).encode("utf-8") for key, value in entries.items()})
+        return True
+
     def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
-        """Read, add and write in two round trips (not atomic: two workers adding to one key at the
-        same moment may lose one's fields, which costs a drift report, never a verdict)."""
+        """Read, add and write in two round trips per batch (not atomic: two workers adding to one key at
+        the same moment may lose one's fields, which costs a drift report, never a verdict)."""
         if not entries:
             return
         held = self.get_many(list(entries))
-        texts = {key: json.dumps({**(held[key] or {}), **fields}, ensure_ascii=False).encode("utf-8")
-                 for key, fields in entries.items()}
+        self._write_many({key: json.dumps({**(held[key] or {}), **fields}, ensure_ascii=False).encode("utf-8")
+                          for key, fields in entries.items()})
 
-        def write(client: Any) -> None:
-            pipe = client.pipeline(transaction=False)
-            for key, text in texts.items():
-                pipe.set(self._prefix + key, text)
-            pipe.execute()
+    def _write_many(self, texts: dict[str, bytes]) -> None:
+        """SET every key, in one round trip per :data:`BATCH_KEYS` keys."""
+        names = list(texts)
+        for start in range(0, len(names), BATCH_KEYS):
+            chunk = names[start:start + BATCH_KEYS]
 
-        self._connection.run(write)
-        for key in entries:
+            def write(client: Any, chunk: list[str] = chunk) -> None:
+                pipe = client.pipeline(transaction=False)
+                for key in chunk:
+                    pipe.set(self._prefix + key, texts[key])
+                pipe.execute()
+
+            self._connection.run(write)
+        for key in names:
             self.refused.pop(key, None)
 
     def delete(self, key: str) -> bool:
         return bool(self._connection.run(lambda client: client.delete(self._prefix + key)))
+
+    def delete_many(self, keys: list[str]) -> int:
+        deleted = 0
+        for start in range(0, len(keys), BATCH_KEYS):
+            names = [self._prefix + key for key in keys[start:start + BATCH_KEYS]]
+            deleted += self._connection.run(functools.partial(_delete, names))
+        return deleted
 
     def keys(self) -> list[str]:
         def scan(client: Any) -> list[str]:

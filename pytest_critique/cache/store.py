@@ -325,6 +325,22 @@ class DiskStore:
             warn(CacheWarning(f"could not write cache entry {key[:12]} ({exc})"))
             return False
 
+    def set_many(self, entries: dict[str, dict[str, Any]]) -> bool:
+        cache = self._open()
+        if cache is None:
+            return False
+        texts = {key: json.dumps(value) for key, value in entries.items()}
+        try:
+            with cache.transact():
+                for key, text in texts.items():
+                    cache.set(key, text)
+        except Exception as exc:  # noqa: BLE001
+            warn(CacheWarning(f"could not write {len(texts)} cache entries to {self.directory} ({exc})"))
+            return False
+        for key in texts:
+            self.refused.pop(key, None)
+        return True
+
     def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
         cache = self._open()
         if cache is None or not entries:
@@ -346,6 +362,17 @@ class DiskStore:
         except Exception as exc:  # noqa: BLE001
             warn(CacheWarning(f"could not delete cache entry {key[:12]} ({exc})"))
             return False
+
+    def delete_many(self, keys: list[str]) -> int:
+        cache = self._open(create=False)
+        if cache is None:
+            return 0
+        try:
+            with cache.transact():
+                return sum(bool(cache.delete(key)) for key in keys)
+        except Exception as exc:  # noqa: BLE001
+            warn(CacheWarning(f"could not delete {len(keys)} cache entries from {self.directory} ({exc})"))
+            return 0
 
     # Leases live in a table of their own beside the verdicts (see leases.py).
 

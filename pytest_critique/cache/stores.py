@@ -68,6 +68,11 @@ class LayeredStore:
         self.local.set(key, value)
         return stored
 
+    def set_many(self, entries: dict[str, dict[str, Any]]) -> bool:
+        stored = self.shared.set_many(entries)
+        self.local.set_many(entries)
+        return stored
+
     def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
         self.shared.merge_many(entries)
         self.local.merge_many(entries)
@@ -75,6 +80,10 @@ class LayeredStore:
     def delete(self, key: str) -> bool:
         deleted = self.shared.delete(key)
         return self.local.delete(key) or deleted
+
+    def delete_many(self, keys: list[str]) -> int:
+        deleted = self.shared.delete_many(keys)
+        return max(self.local.delete_many(keys), deleted)
 
     def keys(self) -> list[str]:
         return self.shared.keys()

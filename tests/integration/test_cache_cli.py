@@ -244,3 +244,50 @@ def test_export_from_a_distant_redis_takes_a_round_trip_per_batch_not_per_key(
                                    f"redis://127.0.0.1:{relay.port}/{database}", "--namespace", "far"],
                                   capture_output=True, cwd=tmp_path, check=True, timeout=60)
     assert exported.stdout.count(b"\n") == 2000 and b"exported 2000 verdicts" in exported.stderr
+
+
+def test_an_import_into_a_distant_redis_takes_round_trips_per_batch_not_per_record(
+        tmp_path: Path, redis_url: str, redis_server: Any) -> None:
+    import redis
+    from latency_relay import LatencyRelay
+
+    fill_verdicts(redis_url, "from", 2000)
+    database = redis_url.rsplit("/", 1)[1]
+    exported = tmp_path / "verdicts.jsonl"
+    subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "export", "--url", redis_url, "--namespace",
+                    "from", "-o", exported], capture_output=True, cwd=tmp_path, check=True, timeout=60)
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    # one record already there as it is, one there with another verdict
+    client = redis.Redis.from_url(redis_url)
+    same, other = json.loads(lines[0]), json.loads(lines[1])
+    client.set(f"to:verdict:{same['key']}", json.dumps(same["entry"]))
+    client.set(f"to:verdict:{other['key']}", json.dumps({**other["entry"], "data": {"answer": "MAYBE"}}))
+    # 100 ms per round trip: a read and a write per record would take over 400 s
+    with LatencyRelay(redis_server.port, delay=0.05) as relay:
+        imported = subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "import", exported, "--url",
+                                   f"redis://127.0.0.1:{relay.port}/{database}", "--namespace", "to"],
+                                  capture_output=True, cwd=tmp_path, check=True, timeout=60, text=True)
+    assert "imported 2000 verdicts" in imported.stdout and "1998 added, 1 replaced, 1 unchanged" in imported.stdout
+    copied = subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "export", "--url", redis_url,
+                             "--namespace", "to"], capture_output=True, cwd=tmp_path, check=True, timeout=60)
+    assert copied.stdout == exported.read_bytes()
+    client.close()
+
+
+def test_a_prune_of_a_distant_redis_takes_a_round_trip_per_batch_not_per_key(
+        tmp_path: Path, redis_url: str, redis_server: Any) -> None:
+    import redis
+
+    from latency_relay import LatencyRelay
+
+    names = fill_verdicts(redis_url, "old", 1500)  # stored at 1.7e9 + n: in 2023
+    client = redis.Redis.from_url(redis_url)
+    client.set(b"old:verdict:" + b"f" * 64, json.dumps({"data": {"answer": "YES"}, "created": time.time()}))
+    database = redis_url.rsplit("/", 1)[1]
+    with LatencyRelay(redis_server.port, delay=0.05) as relay:
+        pruned = subprocess.run([sys.executable, "-m", "pytest_critique", "cache", "prune", "--older-than", "30d",
+                                 "--url", f"redis://127.0.0.1:{relay.port}/{database}", "--namespace", "old"],
+                                capture_output=True, cwd=tmp_path, check=True, timeout=60, text=True)
+    assert pruned.stdout.startswith("critique: deleted 1500 of 1501 verdicts")
+    assert client.exists(*names) == 0 and client.exists(b"old:verdict:" + b"f" * 64) == 1
+    client.close()
