@@ -175,7 +175,8 @@ def test_a_baseline_lists_exactly_the_answers_a_second_judge_flipped(
         pytester: pytest.Pytester, replay_dir: Path, infobench: list[dict[str, Any]]) -> None:
     """Main's run is the baseline; a second recorded judge answers 12 known questions the other way
     (7 YES -> NO, 5 NO -> YES); every test passes its threshold (0), and still the gate fails."""
-    first = run_replay(pytester, replay_dir, "--critique-threshold=0")
+    # no cache in these runs: the baseline compares the reports' verdicts, wherever they came from
+    first = run_replay(pytester, replay_dir, "--critique-threshold=0", "--critique-cache=off")
     first.assert_outcomes(passed=INSTRUCTIONS)
     (replay_dir / "report.json").rename(replay_dir / "main.json")
     flipped: dict[tuple[str, str], bool] = {}
@@ -191,7 +192,8 @@ def test_a_baseline_lists_exactly_the_answers_a_second_judge_flipped(
                                     ensure_ascii=False))
     (replay_dir / "flipped.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = ("-q", "-p", "no:cacheprovider", f"--critique-model=recorded:{replay_dir / 'flipped.jsonl'}",
-            "--critique-threshold=0", "--critique-baseline=main.json", "--critique-report=report.json")
+            "--critique-threshold=0", "--critique-baseline=main.json", "--critique-report=report.json",
+            "--critique-cache=off")
     second = pytester.runpytest(*args)
     second.assert_outcomes(passed=INSTRUCTIONS)
     assert second.ret == 0

@@ -187,14 +187,14 @@ def test_a_used_up_quota_is_not_retried_and_trips_the_breaker(pytester: pytest.P
 def test_a_hung_judge_trips_the_breaker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=200))
     with LoopbackServer(handler=lambda request: Reply(YES, delay=3600)) as server:
-        result, elapsed = timed(pytester, *judge_args(server, "--critique-timeout=0.5", "--critique-retries=0"))
+        result, elapsed = timed(pytester, *judge_args(server, "--critique-timeout=0.2", "--critique-retries=0"))
         calls = server.calls
     outcomes(result, unscored=200)
     # One request per test until five in a row have failed; a request given up at the deadline
     # may not have reached the server's log yet.
     assert 4 <= calls <= 5
     result.stdout.fnmatch_lines(["*unavailable since *test_judged[[]4[]]: 5 requests in a row failed (the last: "
-                                 "judge timed out: no complete reply within 0.5 s (--critique-timeout=0.5)); "
+                                 "judge timed out: no complete reply within 0.2 s (--critique-timeout=0.2)); "
                                  "no more calls to it in this run (--critique-breaker=5)*"])
     assert elapsed < 60
 
