@@ -1,8 +1,8 @@
 """The leases of a directory store: one SQLite table of expiring claims, one statement a step.
 
 A lease is taken for every key a run judges, so its cost is paid thousands of times in a cold
-run, by dozens of judge threads at once.  As diskcache rows each step cost a transaction of
-several statements and much Python; here taking, renewing and ending a lease are each a single
+run, by dozens of judge threads at once.  Kept as diskcache rows, each step cost a transaction
+of several statements and much Python; here taking, renewing and ending a lease are each a single
 atomic statement.
 
 Leases are worth nothing once they run out, so this file is never a source of truth: when it
