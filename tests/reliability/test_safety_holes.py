@@ -414,6 +414,32 @@ def test_links_inside_the_cache_directory_are_refused(pytester: pytest.Pytester)
     assert not outside.exists()
 
 
+def test_a_restored_cache_whose_leases_run_out_in_years_does_not_stall_the_run(pytester: pytest.Pytester) -> None:
+    """A cache directory restored from CI (or planted) with the verdicts gone and leases on every key
+    that run out in years: the run judges those keys at once instead of waiting ten minutes on each."""
+    import sqlite3
+
+    from pytest_critique.cache.store import DiskStore
+
+    pytester.makepyfile(ONE_ITEM.format(count=3))
+    cache = pytester.path / ".critique_cache"
+    with LoopbackServer(handler=lambda request: YES) as server:
+        outcomes(pytester.runpytest(*judge_args(server)), passed=3)
+        store = DiskStore(cache)
+        keys = store.keys()
+        store.close()
+        assert len(keys) == 3
+        for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
+            (cache / name).unlink(missing_ok=True)
+        with sqlite3.connect(cache / "leases" / "leases.db") as planted:
+            planted.executemany("INSERT OR REPLACE INTO Lease VALUES (?, 'planted', ?)",
+                                [(key, time.time() + 10**9) for key in keys])
+        planted.close()
+        result = pytester.runpytest_subprocess(*judge_args(server), timeout=120)
+        assert server.calls == 6
+    outcomes(result, passed=3)
+
+
 def test_a_linked_drift_directory_is_refused(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pytester.makepyfile(ONE_ITEM.format(count=1))
     cache = pytester.path / ".critique_cache"
