@@ -326,32 +326,26 @@ class DiskStore:
             return False
 
     def set_many(self, entries: dict[str, dict[str, Any]]) -> bool:
+        return self._write_together(entries, merge=False)
+
+    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
+        self._write_together(entries, merge=True)
+
+    def _write_together(self, entries: dict[str, dict[str, Any]], merge: bool) -> bool:
+        """Every entry in one write transaction (so, merging, no other worker writes these keys meanwhile)."""
         cache = self._open()
         if cache is None:
             return False
-        texts = {key: json.dumps(value) for key, value in entries.items()}
         try:
             with cache.transact():
-                for key, text in texts.items():
-                    cache.set(key, text)
+                for key, value in entries.items():
+                    cache.set(key, json.dumps({**(self.get(key) or {}), **value} if merge else value))
         except Exception as exc:  # noqa: BLE001
-            warn(CacheWarning(f"could not write {len(texts)} cache entries to {self.directory} ({exc})"))
+            warn(CacheWarning(f"could not write {len(entries)} cache entries to {self.directory} ({exc})"))
             return False
-        for key in texts:
+        for key in entries:
             self.refused.pop(key, None)
         return True
-
-    def merge_many(self, entries: dict[str, dict[str, Any]]) -> None:
-        cache = self._open()
-        if cache is None or not entries:
-            return
-        try:
-            with cache.transact():  # one write transaction; no other worker writes these keys meanwhile
-                for key, fields in entries.items():
-                    cache.set(key, json.dumps({**(self.get(key) or {}), **fields}))
-                    self.refused.pop(key, None)
-        except Exception as exc:  # noqa: BLE001
-            warn(CacheWarning(f"could not write {len(entries)} entries to {self.directory} ({exc})"))
 
     def delete(self, key: str) -> bool:
         cache = self._open(create=False)
